@@ -1,0 +1,99 @@
+#pragma once
+/// The architecture specification: parsed, validated and immutable once loaded. Defaults live
+/// here, in the member initializers, and nowhere else (configs/README.md lists them).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/config/types.h"
+
+namespace tpusim {
+
+/// The systolic matrix unit. Instance name "array".
+struct ArrayConfig {
+  uint32_t rows = 32;                    ///< PE rows (the reduction side under WS)
+  uint32_t cols = 32;                    ///< PE columns
+  Dataflow dataflow = Dataflow::ws;      ///< which operand stays in the PEs
+  ArrayModel model = ArrayModel::analytic;
+  /// The next fold's stationary operand preloads behind the current fold (TPU v1: weights are
+  /// double-buffered in the array).
+  bool double_buffer_stationary = false;
+  uint32_t mac_latency_cycles = 1;       ///< cycles for a partial sum to pass one PE
+  /// The next fold's operands enter while the current fold drains.
+  bool overlap_folds = false;
+  /// Cycle mode only: check the array's result against a reference GEMM.
+  bool verify_results = true;
+  /// Cycle mode only: refuse runs estimated above this many PE-cycles (0 = no limit).
+  uint64_t max_pe_cycles = 50'000'000'000ULL;
+};
+
+struct DataTypes {
+  DataType input = DataType::int8;
+  DataType weight = DataType::int8;
+  DataType accumulator = DataType::int32;
+  DataType output = DataType::int8;
+};
+
+/// What a buffer holds. A buffer may hold several operand kinds (a unified buffer).
+enum class BufferRole { inputs, weights, outputs, accumulators };
+const char* to_string(BufferRole r);
+
+/// One on-chip SRAM; its instance name is `name`.
+struct BufferConfig {
+  std::string name;
+  std::vector<BufferRole> holds;
+  uint64_t capacity_bytes = 0;
+  uint32_t banks = 1;
+  uint32_t ports = 1;
+  uint64_t bytes_per_cycle_per_port = 64;
+  bool double_buffered = true;  ///< half the capacity fills while the other half is used
+
+  bool holds_role(BufferRole r) const;
+};
+
+/// The DMA engine between DRAM and the buffers. Instance name "dma".
+struct DmaConfig {
+  uint32_t channels = 2;          ///< transfers in flight at once (loads and stores)
+  uint64_t burst_bytes = 64;      ///< descriptors are split into bursts of this size
+};
+
+/// Off-chip memory. Instance name "dram".
+struct DramConfig {
+  std::string part = "custom";    ///< label of the part the numbers come from
+  double bandwidth_gb_per_s = 34; ///< sustained bandwidth, GB = 1e9 bytes
+  double latency_ns = 100;        ///< first-byte latency of a burst
+  uint64_t burst_bytes = 64;      ///< access granularity; transfers round up to it
+  uint64_t capacity_bytes = 8ULL << 30;
+};
+
+/// The vector unit for non-matrix ops (activation, pooling, softmax, layernorm, add).
+/// Instance name "vector".
+struct VectorConfig {
+  uint32_t lanes = 32;            ///< elements processed per cycle
+};
+
+struct ArchConfig {
+  std::string name = "unnamed";
+  std::string source;             ///< where the numbers come from
+  std::string file;               ///< the file it was loaded from (not part of the config)
+  double clock_mhz = 1000;
+  TimingMode timing = TimingMode::native;
+  ArrayConfig array;
+  DataTypes datatypes;
+  std::vector<BufferConfig> buffers;
+  DmaConfig dma;
+  DramConfig dram;
+  VectorConfig vector;
+  std::string energy_table = "energy/default_45nm.json";  ///< relative to the arch file
+
+  /// The buffer that holds role r (validated: exactly one for inputs, weights and outputs).
+  const BufferConfig* buffer_for(BufferRole r) const;
+  /// DRAM bytes per core cycle.
+  double dram_bytes_per_cycle() const { return bandwidth_bytes_per_s() / (clock_mhz * 1e6); }
+  double bandwidth_bytes_per_s() const { return dram.bandwidth_gb_per_s * 1e9; }
+  /// DRAM latency in core cycles (rounded up: a partial cycle still costs a cycle).
+  uint64_t dram_latency_cycles() const;
+  uint64_t peak_macs_per_cycle() const { return uint64_t(array.rows) * array.cols; }
+};
+
+}  // namespace tpusim
