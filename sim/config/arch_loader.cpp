@@ -1,0 +1,233 @@
+#include "sim/config/arch_loader.h"
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/config/json_reader.h"
+
+namespace tpusim::config {
+
+namespace {
+
+constexpr uint64_t kMaxArrayDim = 65536;          // 2^16 PEs on a side: far beyond any real array
+constexpr uint64_t kMaxBytes = 1ULL << 50;         // 1 PiB
+const std::vector<std::string> kRoleNames = {"inputs", "weights", "outputs", "accumulators"};
+
+DataType read_dtype(ObjectReader& r, const std::string& key, DataType fallback) {
+  return static_cast<DataType>(r.choice(key, spellings_datatype(), static_cast<size_t>(fallback)));
+}
+
+ArrayConfig read_array(ObjectReader r) {
+  ArrayConfig a;
+  a.rows = static_cast<uint32_t>(r.u64("rows", 1, kMaxArrayDim, a.rows));
+  a.cols = static_cast<uint32_t>(r.u64("cols", 1, kMaxArrayDim, a.cols));
+  a.dataflow = static_cast<Dataflow>(r.choice("dataflow", spellings_dataflow(), size_t(a.dataflow)));
+  a.model = static_cast<ArrayModel>(r.choice("model", spellings_array_model(), size_t(a.model)));
+  a.double_buffer_stationary = r.boolean("double_buffer_stationary", a.double_buffer_stationary);
+  a.mac_latency_cycles = static_cast<uint32_t>(r.u64("mac_latency_cycles", 1, 64, a.mac_latency_cycles));
+  a.overlap_folds = r.boolean("overlap_folds", a.overlap_folds);
+  a.verify_results = r.boolean("verify_results", a.verify_results);
+  a.max_pe_cycles = r.u64("max_pe_cycles", 0, UINT64_MAX, a.max_pe_cycles);
+  r.finish();
+  return a;
+}
+
+DataTypes read_datatypes(ObjectReader r) {
+  DataTypes d;
+  d.input = read_dtype(r, "input", d.input);
+  d.weight = read_dtype(r, "weight", d.weight);
+  d.accumulator = read_dtype(r, "accumulator", d.accumulator);
+  d.output = read_dtype(r, "output", d.output);
+  r.finish();
+  return d;
+}
+
+BufferConfig read_buffer(ObjectReader r, const std::string& name) {
+  BufferConfig b;
+  b.name = name;
+  const json& holds = r.raw("holds");
+  const std::string holds_ptr = r.pointer_of("holds");
+  if (holds.is_string()) {
+    b.holds.push_back(static_cast<BufferRole>(as_choice(holds, r.file(), holds_ptr, kRoleNames)));
+  } else if (holds.is_array() && !holds.empty()) {
+    for (size_t i = 0; i < holds.size(); ++i) {
+      auto role = static_cast<BufferRole>(
+          as_choice(holds[i], r.file(), holds_ptr + "/" + std::to_string(i), kRoleNames));
+      if (b.holds_role(role))
+        fail_at(r.file(), holds_ptr + "/" + std::to_string(i), fmt::format("\"{}\" listed twice", to_string(role)));
+      b.holds.push_back(role);
+    }
+  } else {
+    r.fail("holds", "must be a non-empty array of " + join(kRoleNames) + ", got " + describe(holds));
+  }
+  b.capacity_bytes = r.u64("capacity_bytes", 1, kMaxBytes);
+  b.banks = static_cast<uint32_t>(r.u64("banks", 1, 4096, b.banks));
+  b.ports = static_cast<uint32_t>(r.u64("ports", 1, 64, b.ports));
+  b.bytes_per_cycle_per_port = r.u64("bytes_per_cycle_per_port", 1, 1ULL << 24, b.bytes_per_cycle_per_port);
+  b.double_buffered = r.boolean("double_buffered", b.double_buffered);
+  r.finish();
+  return b;
+}
+
+DmaConfig read_dma(ObjectReader r) {
+  DmaConfig d;
+  d.channels = static_cast<uint32_t>(r.u64("channels", 1, 1024, d.channels));
+  d.burst_bytes = r.u64("burst_bytes", 1, 1ULL << 24, d.burst_bytes);
+  r.finish();
+  return d;
+}
+
+DramConfig read_dram(ObjectReader r) {
+  DramConfig d;
+  d.part = r.string("part", d.part);
+  d.bandwidth_gb_per_s = r.number("bandwidth_gb_per_s", 0.0, 1e6, d.bandwidth_gb_per_s);
+  // Latency may be zero (an ideal memory), so the lower bound is exclusive of a negative number.
+  d.latency_ns = r.number("latency_ns", -1e-300, 1e6, d.latency_ns);
+  d.burst_bytes = r.u64("burst_bytes", 1, 1ULL << 24, d.burst_bytes);
+  d.capacity_bytes = r.u64("capacity_bytes", 1, kMaxBytes, d.capacity_bytes);
+  r.finish();
+  return d;
+}
+
+VectorConfig read_vector(ObjectReader r) {
+  VectorConfig v;
+  v.lanes = static_cast<uint32_t>(r.u64("lanes", 1, 1u << 20, v.lanes));
+  r.finish();
+  return v;
+}
+
+void validate_roles(const ArchConfig& a, const std::string& file) {
+  for (BufferRole role : {BufferRole::inputs, BufferRole::weights, BufferRole::outputs, BufferRole::accumulators}) {
+    int n = 0;
+    for (const auto& b : a.buffers) n += b.holds_role(role) ? 1 : 0;
+    if (n > 1)
+      fail_at(file, "/buffers", fmt::format("\"{}\" is held by {} buffers; exactly one may hold it", to_string(role), n));
+    if (n == 0 && role != BufferRole::accumulators)
+      fail_at(file, "/buffers", fmt::format("no buffer holds \"{}\"; add it to some buffer's \"holds\"", to_string(role)));
+  }
+}
+
+}  // namespace
+
+Override parse_override(const std::string& text) {
+  const auto eq = text.find('=');
+  if (text.empty() || text[0] != '/' || eq == std::string::npos || eq == 1)
+    throw InputError(fmt::format("--set {}: expected /json/pointer=value, got \"{}\"", text, text));
+  Override o;
+  o.text = text;
+  o.pointer = text.substr(0, eq);
+  const std::string value = text.substr(eq + 1);
+  try {
+    o.value = json::parse(value);
+  } catch (const json::parse_error&) {
+    o.value = value;  // not JSON: a plain string such as ws or ddr4-3200
+  }
+  try {
+    (void)json::json_pointer(o.pointer);
+  } catch (const json::exception& e) {
+    throw InputError(fmt::format("--set {}: invalid JSON pointer \"{}\"", text, o.pointer));
+  }
+  return o;
+}
+
+void apply_overrides(json& doc, const std::vector<Override>& overrides) {
+  for (const auto& o : overrides) {
+    try {
+      doc[json::json_pointer(o.pointer)] = o.value;
+    } catch (const json::exception&) {
+      throw InputError(fmt::format("--set {}: {} does not lead through objects in the config", o.text, o.pointer));
+    }
+  }
+}
+
+void rethrow_with_override_context(const std::exception& e, const std::vector<Override>& overrides) {
+  const std::string what = e.what();
+  for (const auto& o : overrides) {
+    if (what.find(": " + o.pointer + ":") != std::string::npos ||
+        what.find(": " + o.pointer + "/") != std::string::npos)
+      throw InputError(fmt::format("--set {}: {}", o.text, what));
+  }
+  throw InputError(what);
+}
+
+ArchConfig parse_arch(const json& doc, const std::string& file) {
+  ObjectReader r(doc, file, "");
+  ArchConfig a;
+  a.file = file;
+  a.name = r.string("name", a.name);
+  a.source = r.string("source", a.source);
+  (void)r.string("notes", "");  // free text for humans
+  a.clock_mhz = r.number("clock_mhz", 0.0, 1e6, a.clock_mhz);
+  a.timing = static_cast<TimingMode>(r.choice("timing", spellings_timing(), size_t(a.timing)));
+  if (r.has("array")) a.array = read_array(ObjectReader(r.raw("array"), file, "/array"));
+  if (r.has("datatypes")) a.datatypes = read_datatypes(ObjectReader(r.raw("datatypes"), file, "/datatypes"));
+  {
+    ObjectReader buffers(r.raw("buffers"), file, "/buffers");
+    for (auto it = doc.at("buffers").begin(); it != doc.at("buffers").end(); ++it) {
+      (void)buffers.raw(it.key());
+      a.buffers.push_back(read_buffer(ObjectReader(it.value(), file, buffers.pointer_of(it.key())), it.key()));
+    }
+  }
+  if (r.has("dma")) a.dma = read_dma(ObjectReader(r.raw("dma"), file, "/dma"));
+  if (r.has("dram")) a.dram = read_dram(ObjectReader(r.raw("dram"), file, "/dram"));
+  if (r.has("vector")) a.vector = read_vector(ObjectReader(r.raw("vector"), file, "/vector"));
+  a.energy_table = r.string("energy_table", a.energy_table);
+  r.finish();
+  validate_roles(a, file);
+  return a;
+}
+
+ArchConfig load_arch_json(const std::string& path, const std::vector<Override>& overrides) {
+  json doc = load_json_file(path);
+  if (overrides.empty()) return parse_arch(doc, path);
+  apply_overrides(doc, overrides);
+  try {
+    return parse_arch(doc, path);
+  } catch (const InputError& e) {
+    rethrow_with_override_context(e, overrides);
+  }
+}
+
+json to_json(const ArchConfig& a) {
+  json j;
+  j["name"] = a.name;
+  if (!a.source.empty()) j["source"] = a.source;
+  j["clock_mhz"] = a.clock_mhz;
+  j["timing"] = to_string(a.timing);
+  j["array"] = {{"rows", a.array.rows},
+                {"cols", a.array.cols},
+                {"dataflow", to_string(a.array.dataflow)},
+                {"model", to_string(a.array.model)},
+                {"double_buffer_stationary", a.array.double_buffer_stationary},
+                {"mac_latency_cycles", a.array.mac_latency_cycles},
+                {"overlap_folds", a.array.overlap_folds},
+                {"verify_results", a.array.verify_results},
+                {"max_pe_cycles", a.array.max_pe_cycles}};
+  j["datatypes"] = {{"input", to_string(a.datatypes.input)},
+                    {"weight", to_string(a.datatypes.weight)},
+                    {"accumulator", to_string(a.datatypes.accumulator)},
+                    {"output", to_string(a.datatypes.output)}};
+  json buffers = json::object();
+  for (const auto& b : a.buffers) {
+    json holds = json::array();
+    for (auto h : b.holds) holds.push_back(to_string(h));
+    buffers[b.name] = {{"holds", holds},
+                       {"capacity_bytes", b.capacity_bytes},
+                       {"banks", b.banks},
+                       {"ports", b.ports},
+                       {"bytes_per_cycle_per_port", b.bytes_per_cycle_per_port},
+                       {"double_buffered", b.double_buffered}};
+  }
+  j["buffers"] = buffers;
+  j["dma"] = {{"channels", a.dma.channels}, {"burst_bytes", a.dma.burst_bytes}};
+  j["dram"] = {{"part", a.dram.part},
+               {"bandwidth_gb_per_s", a.dram.bandwidth_gb_per_s},
+               {"latency_ns", a.dram.latency_ns},
+               {"burst_bytes", a.dram.burst_bytes},
+               {"capacity_bytes", a.dram.capacity_bytes}};
+  j["vector"] = {{"lanes", a.vector.lanes}};
+  j["energy_table"] = a.energy_table;
+  return j;
+}
+
+}  // namespace tpusim::config

@@ -1,0 +1,71 @@
+#pragma once
+/// Workloads: a named list of layers, parsed strictly and lowered to GEMM dimensions.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tpusim {
+
+/// Every op the workload format knows. Matrix ops run on the systolic array; the rest on the
+/// vector unit.
+enum class OpKind {
+  gemm, linear, conv2d,                               // matrix unit
+  maxpool, avgpool, global_avgpool,                    // vector unit: pooling
+  relu, gelu, add, softmax, layernorm                  // vector unit: elementwise / row-wise
+};
+const char* to_string(OpKind op);
+std::vector<std::string> spellings_op();
+bool is_matrix_op(OpKind op);
+
+/// C[m x n] = A[m x k] * B[k x n], repeated `count` times on independent operands (groups of a
+/// grouped conv, heads of attention). A holds activations, B weights, C outputs.
+struct GemmShape {
+  uint64_t m = 1, n = 1, k = 1;
+  uint64_t count = 1;
+  uint64_t macs() const { return m * n * k * count; }
+};
+
+/// A conv2d's parameters as written (padding is explicit; SCALE-Sim imports use padding 0).
+struct ConvParams {
+  uint64_t batch = 1, in_h = 1, in_w = 1, in_c = 1, out_c = 1;
+  uint64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+  uint64_t pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1, groups = 1;
+  uint64_t out_h() const { return (in_h + 2 * pad_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1; }
+  uint64_t out_w() const { return (in_w + 2 * pad_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1; }
+};
+
+/// Work for the vector unit: elements read, elements written, and lane-operations per output
+/// element (documented per op in workloads/README.md).
+struct VectorWork {
+  uint64_t elements_in = 0;
+  uint64_t elements_out = 0;
+  uint64_t ops = 0;  ///< total lane-operations
+};
+
+struct Layer {
+  std::string name;
+  OpKind op = OpKind::gemm;
+  GemmShape gemm;     ///< matrix ops only
+  ConvParams conv;    ///< conv2d only
+  VectorWork vector;  ///< vector ops only
+};
+
+struct Workload {
+  std::string name;
+  std::string source;
+  std::string file;
+  uint64_t batch = 1;
+  std::vector<Layer> layers;
+
+  uint64_t total_macs() const;
+};
+
+/// Parses a workload document (strict: unknown keys, bad sizes and inconsistent layers throw
+/// InputError with the file and pointer).
+Workload parse_workload(const nlohmann::json& doc, const std::string& file);
+/// Loads a workload JSON file.
+Workload load_workload_json(const std::string& path);
+
+}  // namespace tpusim

@@ -1,0 +1,98 @@
+#pragma once
+/// The program: a stream of coarse instructions (DMA loads, matmul folds, vector ops, DMA
+/// stores) with dependencies, produced lazily layer by layer so memory does not grow with the
+/// workload. Pure data; `--dump-program` prints it.
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "arch/timing/fold_timing.h"
+#include "sim/base/cycle_breakdown.h"
+#include "sim/config/arch_config.h"
+#include "sim/config/workload.h"
+#include "sim/mapper/plan.h"
+
+namespace tpusim::mapper {
+
+constexpr size_t kMaxBuffers = 8;
+constexpr size_t kMaxDeps = 4;
+
+enum class InstrKind { load, matmul, vector_op, store };
+const char* to_string(InstrKind k);
+
+/// What a load brings (decides the stall category when the consumer waits for it).
+enum class Operand { inputs, weights, outputs };
+
+struct Instr {
+  uint64_t id = 0;  ///< program order, from 0 per layer
+  InstrKind kind = InstrKind::load;
+  Operand operand = Operand::inputs;   ///< load/store: what moves
+  uint64_t dram_bytes = 0;             ///< load/store: bytes moved to/from DRAM
+  arch::timing::FoldShape fold;        ///< matmul
+  uint64_t vector_cycles = 0;          ///< vector_op: busy cycles on the vector unit
+  uint64_t macs = 0;                   ///< matmul: useful MACs
+  std::array<uint64_t, kMaxDeps> deps{};  ///< ids this instruction waits for (all < id)
+  uint8_t dep_count = 0;
+  /// SRAM bytes read and written, by buffer index in ArchConfig::buffers.
+  std::array<uint64_t, kMaxBuffers> sram_read_bytes{};
+  std::array<uint64_t, kMaxBuffers> sram_write_bytes{};
+
+  void add_dep(uint64_t dep);
+};
+
+/// Generates one layer's instructions in program order (a valid topological order: every
+/// dependency precedes its user, so in-order units never deadlock).
+class LayerProgram {
+ public:
+  LayerProgram(const ArchConfig& arch, const Layer& layer);
+  /// Next instruction, or false at the end of the layer.
+  bool next(Instr& out);
+  bool is_matrix() const { return matrix_; }
+  const GemmPlan& gemm_plan() const { return gemm_; }
+  const VectorPlan& vector_plan() const { return vec_; }
+  uint64_t instruction_count() const;
+
+ private:
+  bool next_matrix(Instr& out);
+  bool next_vector(Instr& out);
+  Instr make(InstrKind kind);
+  size_t buffer_index(BufferRole role) const;
+
+  const ArchConfig& arch_;
+  const Layer& layer_;
+  bool matrix_;
+  GemmPlan gemm_;
+  VectorPlan vec_;
+  uint64_t next_id_ = 0;
+
+  // Loop state: fold index decomposed as (group, outer, middle, reduction).
+  uint64_t fold_ = 0, folds_ = 0;
+  int phase_ = 0;  ///< which instruction of the current fold comes next
+  struct Pending {
+    bool load_a = false, load_b = false, store = false, first_reduction = false;
+    uint64_t a_bytes = 0, b_bytes = 0, out_bytes = 0;
+    arch::timing::FoldShape shape;
+    FoldTiles tiles;
+  } cur_;
+  /// Identifies an operand tile: its group and two of (row fold, col fold, t chunk).
+  struct TileKey {
+    uint64_t g = 0, x = 0, y = 0;
+    bool operator==(const TileKey& o) const { return g == o.g && x == o.x && y == o.y; }
+  };
+  /// Slot reuse: a load into a buffer slot waits for the consumer of the load `slots` earlier.
+  struct SlotRing {
+    std::array<uint64_t, 2> users{};  ///< ids of the instructions that consumed the last loads
+    uint64_t count = 0;
+    uint64_t slots = 1;
+    bool must_wait() const { return count >= slots; }
+    uint64_t wait_for() const { return users[(count - slots) % 2]; }
+    void push(uint64_t user) { users[count++ % 2] = user; }
+  };
+  SlotRing a_ring_, b_ring_, out_ring_, in_ring_;
+  TileKey a_prev_, b_prev_;
+  bool have_prev_ = false;
+  uint64_t load_a_id_ = 0, load_b_id_ = 0, compute_id_ = 0;
+  void prepare_fold();
+};
+
+}  // namespace tpusim::mapper
