@@ -1,0 +1,45 @@
+#pragma once
+/// What a run measured for one layer and for the whole workload: plain counters filled by the
+/// timing model (native SystemC model or a compatibility mode); ratios and energies are derived
+/// when reports are written.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/base/cycle_breakdown.h"
+#include "sim/config/workload.h"
+
+namespace tpusim {
+
+struct LayerResult {
+  std::string name;
+  OpKind op = OpKind::gemm;
+  GemmShape gemm;                 ///< matrix ops: the lowered GEMM (count = groups/heads)
+  uint64_t cycles = 0;            ///< layer cycles, core clock
+  uint64_t compute_cycles = 0;    ///< cycles the compute unit did work (compute + fill + drain + weight_load + vector)
+  uint64_t stall_cycles = 0;      ///< cycles waiting for memory (weight/input/output stall)
+  uint64_t macs = 0;              ///< useful MACs (0 for vector ops)
+  uint64_t vector_ops = 0;        ///< lane-operations on the vector unit
+  uint64_t folds = 0;             ///< matmul folds (tile operations) executed
+  double mapping_efficiency = 0;  ///< mean share of PEs mapped per fold, 0..1
+  /// SCALE-Sim's Compute Util (0..1), only in scalesim-v2 timing.
+  std::optional<double> compute_utilization;
+  /// Utilization override: scalesim-v2 reports SCALE-Sim's own Overall Util; native derives it.
+  std::optional<double> utilization_override;
+  uint64_t dram_read_bytes = 0;
+  uint64_t dram_write_bytes = 0;
+  /// SRAM traffic per buffer name: bytes in native timing, words in scalesim-v2 (1-byte words).
+  std::map<std::string, uint64_t> sram_reads;
+  std::map<std::string, uint64_t> sram_writes;
+  CycleBreakdown breakdown;       ///< sums to `cycles`
+  /// The mapper's choices, echoed in the report (tile sizes, loop order, residency).
+  std::map<std::string, std::string> mapping;
+};
+
+struct RunResult {
+  std::vector<LayerResult> layers;
+};
+
+}  // namespace tpusim
