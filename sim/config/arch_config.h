@@ -2,6 +2,7 @@
 /// The architecture specification: parsed, validated and immutable once loaded. Defaults live
 /// here, in the member initializers, and nowhere else (configs/README.md lists them).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,23 @@ struct VectorConfig {
   uint32_t lanes = 32;            ///< elements processed per cycle
 };
 
+/// Settings only SCALE-Sim v2 compatibility uses, from a SCALE-Sim `.cfg` (or an optional
+/// "/scalesim" object). The native timing ignores them; the report echoes them so a run names
+/// the SCALE-Sim setup it reproduces.
+struct ScalesimOptions {
+  std::string run_name = "scale_run";   ///< [general] run_name
+  uint64_t ifmap_offset = 0;            ///< base word address of the ifmap in SCALE-Sim's traces
+  uint64_t filter_offset = 10000000;    ///< base word address of the filter
+  uint64_t ofmap_offset = 20000000;     ///< base word address of the ofmap
+  /// [architecture_presets] Bandwidth: DRAM words per cycle, one entry per memory bank; empty
+  /// when the .cfg does not give it (CALC mode never reads it).
+  std::vector<uint64_t> bandwidth_words_per_cycle;
+  uint32_t memory_banks = 1;            ///< [architecture_presets] MemoryBanks
+  /// [run_presets] InterfaceBandwidth: false = CALC (no DRAM limit: what scalesim-v2 timing
+  /// reproduces), true = USER (DRAM limited to Bandwidth; not reproduced).
+  bool user_bandwidth = false;
+};
+
 struct ArchConfig {
   std::string name = "unnamed";
   std::string source;             ///< where the numbers come from
@@ -85,6 +103,7 @@ struct ArchConfig {
   DramConfig dram;
   VectorConfig vector;
   std::string energy_table = "energy/default_45nm.json";  ///< relative to the arch file
+  std::optional<ScalesimOptions> scalesim;  ///< present when loaded from a .cfg or "/scalesim"
 
   /// The buffer that holds role r (validated: exactly one for inputs, weights and outputs).
   const BufferConfig* buffer_for(BufferRole r) const;

@@ -96,6 +96,25 @@ VectorConfig read_vector(ObjectReader r) {
   return v;
 }
 
+ScalesimOptions read_scalesim(ObjectReader r) {
+  ScalesimOptions s;
+  s.run_name = r.string("run_name", s.run_name);
+  s.ifmap_offset = r.u64("ifmap_offset", 0, UINT64_MAX, s.ifmap_offset);
+  s.filter_offset = r.u64("filter_offset", 0, UINT64_MAX, s.filter_offset);
+  s.ofmap_offset = r.u64("ofmap_offset", 0, UINT64_MAX, s.ofmap_offset);
+  if (r.has("bandwidth_words_per_cycle")) {
+    const json& bw = r.raw("bandwidth_words_per_cycle");
+    const std::string ptr = r.pointer_of("bandwidth_words_per_cycle");
+    if (!bw.is_array()) r.fail("bandwidth_words_per_cycle", "must be an array of positive integers, got " + describe(bw));
+    for (size_t i = 0; i < bw.size(); ++i)
+      s.bandwidth_words_per_cycle.push_back(as_u64(bw[i], r.file(), ptr + "/" + std::to_string(i), 1, 1ULL << 32));
+  }
+  s.memory_banks = static_cast<uint32_t>(r.u64("memory_banks", 1, 4096, s.memory_banks));
+  s.user_bandwidth = r.choice("interface_bandwidth", {"CALC", "USER"}, s.user_bandwidth ? 1 : 0) == 1;
+  r.finish();
+  return s;
+}
+
 void validate_roles(const ArchConfig& a, const std::string& file) {
   for (BufferRole role : {BufferRole::inputs, BufferRole::weights, BufferRole::outputs, BufferRole::accumulators}) {
     int n = 0;
@@ -172,7 +191,12 @@ ArchConfig parse_arch(const json& doc, const std::string& file) {
   if (r.has("dram")) a.dram = read_dram(ObjectReader(r.raw("dram"), file, "/dram"));
   if (r.has("vector")) a.vector = read_vector(ObjectReader(r.raw("vector"), file, "/vector"));
   a.energy_table = r.string("energy_table", a.energy_table);
+  if (r.has("scalesim")) a.scalesim = read_scalesim(ObjectReader(r.raw("scalesim"), file, "/scalesim"));
   r.finish();
+  if (a.timing == TimingMode::scalesim_v2 && a.scalesim && a.scalesim->user_bandwidth)
+    fail_at(file, "/scalesim/interface_bandwidth",
+            "scalesim-v2 timing reproduces SCALE-Sim's CALC mode only, got \"USER\"; set it to \"CALC\", "
+            "or set /timing to \"native\" to model the DRAM bandwidth");
   validate_roles(a, file);
   return a;
 }
@@ -227,6 +251,16 @@ json to_json(const ArchConfig& a) {
                {"capacity_bytes", a.dram.capacity_bytes}};
   j["vector"] = {{"lanes", a.vector.lanes}};
   j["energy_table"] = a.energy_table;
+  if (a.scalesim) {
+    const ScalesimOptions& s = *a.scalesim;
+    j["scalesim"] = {{"run_name", s.run_name},
+                     {"ifmap_offset", s.ifmap_offset},
+                     {"filter_offset", s.filter_offset},
+                     {"ofmap_offset", s.ofmap_offset},
+                     {"bandwidth_words_per_cycle", s.bandwidth_words_per_cycle},
+                     {"memory_banks", s.memory_banks},
+                     {"interface_bandwidth", s.user_bandwidth ? "USER" : "CALC"}};
+  }
   return j;
 }
 
