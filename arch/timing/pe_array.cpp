@@ -84,6 +84,36 @@ ArrayTiming run_engine(const ArrayConfig& a, const std::vector<PeArrayModel::Fol
   return a.dataflow == Dataflow::os ? run_os_engine<Acc>(a, folds, io) : run_ws_engine<Acc>(a, folds, io);
 }
 
+/// Plain reference of one fold's tile from its operand views, in the array's summation order
+/// (ws/is: reduction rows i = 0..r-1 from 0; os: k = 0..s-1 from the first product).
+template <class Acc>
+bool fold_matches_reference(Dataflow df, const PeArrayModel::FoldData& d, const Acc* out) {
+  const int64_t r = static_cast<int64_t>(d.shape.rows_used), c = static_cast<int64_t>(d.shape.cols_used);
+  const int64_t s = static_cast<int64_t>(d.shape.stream_len);
+  auto at = [&](const double* base, int64_t t, int64_t ts, int64_t i, int64_t is) {
+    return to_register<Acc>(base[static_cast<int64_t>(static_cast<uint64_t>(t) & d.t_mask) * ts + i * is]);
+  };
+  const int64_t outer = df == Dataflow::os ? r : s;
+  for (int64_t a = 0; a < outer; ++a) {
+    for (int64_t j = 0; j < c; ++j) {
+      Acc sum{};
+      if (df == Dataflow::os) {
+        for (int64_t k = 0; k < s; ++k) {
+          sum = static_cast<Acc>(sum + static_cast<Acc>(at(d.strm, k, d.strm_t, a, d.strm_i) *
+                                                        at(d.strm2, k, d.strm2_t, j, d.strm2_j)));
+        }
+      } else {
+        for (int64_t i = 0; i < r; ++i) {
+          sum = static_cast<Acc>(sum + static_cast<Acc>(at(d.strm, a, d.strm_t, i, d.strm_i) *
+                                                        to_register<Acc>(d.stat[i * d.stat_i + j * d.stat_j])));
+        }
+      }
+      if (!(out[d.out_base + a * d.out_a + j * d.out_j] == sum)) return false;
+    }
+  }
+  return true;
+}
+
 /// The analytic model's total cycles, to refuse a run above array.max_pe_cycles before stepping it.
 void check_budget(const ArrayConfig& a, const std::vector<PeArrayModel::FoldData>& folds) {
   if (a.max_pe_cycles == 0) return;
@@ -298,7 +328,9 @@ ArrayTiming PeArrayModel::run_folds(const std::vector<FoldShape>& shapes, const 
     strm = random_operands(types_.input, kPeriod * R, seed + 1);
     strm2 = random_operands(types_.weight, kPeriod * C, seed + 2);
   }
+  const bool os = array_.dataflow == Dataflow::os;
   std::vector<FoldData> folds(shapes.size());
+  int64_t out_size = 0;  // each fold's tile gets its own region: (t or row) x c
   for (size_t f = 0; f < shapes.size(); ++f) {
     check_fold_shape(array_, shapes[f]);
     FoldData& d = folds[f];
@@ -308,12 +340,24 @@ ArrayTiming PeArrayModel::run_folds(const std::vector<FoldShape>& shapes, const 
     d.strm = strm.data(), d.strm_t = static_cast<int64_t>(R), d.strm_i = 1;
     d.strm2 = strm2.data(), d.strm2_t = static_cast<int64_t>(C), d.strm2_j = 1;
     d.t_mask = kPeriod - 1;
+    d.out_base = out_size, d.out_a = static_cast<int64_t>(d.shape.cols_used), d.out_j = 1;
+    out_size += static_cast<int64_t>((os ? d.shape.rows_used : d.shape.stream_len) * d.shape.cols_used);
   }
   check_budget(array_, folds);
+  const bool verify = array_.verify_results && seed != 0;
   auto run_typed = [&](auto zero) {
     using Acc = decltype(zero);
-    EngineIo<Acc> io{nullptr, &probe_pes_, &probe_};
-    return run_engine<Acc>(array_, folds, io);
+    std::vector<Acc> out(verify ? static_cast<size_t>(out_size) : 0, Acc{});
+    EngineIo<Acc> io{verify ? out.data() : nullptr, &probe_pes_, &probe_};
+    ArrayTiming t = run_engine<Acc>(array_, folds, io);
+    if (verify) {
+      for (size_t f = 0; f < folds.size(); ++f) {
+        if (!fold_matches_reference(array_.dataflow, folds[f], out.data())) {
+          throw InternalError("cycle model: fold " + std::to_string(f) + " result differs from its reference");
+        }
+      }
+    }
+    return t;
   };
   if (is_float_type(types_.input)) return run_typed(float{});
   if (types_.int64_accumulator) return run_typed(uint64_t{});

@@ -110,8 +110,10 @@ class PeArrayModel {
   GemmRun run_gemm(uint64_t m, uint64_t n, uint64_t k, const std::vector<double>& a,
                    const std::vector<double>& b, const std::vector<uint64_t>& ready_cycles = {});
 
-  /// Times a sequence of folds with pseudo-random operands (seed != 0) or zeros (seed == 0);
-  /// results are not collected. `ready_cycles` empty means all 0.
+  /// Times a sequence of folds with pseudo-random operands (seed != 0) or zeros (seed == 0).
+  /// `ready_cycles` empty means all 0. With random operands and array.verify_results, each
+  /// fold's output tile is collected and checked against a plain reference of that fold
+  /// (InternalError on a mismatch), so arbitrary fold sequences are checked, not just GEMMs.
   ArrayTiming run_folds(const std::vector<FoldShape>& folds,
                         const std::vector<uint64_t>& ready_cycles = {}, uint64_t seed = 1);
 

@@ -179,17 +179,22 @@ ScalesimLayerStats scalesim_v2_calc(uint64_t rows, uint64_t cols, Dataflow dataf
 }
 
 double ratio_from_pct(double pct) {
-  const double r = pct / 100;
-  if (r * 100 == pct) return r;
-  // pct / 100 rounded may not multiply back to pct; a neighbour within a few ulps does.
-  double lo = r, hi = r;
-  for (int i = 0; i < 4; ++i) {
+  // pct / 100 rounded does not always multiply back to pct: the ratios near it are spaced
+  // wider (times 100) than the percentages, so take the neighbour whose product is closest.
+  double best = pct / 100, best_err = std::fabs(best * 100 - pct);
+  double lo = best, hi = best;
+  for (int i = 0; i < 4 && best_err != 0; ++i) {
     lo = std::nextafter(lo, -INFINITY);
     hi = std::nextafter(hi, INFINITY);
-    if (lo * 100 == pct) return lo;
-    if (hi * 100 == pct) return hi;
+    for (double r : {lo, hi}) {
+      const double err = std::fabs(r * 100 - pct);
+      if (err < best_err) {
+        best = r;
+        best_err = err;
+      }
+    }
   }
-  return r;
+  return best;
 }
 
 }  // namespace tpusim::arch::timing

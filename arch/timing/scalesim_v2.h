@@ -74,8 +74,10 @@ struct ScalesimLayerStats {
 /// Requires rows, cols >= 1 and p, k, n >= 1; InternalError if the counts would overflow 64 bits.
 ScalesimLayerStats scalesim_v2_calc(uint64_t rows, uint64_t cols, Dataflow dataflow, const ScalesimGemm& gemm);
 
-/// The ratio r (0..1 scale) closest to pct / 100 for which r * 100.0 gives back exactly `pct` in
-/// double arithmetic, so a report that prints ratio * 100 reproduces SCALE-Sim's digits.
+/// The ratio r (0..1) near pct / 100 whose r * 100.0 comes closest to `pct` in double
+/// arithmetic: exactly `pct` for most values, otherwise one ulp of `pct` off (doubles near r
+/// are spaced wider, times 100, than those near pct), so byte-exact reports print the
+/// percentage itself (see sim/run/scalesim_v2_layer.h), not ratio * 100.
 double ratio_from_pct(double pct);
 
 }  // namespace tpusim::arch::timing

@@ -2,6 +2,7 @@
 /// Where every cycle of a layer went: each cycle lands in exactly one category (in the spirit of
 /// the TPU v1 paper's performance counters), so the categories sum to the layer's cycles.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace tpusim {

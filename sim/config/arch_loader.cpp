@@ -197,6 +197,8 @@ ArchConfig parse_arch(const json& doc, const std::string& file) {
     fail_at(file, "/scalesim/interface_bandwidth",
             "scalesim-v2 timing reproduces SCALE-Sim's CALC mode only, got \"USER\"; set it to \"CALC\", "
             "or set /timing to \"native\" to model the DRAM bandwidth");
+  if (a.buffers.size() > 8)  // the program tracks SRAM traffic in fixed arrays (arch::kMaxBuffers)
+    fail_at(file, "/buffers", fmt::format("at most 8 buffers are supported, got {}", a.buffers.size()));
   validate_roles(a, file);
   return a;
 }

@@ -7,22 +7,6 @@
 
 namespace tpusim::mapper {
 
-const char* to_string(InstrKind k) {
-  switch (k) {
-    case InstrKind::load: return "load";
-    case InstrKind::matmul: return "matmul";
-    case InstrKind::vector_op: return "vector_op";
-    case InstrKind::store: return "store";
-  }
-  return "?";
-}
-
-void Instr::add_dep(uint64_t dep) {
-  TPUSIM_ASSERT(dep < id, "a dependency must precede its user");
-  TPUSIM_ASSERT(dep_count < kMaxDeps, "too many dependencies");
-  deps[dep_count++] = dep;
-}
-
 namespace {
 
 /// floor(total * part / whole) without overflow: the share of `total` up to `part` of `whole`.
@@ -34,7 +18,7 @@ uint64_t share(uint64_t total, uint64_t part, uint64_t whole) {
 
 LayerProgram::LayerProgram(const ArchConfig& arch, const Layer& layer)
     : arch_(arch), layer_(layer), matrix_(is_matrix_op(layer.op)) {
-  TPUSIM_ASSERT(arch.buffers.size() <= kMaxBuffers, "more buffers than the program can track");
+  TPUSIM_ASSERT(arch.buffers.size() <= arch::kMaxBuffers, "more buffers than the program can track");
   if (matrix_) {
     gemm_ = plan_gemm(arch, layer);
     folds_ = gemm_.folds();
@@ -43,8 +27,6 @@ LayerProgram::LayerProgram(const ArchConfig& arch, const Layer& layer)
     folds_ = vec_.chunks;
   }
 }
-
-uint64_t LayerProgram::instruction_count() const { return folds_; }
 
 size_t LayerProgram::buffer_index(BufferRole role) const {
   const BufferConfig* b = arch_.buffer_for(role);

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "arch/timing/fold_timing.h"
+#include "arch/isa.h"
 #include "sim/base/cycle_breakdown.h"
 #include "sim/config/arch_config.h"
 #include "sim/config/workload.h"
@@ -14,31 +14,9 @@
 
 namespace tpusim::mapper {
 
-constexpr size_t kMaxBuffers = 8;
-constexpr size_t kMaxDeps = 4;
-
-enum class InstrKind { load, matmul, vector_op, store };
-const char* to_string(InstrKind k);
-
-/// What a load brings (decides the stall category when the consumer waits for it).
-enum class Operand { inputs, weights, outputs };
-
-struct Instr {
-  uint64_t id = 0;  ///< program order, from 0 per layer
-  InstrKind kind = InstrKind::load;
-  Operand operand = Operand::inputs;   ///< load/store: what moves
-  uint64_t dram_bytes = 0;             ///< load/store: bytes moved to/from DRAM
-  arch::timing::FoldShape fold;        ///< matmul
-  uint64_t vector_cycles = 0;          ///< vector_op: busy cycles on the vector unit
-  uint64_t macs = 0;                   ///< matmul: useful MACs
-  std::array<uint64_t, kMaxDeps> deps{};  ///< ids this instruction waits for (all < id)
-  uint8_t dep_count = 0;
-  /// SRAM bytes read and written, by buffer index in ArchConfig::buffers.
-  std::array<uint64_t, kMaxBuffers> sram_read_bytes{};
-  std::array<uint64_t, kMaxBuffers> sram_write_bytes{};
-
-  void add_dep(uint64_t dep);
-};
+using arch::Instr;
+using arch::InstrKind;
+using arch::Operand;
 
 /// Generates one layer's instructions in program order (a valid topological order: every
 /// dependency precedes its user, so in-order units never deadlock).
@@ -50,7 +28,6 @@ class LayerProgram {
   bool is_matrix() const { return matrix_; }
   const GemmPlan& gemm_plan() const { return gemm_; }
   const VectorPlan& vector_plan() const { return vec_; }
-  uint64_t instruction_count() const;
 
  private:
   bool next_matrix(Instr& out);

@@ -1,0 +1,43 @@
+#include "arch/dma_engine.h"
+
+#include "arch/clock.h"
+#include "sim/base/math.h"
+
+namespace tpusim::arch {
+
+DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, Scoreboard& scoreboard)
+    : sc_module(name),
+      channels_(arch.dma.channels),
+      burst_bytes_(arch.dma.burst_bytes),
+      dram_(dram),
+      scoreboard_(scoreboard) {
+  SC_THREAD(load_thread);
+  SC_THREAD(store_thread);
+}
+
+void DmaEngine::load_thread() { serve(loads_, false); }
+void DmaEngine::store_thread() { serve(stores_, true); }
+
+void DmaEngine::serve(UnitQueue& queue, bool is_write) {
+  std::deque<uint64_t> in_flight;  // completion cycles of outstanding descriptors, oldest first
+  for (;;) {
+    const Instr instr = queue.pop();
+    const uint64_t ready = scoreboard_.wait_ready(instr, nullptr);
+    wait_until(ready);
+    while (!in_flight.empty() && in_flight.front() <= now_cycles()) in_flight.pop_front();
+    if (in_flight.size() >= channels_) {  // every channel busy: wait for the oldest
+      wait_until(in_flight.front());
+      in_flight.pop_front();
+    }
+    ++descriptors_;
+    bursts_ += ceil_div(instr.dram_bytes, burst_bytes_);
+    const uint64_t done = dram_.transfer(instr.dram_bytes, now_cycles(), is_write);
+    in_flight.push_back(done);
+    const CycleCategory cause = instr.operand == Operand::weights  ? CycleCategory::weight_stall
+                                : instr.operand == Operand::inputs ? CycleCategory::input_stall
+                                                                   : CycleCategory::output_stall;
+    scoreboard_.complete(instr.id, done, cause);
+  }
+}
+
+}  // namespace tpusim::arch

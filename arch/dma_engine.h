@@ -1,0 +1,41 @@
+#pragma once
+/// The DMA engine: a read queue (DRAM -> SRAM loads) and a write queue (SRAM -> DRAM stores),
+/// each a thread that takes descriptors in order, waits for their dependencies (buffer space,
+/// the producing fold), and streams their bursts onto the shared DRAM bus. Up to `channels`
+/// descriptors per queue are in flight, which hides DRAM latency. Instance name "dma".
+#include <cstdint>
+#include <deque>
+
+#include <systemc>
+
+#include "arch/dram.h"
+#include "arch/scoreboard.h"
+#include "arch/unit_queue.h"
+#include "sim/config/arch_config.h"
+
+namespace tpusim::arch {
+
+class DmaEngine : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(DmaEngine);
+  DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, Scoreboard& scoreboard);
+
+  UnitQueue& loads() { return loads_; }
+  UnitQueue& stores() { return stores_; }
+  uint64_t descriptors() const { return descriptors_; }
+  uint64_t bursts() const { return bursts_; }
+
+ private:
+  void load_thread();
+  void store_thread();
+  void serve(UnitQueue& queue, bool is_write);
+
+  uint32_t channels_;
+  uint64_t burst_bytes_;
+  Dram& dram_;
+  Scoreboard& scoreboard_;
+  UnitQueue loads_, stores_;
+  uint64_t descriptors_ = 0, bursts_ = 0;
+};
+
+}  // namespace tpusim::arch

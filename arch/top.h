@@ -1,0 +1,40 @@
+#pragma once
+/// The accelerator, elaborated from the architecture config: controller, matrix unit, vector
+/// unit, SRAM buffers, DMA engine and DRAM. Instance names are the config keys
+/// (top.array, top.dma, top.dram, top.<buffer name>).
+#include <memory>
+#include <vector>
+
+#include <systemc>
+
+#include "arch/controller.h"
+#include "arch/dma_engine.h"
+#include "arch/dram.h"
+#include "arch/matrix_unit.h"
+#include "arch/scoreboard.h"
+#include "arch/sram_buffer.h"
+#include "arch/vector_unit.h"
+#include "sim/config/arch_config.h"
+
+namespace tpusim::arch {
+
+class Top : public sc_core::sc_module {
+ public:
+  Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program);
+
+  const Controller& controller() const { return *controller_; }
+  const Dram& dram() const { return *dram_; }
+  const DmaEngine& dma() const { return *dma_; }
+  const std::vector<std::unique_ptr<SramBuffer>>& buffers() const { return buffers_; }
+
+ private:
+  Scoreboard scoreboard_;
+  std::unique_ptr<Dram> dram_;
+  std::unique_ptr<DmaEngine> dma_;
+  std::unique_ptr<MatrixUnit> array_;
+  std::unique_ptr<VectorUnit> vector_;
+  std::vector<std::unique_ptr<SramBuffer>> buffers_;
+  std::unique_ptr<Controller> controller_;
+};
+
+}  // namespace tpusim::arch

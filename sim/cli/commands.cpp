@@ -1,0 +1,120 @@
+#include "sim/cli/commands.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/cli/describe.h"
+#include "sim/cli/load.h"
+#include "sim/energy/energy_table.h"
+#include "sim/mapper/program.h"
+#include "sim/report/report.h"
+#include "sim/run/runner.h"
+
+namespace po = boost::program_options;
+
+namespace tpusim::cli {
+
+namespace {
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
+                        const char* command) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: tpusim " << command << " [options]\n" << desc;
+    return vm;
+  }
+  po::notify(vm);
+  return vm;
+}
+
+std::vector<config::Override> overrides_of(const po::variables_map& vm) {
+  std::vector<config::Override> out;
+  if (vm.count("set"))
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) out.push_back(config::parse_override(s));
+  return out;
+}
+
+/// Writes every instruction of the workload as one JSON object per line.
+void dump_program(const ArchConfig& arch, const Workload& workload, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw InputError(fmt::format("--dump-program {}: cannot write file", path));
+  for (const auto& layer : workload.layers) {
+    mapper::LayerProgram program(arch, layer);
+    arch::Instr i;
+    while (program.next(i)) {
+      nlohmann::json j = {{"layer", layer.name}, {"id", i.id}, {"kind", arch::to_string(i.kind)}};
+      if (i.kind == arch::InstrKind::load || i.kind == arch::InstrKind::store) {
+        j["operand"] = arch::to_string(i.operand);
+        j["dram_bytes"] = i.dram_bytes;
+      } else if (i.kind == arch::InstrKind::matmul) {
+        j["fold"] = {i.fold.rows_used, i.fold.cols_used, i.fold.stream_len};
+      } else {
+        j["vector_cycles"] = i.vector_cycles;
+      }
+      j["deps"] = std::vector<uint64_t>(i.deps.begin(), i.deps.begin() + i.dep_count);
+      out << j.dump() << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+int command_run(const std::vector<std::string>& args) {
+  po::options_description desc("run options");
+  desc.add_options()("help,h", "show this help")
+      ("arch", po::value<std::string>()->required(), "architecture: JSON config")
+      ("workload", po::value<std::string>()->required(), "workload: JSON")
+      ("out", po::value<std::string>(), "write DIR/report.json and DIR/layers.csv")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
+      ("dump-program", po::value<std::string>(), "write the instruction stream to FILE (JSON lines)")
+      ("quiet,q", "do not print the summary table");
+  const auto vm = parse(args, desc, "run");
+  if (vm.count("help")) return 0;
+
+  // Everything that can be judged before simulating is judged first: no half-written report.
+  const ArchConfig arch = load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
+  const Workload workload = load_workload(vm["workload"].as<std::string>());
+  const EnergyTable energy = load_energy_table(resolve_energy_table(arch.energy_table, arch.file));
+  validate_run(arch, workload);
+  std::string out_dir;
+  if (vm.count("out")) {
+    out_dir = vm["out"].as<std::string>();
+    std::error_code ec;
+    std::filesystem::create_directories(out_dir, ec);
+    if (ec || !std::filesystem::is_directory(out_dir))
+      throw InputError(fmt::format("--out {}: cannot create directory", out_dir));
+  }
+  if (vm.count("dump-program")) dump_program(arch, workload, vm["dump-program"].as<std::string>());
+
+  const RunResult run = run_workload(arch, workload);
+  const nlohmann::json report = report::build_report(arch, workload, energy, run);
+  if (!vm.count("quiet")) report::print_summary(std::cout, report);
+  if (!out_dir.empty()) {
+    report::write_file_atomic(out_dir + "/report.json", report.dump(2) + "\n");
+    report::write_file_atomic(out_dir + "/layers.csv", report::layers_csv(report));
+  }
+  return 0;
+}
+
+int command_describe(const std::vector<std::string>& args) {
+  po::options_description desc("describe options");
+  desc.add_options()("help,h", "show this help")
+      ("arch", po::value<std::string>()->required(), "architecture: JSON config")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
+      ("json", "print JSON instead of a summary");
+  const auto vm = parse(args, desc, "describe");
+  if (vm.count("help")) return 0;
+  const ArchConfig arch = load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
+  const nlohmann::json d = describe_arch(arch);
+  if (vm.count("json")) std::cout << d.dump(2) << "\n";
+  else print_description(std::cout, arch, d);
+  return 0;
+}
+
+}  // namespace tpusim::cli

@@ -1,0 +1,50 @@
+#include "sim/cli/describe.h"
+
+#include <fmt/format.h>
+
+#include "sim/config/arch_loader.h"
+
+namespace tpusim::cli {
+
+nlohmann::json describe_arch(const ArchConfig& arch) {
+  const double peak_macs = static_cast<double>(arch.peak_macs_per_cycle()) * arch.clock_mhz * 1e6;
+  const double bw = arch.bandwidth_bytes_per_s();
+  uint64_t sram = 0;
+  nlohmann::json buffers = nlohmann::json::object();
+  for (const auto& b : arch.buffers) {
+    sram += b.capacity_bytes;
+    buffers[b.name] = b.capacity_bytes;
+  }
+  return {{"name", arch.name},
+          {"pes", arch.peak_macs_per_cycle()},
+          {"peak_macs_per_cycle", arch.peak_macs_per_cycle()},
+          {"peak_macs_per_s", peak_macs},
+          {"peak_tops", 2.0 * peak_macs / 1e12},
+          {"dram_bandwidth_bytes_per_s", bw},
+          {"dram_bytes_per_cycle", arch.dram_bytes_per_cycle()},
+          {"dram_latency_cycles", arch.dram_latency_cycles()},
+          {"ridge_macs_per_byte", peak_macs / bw},
+          {"sram_total_bytes", sram},
+          {"buffer_capacity_bytes", buffers},
+          {"arch", config::to_json(arch)}};
+}
+
+void print_description(std::ostream& out, const ArchConfig& arch, const nlohmann::json& d) {
+  out << fmt::format("{}: {}x{} {} array, {} MHz, {} inputs / {} weights\n", arch.name, arch.array.rows,
+                     arch.array.cols, to_string(arch.array.dataflow), arch.clock_mhz, to_string(arch.datatypes.input),
+                     to_string(arch.datatypes.weight));
+  out << fmt::format("  peak compute     {:.4g} TMAC/s = {:.4g} TOPS (2 ops per MAC)\n",
+                     d["peak_macs_per_s"].get<double>() / 1e12, d["peak_tops"].get<double>());
+  out << fmt::format("  DRAM             {} at {:.4g} GB/s ({:.4g} B/cycle), latency {} cycles\n", arch.dram.part,
+                     arch.dram.bandwidth_gb_per_s, d["dram_bytes_per_cycle"].get<double>(),
+                     d["dram_latency_cycles"].get<uint64_t>());
+  out << fmt::format("  ridge point      {:.4g} MACs per DRAM byte\n", d["ridge_macs_per_byte"].get<double>());
+  for (const auto& b : arch.buffers) {
+    std::string holds;
+    for (auto h : b.holds) holds += std::string(holds.empty() ? "" : ", ") + to_string(h);
+    out << fmt::format("  buffer {:<10} {:>12} bytes ({:.4g} KiB), holds {}{}\n", b.name, b.capacity_bytes,
+                       b.capacity_bytes / 1024.0, holds, b.double_buffered ? ", double-buffered" : "");
+  }
+}
+
+}  // namespace tpusim::cli

@@ -1,0 +1,58 @@
+// tpusim command line: run, describe. Library code throws; only this file turns exceptions
+// into exit codes (0 ok, 1 compare found a difference, 2 invalid input, 3 internal error).
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <systemc>
+
+#include "sim/base/error.h"
+#include "sim/cli/commands.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tpusim <command> [options]\n"
+    "commands:\n"
+    "  run       --arch A --workload W [--out DIR] [--set /json/pointer=value]... [--dump-program]\n"
+    "  describe  --arch A [--json] [--set ...]\n"
+    "run 'tpusim <command> --help' for its options\n";
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  try {
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+      std::cout << kUsage;
+      return argc < 2 ? 2 : 0;
+    }
+    if (std::string(argv[1]) == "--version") {
+      std::cout << "tpusim " << TPUSIM_VERSION << "\n";
+      return 0;
+    }
+    const std::string command = argv[1];
+    std::vector<std::string> args(argv + 2, argv + argc);
+    if (command == "run") return tpusim::cli::command_run(args);
+    if (command == "describe") return tpusim::cli::command_describe(args);
+    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe\n", command);
+    return 2;
+  } catch (const tpusim::InputError& e) {
+    std::cerr << "tpusim: " << e.what() << "\n";
+    return 2;
+  } catch (const po::error& e) {
+    std::cerr << "tpusim: " << e.what() << "\n";
+    return 2;
+  } catch (const tpusim::InternalError& e) {
+    std::cerr << "tpusim: " << e.what() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "tpusim: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

@@ -1,0 +1,183 @@
+#include "sim/report/report.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/config/arch_loader.h"
+#include "sim/energy/energy_model.h"
+
+namespace tpusim::report {
+
+using nlohmann::json;
+
+namespace {
+
+double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
+
+json breakdown_json(const CycleBreakdown& b) {
+  json j = json::object();
+  for (size_t i = 0; i < kCycleCategoryCount; ++i) j[to_string(static_cast<CycleCategory>(i))] = b.cycles[i];
+  return j;
+}
+
+std::string gemm_shape(const json& layer) {
+  if (!layer.contains("gemm")) return "-";
+  const auto& g = layer["gemm"];
+  std::string s = fmt::format("{}x{}x{}", g["m"].get<uint64_t>(), g["n"].get<uint64_t>(), g["k"].get<uint64_t>());
+  if (g["count"].get<uint64_t>() > 1) s += fmt::format(" (x{})", g["count"].get<uint64_t>());
+  return s;
+}
+
+}  // namespace
+
+json build_report(const ArchConfig& arch, const Workload& workload, const EnergyTable& energy, const RunResult& run) {
+  json report;
+  report["schema_version"] = kSchemaVersion;
+  report["tool"] = {{"name", "tpusim"}, {"version", TPUSIM_VERSION}};
+  report["arch"] = config::to_json(arch);
+  report["workload"] = {{"name", workload.name}, {"batch", workload.batch}};
+  report["energy_table"] = energy.name;
+
+  const double pes = static_cast<double>(arch.array.rows) * arch.array.cols;
+  const double hz = arch.clock_mhz * 1e6;
+  json layers = json::array();
+  uint64_t cycles = 0, compute = 0, stall = 0, macs = 0, dram_rd = 0, dram_wr = 0;
+  CycleBreakdown total_breakdown;
+  std::map<std::string, double> total_energy;
+  for (const auto& r : run.layers) {
+    TPUSIM_ASSERT(r.breakdown.total() == r.cycles, "layer breakdown does not sum to its cycles: " + r.name);
+    json l;
+    l["name"] = r.name;
+    l["op"] = to_string(r.op);
+    if (is_matrix_op(r.op)) l["gemm"] = {{"m", r.gemm.m}, {"n", r.gemm.n}, {"k", r.gemm.k}, {"count", r.gemm.count}};
+    l["cycles"] = r.cycles;
+    l["compute_cycles"] = r.compute_cycles;
+    l["stall_cycles"] = r.stall_cycles;
+    l["macs"] = r.macs;
+    l["vector_ops"] = r.vector_ops;
+    l["folds"] = r.folds;
+    l["utilization"] = r.utilization_override ? *r.utilization_override : ratio(double(r.macs), double(r.cycles) * pes);
+    l["mapping_efficiency"] = r.mapping_efficiency;
+    if (r.compute_utilization) l["compute_utilization"] = *r.compute_utilization;
+    l["seconds"] = r.cycles / hz;
+    l["dram_read_bytes"] = r.dram_read_bytes;
+    l["dram_write_bytes"] = r.dram_write_bytes;
+    l["sram_reads"] = r.sram_reads;
+    l["sram_writes"] = r.sram_writes;
+    l["cycle_breakdown"] = breakdown_json(r.breakdown);
+    if (!r.mapping.empty()) l["mapping"] = r.mapping;
+    const auto e = layer_energy_pj(arch, energy, r);
+    double e_sum = 0;
+    for (const auto& [k, v] : e) {
+      e_sum += v;
+      total_energy[k] += v;
+    }
+    l["energy_pj"] = e_sum;
+    l["energy_breakdown_pj"] = e;
+    layers.push_back(std::move(l));
+    cycles += r.cycles;
+    compute += r.compute_cycles;
+    stall += r.stall_cycles;
+    macs += r.macs;
+    dram_rd += r.dram_read_bytes;
+    dram_wr += r.dram_write_bytes;
+    total_breakdown += r.breakdown;
+  }
+  double energy_pj = 0;
+  for (const auto& [k, v] : total_energy) energy_pj += v;
+  const double seconds = cycles / hz;
+  json t;
+  t["cycles"] = cycles;
+  t["compute_cycles"] = compute;
+  t["stall_cycles"] = stall;
+  t["macs"] = macs;
+  t["utilization"] = ratio(double(macs), double(cycles) * pes);
+  t["seconds"] = seconds;
+  t["tops"] = ratio(2.0 * double(macs), seconds) / 1e12;
+  t["dram_read_bytes"] = dram_rd;
+  t["dram_write_bytes"] = dram_wr;
+  t["cycle_breakdown"] = breakdown_json(total_breakdown);
+  t["energy_pj"] = energy_pj;
+  t["energy_breakdown_pj"] = total_energy;
+  t["pj_per_mac"] = ratio(energy_pj, double(macs));
+  t["tops_per_w"] = ratio(2.0 * double(macs), energy_pj * 1e-12) / 1e12;  // ops per joule / 1e12
+  report["totals"] = t;
+  report["layers"] = layers;
+  return report;
+}
+
+std::string layers_csv(const json& report) {
+  std::string out = "name,op,m,n,k,count,cycles,compute_cycles,stall_cycles,macs,utilization,mapping_efficiency,"
+                    "dram_read_bytes,dram_write_bytes,energy_pj";
+  for (size_t i = 0; i < kCycleCategoryCount; ++i) out += std::string(",") + to_string(static_cast<CycleCategory>(i)) + "_cycles";
+  out += "\n";
+  for (const auto& l : report["layers"]) {
+    const bool g = l.contains("gemm");
+    // Layer names are written as given; quote them when they hold CSV metacharacters.
+    std::string name = l["name"].get<std::string>();
+    if (name.find_first_of(",\"\n") != std::string::npos) {
+      std::string q = "\"";
+      for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+      name = q + "\"";
+    }
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{:.9g},{:.9g},{},{},{:.9g}", name, l["op"].get<std::string>(),
+                       g ? l["gemm"]["m"].get<uint64_t>() : 0, g ? l["gemm"]["n"].get<uint64_t>() : 0,
+                       g ? l["gemm"]["k"].get<uint64_t>() : 0, g ? l["gemm"]["count"].get<uint64_t>() : 0,
+                       l["cycles"].get<uint64_t>(), l["compute_cycles"].get<uint64_t>(),
+                       l["stall_cycles"].get<uint64_t>(), l["macs"].get<uint64_t>(), l["utilization"].get<double>(),
+                       l["mapping_efficiency"].get<double>(), l["dram_read_bytes"].get<uint64_t>(),
+                       l["dram_write_bytes"].get<uint64_t>(), l["energy_pj"].get<double>());
+    for (size_t i = 0; i < kCycleCategoryCount; ++i)
+      out += "," + std::to_string(l["cycle_breakdown"][to_string(static_cast<CycleCategory>(i))].get<uint64_t>());
+    out += "\n";
+  }
+  return out;
+}
+
+void print_summary(std::ostream& out, const json& report) {
+  const auto& arch = report["arch"];
+  out << fmt::format("tpusim {} | arch {} ({}x{} {}, {} MHz, {}) | workload {}\n",
+                     report["tool"]["version"].get<std::string>(), arch["name"].get<std::string>(),
+                     arch["array"]["rows"].get<uint64_t>(), arch["array"]["cols"].get<uint64_t>(),
+                     arch["array"]["dataflow"].get<std::string>(), arch["clock_mhz"].get<double>(),
+                     arch["timing"].get<std::string>(), report["workload"]["name"].get<std::string>());
+  const std::string header = fmt::format("{:<24} {:<14} {:>24} {:>14} {:>7} {:>7} {:>12}\n", "layer", "op",
+                                         "GEMM MxNxK", "cycles", "util%", "stall%", "energy uJ");
+  out << header << std::string(header.size() - 1, '-') << "\n";
+  for (const auto& l : report["layers"]) {
+    const double cyc = double(l["cycles"].get<uint64_t>());
+    out << fmt::format("{:<24} {:<14} {:>24} {:>14} {:>7.2f} {:>7.2f} {:>12.3f}\n", l["name"].get<std::string>(),
+                       l["op"].get<std::string>(), gemm_shape(l), l["cycles"].get<uint64_t>(),
+                       100.0 * l["utilization"].get<double>(),
+                       cyc > 0 ? 100.0 * l["stall_cycles"].get<uint64_t>() / cyc : 0.0,
+                       l["energy_pj"].get<double>() * 1e-6);
+  }
+  const auto& t = report["totals"];
+  const double cyc = double(t["cycles"].get<uint64_t>());
+  out << std::string(header.size() - 1, '-') << "\n";
+  out << fmt::format("{:<24} {:<14} {:>24} {:>14} {:>7.2f} {:>7.2f} {:>12.3f}\n", "total",
+                     fmt::format("{} layers", report["layers"].size()), fmt::format("{} MACs", t["macs"].get<uint64_t>()),
+                     t["cycles"].get<uint64_t>(), 100.0 * t["utilization"].get<double>(),
+                     cyc > 0 ? 100.0 * t["stall_cycles"].get<uint64_t>() / cyc : 0.0,
+                     t["energy_pj"].get<double>() * 1e-6);
+  out << fmt::format("time {:.6g} ms | {:.4g} TOPS | {:.4g} pJ/MAC | {:.4g} TOPS/W | DRAM read {} B, write {} B\n",
+                     t["seconds"].get<double>() * 1e3, t["tops"].get<double>(), t["pj_per_mac"].get<double>(),
+                     t["tops_per_w"].get<double>(), t["dram_read_bytes"].get<uint64_t>(),
+                     t["dram_write_bytes"].get<uint64_t>());
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw InputError(fmt::format("{}: cannot write file", path));
+    f << content;
+    if (!f.flush()) throw InputError(fmt::format("{}: write failed", path));
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace tpusim::report

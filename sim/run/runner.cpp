@@ -1,0 +1,85 @@
+#include "sim/run/runner.h"
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include "arch/top.h"
+#include "sim/base/error.h"
+#include "sim/config/json_reader.h"
+#include "sim/mapper/plan.h"
+#include "sim/mapper/workload_program.h"
+
+namespace tpusim {
+
+namespace {
+
+std::map<std::string, std::string> describe_plan(const mapper::GemmPlan& p) {
+  const char* order = p.dataflow == Dataflow::os ? "col_fold > row_fold > k_chunk" : "col_fold > t_chunk > row_fold";
+  return {{"tile_rows", std::to_string(p.tile_rows)},
+          {"tile_cols", std::to_string(p.tile_cols)},
+          {"tile_stream", std::to_string(p.tile_t)},
+          {"folds", fmt::format("{} groups x {} row x {} col x {} chunks", p.gemm.count, p.row_folds, p.col_folds,
+                                p.t_chunks)},
+          {"loop_order", order},
+          {"inputs_resident", p.a_resident ? "yes" : "no"},
+          {"weights_resident", p.b_resident ? "yes" : "no"}};
+}
+
+}  // namespace
+
+void validate_run(const ArchConfig& arch, const Workload& workload) {
+  if (arch.timing == TimingMode::scalesim_v2)
+    config::fail_at(arch.file, "/timing", "\"scalesim-v2\" is not available in this build yet; use \"native\"");
+  if (arch.array.model == ArrayModel::cycle)
+    config::fail_at(arch.file, "/array/model", "\"cycle\" is not available in this build yet; use \"analytic\"");
+  for (const auto& layer : workload.layers) {
+    if (is_matrix_op(layer.op)) (void)mapper::plan_gemm(arch, layer);
+    else (void)mapper::plan_vector(arch, layer);
+  }
+}
+
+RunResult run_workload(const ArchConfig& arch, const Workload& workload) {
+  validate_run(arch, workload);
+  mapper::WorkloadProgram program(arch, workload);
+  arch::Top top("top", arch, program);
+  sc_core::sc_start();
+  const auto& ctrl = top.controller();
+  if (!ctrl.finished() || ctrl.layers().size() != workload.layers.size())
+    throw InternalError(fmt::format("internal error: simulation ended with work outstanding ({} of {} layers done)",
+                                    ctrl.layers().size(), workload.layers.size()));
+  RunResult run;
+  for (size_t i = 0; i < workload.layers.size(); ++i) {
+    const Layer& layer = workload.layers[i];
+    const arch::LayerTiming& t = ctrl.layers()[i];
+    LayerResult r;
+    r.name = layer.name;
+    r.op = layer.op;
+    r.cycles = t.end_cycle - t.start_cycle;
+    r.breakdown = t.breakdown;
+    const auto& b = t.breakdown;
+    r.stall_cycles = b[CycleCategory::weight_stall] + b[CycleCategory::input_stall] + b[CycleCategory::output_stall];
+    r.compute_cycles = b[CycleCategory::compute] + b[CycleCategory::fill] + b[CycleCategory::drain] +
+                       b[CycleCategory::weight_load] + b[CycleCategory::vector];
+    r.macs = t.macs;
+    r.folds = t.folds;
+    r.dram_read_bytes = t.dram_read_bytes;
+    r.dram_write_bytes = t.dram_write_bytes;
+    for (size_t k = 0; k < arch.buffers.size(); ++k) {
+      r.sram_reads[arch.buffers[k].name] = t.sram_read_bytes[k];
+      r.sram_writes[arch.buffers[k].name] = t.sram_write_bytes[k];
+    }
+    if (is_matrix_op(layer.op)) {
+      r.gemm = layer.gemm;
+      const auto plan = mapper::plan_gemm(arch, layer);
+      r.mapping_efficiency = plan.mapping_efficiency(arch);
+      r.mapping = describe_plan(plan);
+      TPUSIM_ASSERT(r.macs == layer.gemm.macs(), "executed MACs differ from the layer's MACs");
+    } else {
+      r.vector_ops = layer.vector.ops;
+    }
+    run.layers.push_back(std::move(r));
+  }
+  return run;
+}
+
+}  // namespace tpusim

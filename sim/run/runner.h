@@ -1,0 +1,18 @@
+#pragma once
+/// Runs a workload on an architecture: validates the mapping of every layer, elaborates the
+/// SystemC model (native timing) or evaluates a compatibility model, and returns per-layer
+/// counters. One native run per process (SystemC elaborates once).
+#include "sim/config/arch_config.h"
+#include "sim/config/workload.h"
+#include "sim/run/layer_result.h"
+
+namespace tpusim {
+
+/// Checks everything that can be judged before simulating (tiles fit the buffers, supported
+/// options); InputError otherwise, so no report is ever half-written.
+void validate_run(const ArchConfig& arch, const Workload& workload);
+
+/// Runs the workload. InternalError if the model ends with work outstanding.
+RunResult run_workload(const ArchConfig& arch, const Workload& workload);
+
+}  // namespace tpusim
