@@ -103,6 +103,11 @@ LayerResult scalesim_v2_layer(const ArchConfig& arch, const Layer& layer) {
   r.utilization_override = arch::timing::ratio_from_pct(s.overall_util_pct);
   r.mapping_efficiency = arch::timing::ratio_from_pct(s.mapping_efficiency_pct);
   r.compute_utilization = arch::timing::ratio_from_pct(s.compute_util_pct);
+  // SCALE-Sim's percentages themselves, shortest round-trip digits: not every percentage is
+  // ratio * 100 of some double ratio, and COMPUTE_REPORT.csv must print SCALE-Sim's digits.
+  r.mapping[kScalesimOverallUtilPct] = fmt::format("{}", s.overall_util_pct);
+  r.mapping[kScalesimMappingEfficiencyPct] = fmt::format("{}", s.mapping_efficiency_pct);
+  r.mapping[kScalesimComputeUtilPct] = fmt::format("{}", s.compute_util_pct);
   r.sram_reads[ifmap] = mul(s.sram_ifmap_reads, v.copies);
   r.sram_reads[filter] = mul(s.sram_filter_reads, v.copies);
   r.sram_writes[ofmap] = mul(s.sram_ofmap_writes, v.copies);

@@ -11,8 +11,8 @@ namespace tpusim::sim {
 /// SCALE-Sim v2's per-layer result for `layer` on `arch`'s array (rows, cols, dataflow).
 ///
 /// Fills cycles (SCALE-Sim's total, with its -1), stall_cycles (0), compute_cycles (= cycles),
-/// utilization_override (Overall Util), mapping_efficiency, compute_utilization (ratios 0..1,
-/// chosen so that ratio * 100.0 is SCALE-Sim's percentage to the last bit), macs (P*K*N as
+/// utilization_override (Overall Util), mapping_efficiency, compute_utilization (ratios 0..1;
+/// the exact percentages are also kept in `mapping`, keys below), macs (P*K*N as
 /// SCALE-Sim counts them, null-padded edge outputs included), folds, sram_reads of the buffers
 /// holding inputs and weights and sram_writes of the buffer holding outputs (words), a
 /// breakdown that sums to cycles, and `mapping` notes saying how the layer was mapped.
@@ -30,5 +30,11 @@ namespace tpusim::sim {
 ///    marked mapping["not_modelled"], never dropped.
 /// DRAM traffic is not reproduced (dram_*_bytes stay 0; mapping["dram"] says so).
 LayerResult scalesim_v2_layer(const ArchConfig& arch, const Layer& layer);
+
+/// `mapping` keys holding SCALE-Sim's percentages exactly (shortest round-trip decimal text),
+/// which COMPUTE_REPORT.csv prints; the ratio fields are the same values divided by 100.
+inline constexpr const char* kScalesimOverallUtilPct = "scalesim_overall_util_pct";
+inline constexpr const char* kScalesimMappingEfficiencyPct = "scalesim_mapping_efficiency_pct";
+inline constexpr const char* kScalesimComputeUtilPct = "scalesim_compute_util_pct";
 
 }  // namespace tpusim::sim
