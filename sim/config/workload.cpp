@@ -69,7 +69,7 @@ void read_conv(ObjectReader& r, Layer& l, uint64_t batch) {
   check_window(r, "kernel_h", c.kernel_h, c.dilation_h, c.in_h, c.pad_h, "in_h");
   check_window(r, "kernel_w", c.kernel_w, c.dilation_w, c.in_w, c.pad_w, "in_w");
   // im2col: one GEMM per group; rows are output pixels, the reduction is the receptive field.
-  l.gemm.m = checked_mul(c.batch, checked_mul(c.out_h(), c.out_w(), kMaxDim * kMaxDim, r, "in_h"), kMaxMacs, r, "batch");
+  l.gemm.m = checked_mul(c.batch, checked_mul(c.out_h(), c.out_w(), kMaxMacs, r, "in_h"), kMaxMacs, r, "batch");
   l.gemm.k = checked_mul(c.kernel_h * c.kernel_w, c.in_c / c.groups, kMaxMacs, r, "kernel_h");
   l.gemm.n = c.out_c / c.groups;
   l.gemm.count = c.groups;
