@@ -9,6 +9,7 @@
 
 #include "arch/timing/fold_timing.h"
 #include "arch/timing/pe_array.h"
+#include "sim/base/error.h"
 
 using tpusim::ArrayConfig;
 using tpusim::CycleBreakdown;
@@ -183,40 +184,43 @@ TEST_CASE("hand-derived fold timings", "[fold_timing]") {
   }
   SECTION("4x4 ws, double-buffered + overlap, two K-folds of M=8: the second load is hidden") {
     // Fold 0: load 0..3, S = 4, A = 7, compute 7..14 (mark 15). Its swap wave (shadow -> active
-    // with element 0) reaches the last PE (3,3) at A+c-1 = 10, so fold 1's shadow load runs
-    // 11..14, behind fold 0's compute. Fold 1: S = max(11+4, A_0+s_0-(r-1)L = 12) = 15, A = 18,
-    // compute 18..25. The gap 15..17 is skew (fold 0's tail MACs in columns 1..3 until
-    // A_0+s_0+c-1 = 18, and fold 1's head): fill 3. Tail: fold 1's last MAC at 18+8+3-1 = 28,
-    // E = A+s+c+L-2 = 29: fill 3. Total 29 = 4 load + 9 fill + 16 compute.
+    // with element 0) reaches the last PE (3,3) at A+c-1 = 10; the shadow chain shifts at the end
+    // of a cycle, so fold 1's shadow load runs 10..13, behind fold 0's compute. Fold 1:
+    // S = max(10+4, A_0+s_0-(r-1)L = 12) = 14, A = 17, compute 17..24. The gap 15..16 is skew
+    // (fold 0's tail MACs in columns 1..3 until A_0+s_0+c-1 = 18, and fold 1's head): fill 2.
+    // Tail: fold 1's last MAC at 17+8+3-1 = 27, E = A+s+c+L-2 = 28: fill 3.
+    // Total 28 = 4 load + 8 fill + 16 compute.
     const ArrayConfig a = make_array(4, 4, Dataflow::ws, true, true, 1);
     FoldSequencer seq(a);
     const FoldSchedule f0 = seq.schedule({4, 4, 8}, 0);
     const FoldSchedule f1 = seq.schedule({4, 4, 8}, 0);
     CHECK(f0.anchor_cycle == 7);
-    CHECK(f1.load_start_cycle == 11);
-    CHECK(f1.stream_start_cycle == 15);
-    CHECK(f1.anchor_cycle == 18);
+    CHECK(f1.load_start_cycle == 10);
+    CHECK(f1.stream_start_cycle == 14);
+    CHECK(f1.anchor_cycle == 17);
     CHECK(f1.breakdown[CycleCategory::weight_load] == 0);
-    CHECK(f1.breakdown[CycleCategory::fill] == 3);
+    CHECK(f1.breakdown[CycleCategory::fill] == 2);
     const FoldSchedule fin = seq.finish(0);
-    CHECK(fin.array_free_cycle == 29);
+    CHECK(fin.array_free_cycle == 28);
     CycleBreakdown all = f0.breakdown;
     all += f1.breakdown;
     all += fin.breakdown;
     CHECK(all[CycleCategory::weight_load] == 4);
-    CHECK(all[CycleCategory::fill] == 9);
+    CHECK(all[CycleCategory::fill] == 8);
     CHECK(all[CycleCategory::compute] == 16);
     // Same with real data through the cycle model.
     PeArrayModel model(a, {});
     const auto A = random_operands(DataType::int8, 8 * 8, 1), B = random_operands(DataType::int8, 8 * 4, 2);
-    CHECK(model.run_gemm(8, 4, 8, A, B).timing.total_cycles == 29);
+    CHECK(model.run_gemm(8, 4, 8, A, B).timing.total_cycles == 28);
   }
-  SECTION("1x1 ws, M=5 K=3 N=1, L=2: 21 cycles sequential, 19 with overlap") {
+  SECTION("1x1 ws, M=5 K=3 N=1, L=2: 21 cycles sequential, 17 with overlap") {
     // One PE, three K-folds of 1x1x5. Each: load 1 cycle, a[m] enters at 1+m and MACs there, the
     // product lands L-1 = 1 cycle later: last result at the end of cycle 6, so 7 cycles
     // (R+s+rL+c-2 = 1+5+2+1-2); sequential: 3 x 7 = 21 = 3 load + 15 compute + 3 drain.
-    // With overlap the next load starts right after the last MAC (A+s+c-1 = 6), while the
-    // product lands: folds start every 6 cycles, E = 12+1+5+2+1-2 = 19 = 3+15+1 drain.
+    // With overlap the next load shifts in at the end of the previous fold's last MAC cycle
+    // (A+s+c-2 = 5, the weight is read before the edge), while that product lands: loads at
+    // 0, 5, 10, anchors 1, 6, 11, the last E = A+s+c+L-2 = 11+5+1+2-2 = 17
+    // = 1 load (the first; the others hide behind compute) + 15 compute + 1 drain.
     ArrayConfig a = make_array(1, 1, Dataflow::ws, false, false, 2);
     const std::vector<FoldShape> folds(3, FoldShape{1, 1, 5});
     FoldSequencer seq(a);
@@ -232,8 +236,9 @@ TEST_CASE("hand-derived fold timings", "[fold_timing]") {
     CycleBreakdown all2;
     for (const auto& f : folds) all2 += seq2.schedule(f, 0).breakdown;
     all2 += seq2.finish(0).breakdown;
-    CHECK(seq2.mark() == 19);
-    CHECK(all2[CycleCategory::weight_load] == 3);
+    CHECK(seq2.mark() == 17);
+    CHECK(all2[CycleCategory::weight_load] == 1);
+    CHECK(all2[CycleCategory::compute] == 15);
     CHECK(all2[CycleCategory::drain] == 1);
   }
   SECTION("late operands: the pipeline drains during the wait, the rest is idle") {

@@ -60,14 +60,14 @@ void check_fold_shape(const ArrayConfig& a, const FoldShape& f) {
 FoldSequencer::FoldSequencer(const ArrayConfig& array) : array_(array) {}
 
 // Closed form (DERIVATION.md, "Sequences"). p is the previous fold, f this one.
-//   ws/is, double-buffered:  ld = max(ready, A_p + c_p)                     shadow consumed by p's swap wave
+//   ws/is, double-buffered:  ld = max(ready, A_p + c_p - 1)          from the cycle of p's last swap
 //                            S  = max(ld + R, A_p + s_p - (r - 1) L, [no overlap] E_p)
-//   ws/is, single-buffered:  ld = max(ready, overlap ? A_p + s_p + c_p - 1 : E_p)   after p's last MAC
+//   ws/is, single-buffered:  ld = max(ready, overlap ? A_p + s_p + c_p - 2 : E_p)   from p's last MAC
 //                            S  = ld + R
 //                            A  = S + (r - 1) L,  E = A + s + c + L - 2,  MAC end = A + s + c - 1
 //   os:  S = max(ready, no overlap ? E_p
 //                       : double-buffered ? max(S_p + s_p + r_p - 1, S_p + s_p + r_p + R - s - r)
-//                       : S_p + s_p + r_p + R - 1)
+//                       : S_p + s_p + r_p + R - 2)
 //        A = S,  E = S + s + r + c + L - 3 + R,  MAC end = S + s + r + c - 2
 FoldSchedule FoldSequencer::schedule(const FoldShape& fold, uint64_t ready_cycle) {
   check_fold_shape(array_, fold);
@@ -85,11 +85,11 @@ FoldSchedule FoldSequencer::schedule(const FoldShape& fold, uint64_t ready_cycle
   Cycle ld = 0, S = 0, A = 0, mac_end = 0, E = 0;
   if (array_.dataflow != Dataflow::os) {
     if (db) {
-      ld = has_prev_ ? std::max(ready, Ap + cp) : ready;
+      ld = has_prev_ ? std::max(ready, Ap + cp - 1) : ready;
       S = ld + R;
       if (has_prev_) S = std::max({S, Ap + sp - (r - 1) * L, overlap ? Cycle{0} : Ep});
     } else {
-      ld = has_prev_ ? std::max(ready, overlap ? Ap + sp + cp - 1 : Ep) : ready;
+      ld = has_prev_ ? std::max(ready, overlap ? Ap + sp + cp - 2 : Ep) : ready;
       S = ld + R;
     }
     A = S + (r - 1) * L;
@@ -100,7 +100,7 @@ FoldSchedule FoldSequencer::schedule(const FoldShape& fold, uint64_t ready_cycle
     if (has_prev_) {
       if (!overlap) S = std::max(S, Ep);
       else if (db) S = std::max({S, Sp + sp + rp - 1, Sp + sp + rp + R - s - r});
-      else S = std::max(S, Sp + sp + rp + R - 1);
+      else S = std::max(S, Sp + sp + rp + R - 2);
     }
     ld = S;
     A = S;

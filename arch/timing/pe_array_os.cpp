@@ -13,6 +13,7 @@
 // D_j + R - 1 - i). Without double buffering the accumulators are the shift chain themselves.
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "arch/timing/pe_array_engine.h"
 #include "sim/base/error.h"
@@ -48,6 +49,7 @@ ArrayTiming run_os_engine(const ArrayConfig& array, const std::vector<PeArrayMod
   std::vector<uint32_t> inj_tok(static_cast<size_t>(R));
   std::vector<int64_t> row_busy(static_cast<size_t>(R), kNever), col_busy(uC, kNever);
   std::vector<int64_t> col_drain(uC, kNever);  // D_j of the last fold that used column j
+  std::vector<int64_t> col_out(uC, kNever);    // last cycle column j's chain shifted out a value
   std::vector<OsRun> run(n);
   std::vector<size_t> active;
   Acc* chain = db ? chain_store.data() : acc.data();
@@ -77,9 +79,10 @@ ArrayTiming run_os_engine(const ArrayConfig& array, const std::vector<PeArrayMod
         const int64_t d = col_drain[static_cast<size_t>(j)];
         ok = x + j > col_busy[static_cast<size_t>(j)];
         if (ok && d != kNever) {
-          // First landing in row 0 must follow the copy (db) or the whole drain (single
-          // buffer); with db the shadow chain must also be empty before this fold's copy.
-          ok = db ? (x + j + L - 1 >= d && x + s + r + j + L - 2 >= d + R) : (x + j + L - 1 >= d + R);
+          // First landing in row 0 must follow the copy (db) or the column's last shift (single
+          // buffer: a landing wins over the shift in the same cycle, and the shift chain is the
+          // accumulators); with db the shadow chain must be empty before this fold's copy.
+          ok = db ? (x + j + L - 1 >= d && x + s + r + j + L - 2 >= d + R) : (x + j + L - 1 >= d + R - 1);
         }
       }
       if (ok) {
@@ -124,6 +127,10 @@ ArrayTiming run_os_engine(const ArrayConfig& array, const std::vector<PeArrayMod
         const int64_t d = x - (run[f].S + s + r + j + L - 2);
         if (d < 0 || d >= R) continue;
         const size_t uj = static_cast<size_t>(j);
+        // One bottom register per column: two drains in one cycle would be a structural hazard
+        // that sequential code could hide.
+        if (col_out[uj] == x) throw InternalError("cycle model: two drains in column " + std::to_string(j) + " at cycle " + std::to_string(x));
+        col_out[uj] = x;
         if (d == 0 && db) {
           for (size_t q = 0; q < static_cast<size_t>(R); ++q) chain[q * uC + uj] = acc[q * uC + uj];
         }

@@ -88,14 +88,19 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
         if (run[p].S == kNever) {
           ok = false;  // the shadow/active registers still hold p's operand
         } else if (db) {
-          ok = run[p].swaps_left == 0;  // p's swap wave has consumed the shadow registers
+          // The shift happens at the end of the cycle, so it may start in the cycle of p's last
+          // swap (PE(R-1, c_p-1) at A_p + c_p - 1, the only swap of that cycle).
+          const int64_t last_swap = run[p].A + static_cast<int64_t>(ps_shape.cols_used) - 1;
+          ok = run[p].swaps_left == 0 || (run[p].swaps_left == 1 && x == last_swap);
         } else if (!overlap) {
           ok = pending_outputs == 0;
         } else {
-          // Single-buffered: shifting replaces the active operand, so p's last MAC must be
-          // behind us: all of p injected before x and no token that will still MAC.
+          // Single-buffered: shifting replaces the active operand at the end of the cycle, so it
+          // may start in the cycle of p's last MAC: no token may MAC after x (a token of value v
+          // after the last step MACs for v-1 more cycles), and an element p injects at x only
+          // MACs at x if it has one column.
           const int64_t last_inject = run[p].A + static_cast<int64_t>(ps_shape.stream_len) - 1;
-          ok = x > last_inject && tok_max <= 1;
+          ok = tok_max <= 2 && (x > last_inject || (x == last_inject && ps_shape.cols_used == 1));
         }
       }
       if (ok) {
