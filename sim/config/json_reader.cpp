@@ -81,8 +81,9 @@ uint64_t as_u64(const json& v, const std::string& file, const std::string& point
   uint64_t out = 0;
   if (v.is_number_unsigned()) {
     out = v.get<uint64_t>();
-  } else if (v.is_number_integer()) {
-    fail_at(file, pointer, want + ", got " + describe(v));
+  } else if (v.is_number_integer()) {  // signed: built in code, or negative in a file
+    if (v.get<int64_t>() < 0) fail_at(file, pointer, want + ", got " + describe(v));
+    out = static_cast<uint64_t>(v.get<int64_t>());
   } else if (v.is_number_float()) {
     // 1e15 or 64.0 written as floats: accept whole numbers, reject fractions.
     const double d = v.get<double>();
