@@ -48,6 +48,14 @@ inline Acc to_register(double v) {
   }
 }
 
+/// A register as the value it represents (integers are two's complement of their width).
+template <class Acc>
+inline double register_value(Acc v) {
+  if constexpr (std::is_same_v<Acc, uint32_t>) return static_cast<double>(static_cast<int32_t>(v));
+  else if constexpr (std::is_same_v<Acc, uint64_t>) return static_cast<double>(static_cast<int64_t>(v));
+  else return static_cast<double>(v);
+}
+
 /// ws and is share one engine (stationary operand in the PEs, partial sums flowing down);
 /// os has outputs stationary. Acc is uint32_t, uint64_t (two's complement) or float.
 template <class Acc>

@@ -225,8 +225,8 @@ ArrayTiming run_os_engine(const ArrayConfig& array, const std::vector<PeArrayMod
       for (size_t k = 0; k < samples.size(); ++k) {
         const auto [pr, pc] = (*io.probe_pes)[k];
         const size_t o = static_cast<size_t>(pr) * uC + pc;
-        samples[k] = {pr, pc, static_cast<double>(a_new[o]), static_cast<double>(b_new[o]),
-                      static_cast<double>(acc[o]), tok_new[o] != 0};
+        samples[k] = {pr, pc, register_value(a_new[o]), register_value(b_new[o]), register_value(acc[o]),
+                      tok_new[o] != 0};
       }
       (*io.probe)(static_cast<uint64_t>(x), samples.data(), samples.size());
     }

@@ -226,8 +226,8 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
       for (size_t k = 0; k < samples.size(); ++k) {
         const auto [pr, pc] = (*io.probe_pes)[k];
         const size_t o = static_cast<size_t>(pr) * static_cast<size_t>(C) + pc;
-        samples[k] = {pr, pc, static_cast<double>(act_new[o]), static_cast<double>(w[o]),
-                      static_cast<double>(ps[static_cast<size_t>((ps_base + L - 1) % L)][o]), tok_new[o] > 0};
+        samples[k] = {pr, pc, register_value(act_new[o]), register_value(w[o]),
+                      register_value(ps[static_cast<size_t>((ps_base + L - 1) % L)][o]), tok_new[o] > 0};
       }
       (*io.probe)(static_cast<uint64_t>(x), samples.data(), samples.size());
     }
