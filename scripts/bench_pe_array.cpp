@@ -1,0 +1,71 @@
+// Throughput of the matrix unit's timing models (built by scripts/bench_pe_array.sh):
+//   cycle model: PE-cycles per second (stepped cycles x rows x cols / wall time), one core;
+//   analytic model: FoldSequencer::schedule() calls per second.
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "arch/timing/fold_timing.h"
+#include "arch/timing/pe_array.h"
+
+using namespace tpusim;
+using namespace tpusim::arch::timing;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void bench_cycle(uint32_t n, Dataflow df, bool db, const PeDataTypes& types, const char* type_name) {
+  ArrayConfig a;
+  a.rows = a.cols = n;
+  a.dataflow = df;
+  a.double_buffer_stationary = db;
+  a.overlap_folds = true;
+  a.verify_results = false;
+  a.max_pe_cycles = 0;
+  PeArrayModel model(a, types);
+  // Full folds with streams long enough that the run takes a fraction of a second.
+  const uint64_t stream = n <= 32 ? 4096 : 2048;
+  const std::vector<FoldShape> folds(n <= 32 ? 64 : 4, FoldShape{n, n, stream});
+  const auto t0 = std::chrono::steady_clock::now();
+  const ArrayTiming t = model.run_folds(folds, {}, 1);
+  const double s = seconds_since(t0);
+  std::printf("cycle model %3ux%-3u %s db=%d %-5s  %9llu cycles  %.3f s  %.3g PE-cycles/s\n", n, n,
+              to_string(df), db, type_name, static_cast<unsigned long long>(t.total_cycles), s,
+              static_cast<double>(t.pe_cycles) / s);
+}
+
+void bench_analytic() {
+  ArrayConfig a;
+  a.rows = a.cols = 128;
+  a.dataflow = Dataflow::ws;
+  a.double_buffer_stationary = true;
+  a.overlap_folds = true;
+  FoldSequencer seq(a);
+  const uint64_t calls = 20'000'000;
+  uint64_t sink = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (uint64_t i = 0; i < calls; ++i) {
+    const FoldShape f{1 + (i * 7) % 128, 1 + (i * 13) % 128, 1 + (i * 29) % 300};
+    sink += seq.schedule(f, (i & 1023) == 0 ? seq.mark() + 50 : 0).array_free_cycle;
+  }
+  const double s = seconds_since(t0);
+  std::printf("analytic    FoldSequencer::schedule  %llu calls  %.3f s  %.3g calls/s  (checksum %llu)\n",
+              static_cast<unsigned long long>(calls), s, calls / s, static_cast<unsigned long long>(sink % 1000));
+}
+
+}  // namespace
+
+int main() {
+  const PeDataTypes int8{DataType::int8, DataType::int8, DataType::int32, false};
+  const PeDataTypes fp32{DataType::bf16, DataType::bf16, DataType::fp32, false};
+  for (uint32_t n : {32u, 128u}) {
+    for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is}) bench_cycle(n, df, true, int8, "int8");
+    bench_cycle(n, Dataflow::ws, true, fp32, "bf16");
+    bench_cycle(n, Dataflow::os, true, fp32, "bf16");
+  }
+  bench_analytic();
+  return 0;
+}

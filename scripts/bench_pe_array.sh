@@ -1,0 +1,11 @@
+#!/bin/sh
+# Builds and runs the timing-model benchmark: cycle model PE-cycles/s on 32x32 and 128x128,
+# FoldSequencer::schedule() calls/s. Usage: scripts/bench_pe_array.sh [extra g++ flags]
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${TMPDIR:-/tmp}/tpusim_bench_pe_array
+# -include cstddef: sim/base/cycle_breakdown.h uses size_t without including <cstddef>.
+g++ -std=c++17 -O2 "$@" -include cstddef -I"$root" "$root/scripts/bench_pe_array.cpp" \
+  "$root"/arch/timing/fold_timing.cpp "$root"/arch/timing/pe_array*.cpp \
+  "$root"/sim/base/error.cpp "$root"/sim/base/cycle_breakdown.cpp "$root"/sim/config/types.cpp -o "$out"
+"$out"
