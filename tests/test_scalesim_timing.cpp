@@ -124,6 +124,19 @@ TEST_CASE("scalesim-v2 timing matches hand-derived SCALE-Sim numbers", "[scalesi
     CHECK(s.breakdown[CycleCategory::compute] == 3);
   }
 
+  SECTION("layers with more than 2^24 folds use the closed-form means") {
+    // OS, P = 32 * 8192 + 5 -> 8193 row folds (last uses 5 rows), N = 32 * 2048 + 7 -> 2049
+    // column folds (last uses 7 columns), K = 1: 16,787,457 folds.
+    const auto s = scalesim_v2_calc(32, 32, Dataflow::os, ScalesimGemm{32 * 8192 + 5, 1, 32 * 2048 + 7});
+    REQUIRE(s.folds() == 8193ULL * 2049);
+    REQUIRE(s.folds() > (1ULL << 24));
+    // Sum of used PEs over all folds = P * N (each output once); mean / 1024.
+    const double used = double(32 * 8192 + 5) * double(32 * 2048 + 7);
+    CHECK(s.mapping_efficiency_pct == Approx(100.0 * used / (double(s.folds()) * 1024)).epsilon(1e-12));
+    // Compute util: the same with T / Lu = 1 / (1 + 32 + 32 - 2) per fold.
+    CHECK(s.compute_util_pct == Approx(100.0 * used / (double(s.folds()) * 1024 * 63)).epsilon(1e-12));
+  }
+
   SECTION("ratios multiply back to SCALE-Sim's percentage, or within one ulp of it") {
     for (double pct : {80.5348014156508, 50.795707633124124, 100.0, 57.673894677555616, 1.611328125, 33.86243386243386}) {
       const double r = ratio_from_pct(pct);
