@@ -12,6 +12,7 @@
 
 #include "sim/base/error.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/compare_command.h"
 
 namespace po = boost::program_options;
 
@@ -22,6 +23,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run       --arch A --workload W [--out DIR] [--set /json/pointer=value]... [--dump-program]\n"
     "  describe  --arch A [--json] [--set ...]\n"
+    "  compare   BASE CURRENT [--rtol X] [--tolerances FILE] [--format text|markdown|json]\n"
     "run 'tpusim <command> --help' for its options\n";
 
 }  // namespace
@@ -40,7 +42,8 @@ int sc_main(int argc, char* argv[]) {
     std::vector<std::string> args(argv + 2, argv + argc);
     if (command == "run") return tpusim::cli::command_run(args);
     if (command == "describe") return tpusim::cli::command_describe(args);
-    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe\n", command);
+    if (command == "compare") return tpusim::cli::command_compare(args);
+    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe, compare\n", command);
     return 2;
   } catch (const tpusim::InputError& e) {
     std::cerr << "tpusim: " << e.what() << "\n";
