@@ -105,6 +105,23 @@ TEST_CASE("SCALE-Sim topology CSVs import in both forms", "[scalesim][importer]"
     CHECK(w.layers[3].gemm.m == 4 * 14);
   }
 
+  SECTION("newer shipped layouts: a Batch Size column, rows of empty cells") {
+    // llama3b.csv's header has a ninth column "Batch Size" (all 1); Transformer_short.csv has a
+    // row of empty cells under its header.
+    const std::string batch_header =
+        "Layer name,     IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides, Batch Size,\n";
+    const tpusim::Workload w = parse_workload_csv(
+        batch_header + ",,,,,,,,\nEmbedding,      512,          512,         1,             1,            3,        4096,       2,       1,\n",
+        "llama.csv");
+    REQUIRE(w.layers.size() == 1);
+    CHECK(w.layers[0].conv.stride_h == 2);
+    CHECK(w.layers[0].conv.stride_w == 2);  // the ninth value is the batch, not the stride width
+    // "Embedding,      512,          512,         1,             1,            3,        4096,       2,       " is 103
+    // characters: the batch value is at column 104.
+    CHECK(csv_error(batch_header + "Embedding,      512,          512,         1,             1,            3,        4096,       2,       4,\n") ==
+          "t.csv:2:104: Batch Size must be 1, got 4 (SCALE-Sim v2 runs batch 1 and would read this value as the stride width)");
+  }
+
   SECTION("a DP layer splits into one single-channel layer per channel") {
     const tpusim::Workload w = parse_workload_csv(std::string(kConvHeader) + "DP1, 14, 14, 3, 3, 3, 1, 1,\nPW, 12, 12, 1, 1, 3, 8, 1,\n", "t.csv");
     REQUIRE(w.layers.size() == 4);

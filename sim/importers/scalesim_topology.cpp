@@ -1,5 +1,6 @@
 #include "sim/importers/scalesim_topology.h"
 
+#include <algorithm>
 #include <initializer_list>
 #include <map>
 
@@ -43,12 +44,29 @@ const std::vector<Column>& conv_columns() {
   return c;
 }
 
+/// The conv form with the ninth column of newer shipped topologies (llama3b.csv). SCALE-Sim v2
+/// reads a ninth value as the stride width, so only batch 1 means the same to both.
+const std::vector<Column>& conv_batch_columns() {
+  static const std::vector<Column> c = [] {
+    std::vector<Column> cols = conv_columns();
+    cols.back() = {"Batch Size", {"batch size"}};
+    return cols;
+  }();
+  return c;
+}
+
 const std::vector<Column>& gemm_columns() {
   static const std::vector<Column> c = {{"Layer", {"layer", "layer name"}}, {"M", {"m"}}, {"N", {"n"}}, {"K", {"k"}}};
   return c;
 }
 
 enum class Form { conv, gemm };
+
+struct Header {
+  Form form = Form::conv;
+  const std::vector<Column>* columns = nullptr;
+  bool batch_column = false;  ///< conv form whose ninth column is "Batch Size"
+};
 
 const char* kConvHeader = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,";
 const char* kGemmHeader = "Layer, M, N, K,";
@@ -67,7 +85,7 @@ bool matches(const Column& col, const std::string& text) {
 }
 
 /// Recognises the header line; InputError naming the first column that does not fit.
-Form read_header(const TextLine& line, const std::string& file) {
+Header read_header(const TextLine& line, const std::string& file) {
   auto fields = split_fields(line.text, ',');
   drop_trailing(fields);
   const std::string second = fields.size() > 1 ? normalize_name(fields[1].text) : "";
@@ -77,7 +95,8 @@ Form read_header(const TextLine& line, const std::string& file) {
                  fmt::format("unknown SCALE-Sim topology header: expected the conv form \"{}\" or the GEMM form \"{}\", "
                              "got {}",
                              kConvHeader, kGemmHeader, quote_found(trim(line.text))));
-  const auto& cols = gemm ? gemm_columns() : conv_columns();
+  const bool batch = conv && fields.size() == 9 && normalize_name(fields[8].text) == "batch size";
+  const auto& cols = gemm ? gemm_columns() : batch ? conv_batch_columns() : conv_columns();
   const size_t min_cols = gemm ? 4 : 8, max_cols = gemm ? 4 : 9;
   for (size_t i = 0; i < fields.size() && i < max_cols; ++i)
     if (!matches(cols[i], fields[i].text))
@@ -90,7 +109,7 @@ Form read_header(const TextLine& line, const std::string& file) {
                  fmt::format("{} topology header: expected {} columns \"{}\", got {}", gemm ? "GEMM" : "conv", min_cols,
                              gemm ? kGemmHeader : kConvHeader, fields.size()));
   }
-  return gemm ? Form::gemm : Form::conv;
+  return Header{gemm ? Form::gemm : Form::conv, &cols, batch};
 }
 
 struct RowReader {
@@ -133,11 +152,20 @@ Layer conv_layer(const std::string& name, uint64_t h, uint64_t w, uint64_t r, ui
   return l;
 }
 
-void read_conv_row(const RowReader& row, Workload& w) {
+void read_conv_row(const RowReader& row, bool batch_column, Workload& w) {
   const std::string& name = row.fields[0].text;
   const uint64_t h = row.value(1), wd = row.value(2), r = row.value(3), s = row.value(4);
   const uint64_t c = row.value(5), n = row.value(6), sh = row.value(7);
-  const uint64_t sw = row.fields.size() > 8 ? row.value(8) : sh;
+  uint64_t sw = sh;
+  if (row.fields.size() > 8) {
+    sw = row.value(8);
+    if (batch_column) {
+      if (sw != 1)
+        row.fail(8, fmt::format("Batch Size must be 1, got {} (SCALE-Sim v2 runs batch 1 and would read this value as "
+                                "the stride width)", sw));
+      sw = sh;
+    }
+  }
   // SCALE-Sim asserts the same (topology_utils.append_topo_arrays, "ISSUE #9").
   if (r > h) row.fail(3, fmt::format("Filter Height {} is larger than IFMAP Height {}", r, h));
   if (s > wd) row.fail(4, fmt::format("Filter Width {} is larger than IFMAP Width {}", s, wd));
@@ -180,8 +208,9 @@ Workload parse_workload_csv(const std::string& text, const std::string& file) {
   size_t i = 0;
   while (i < lines.size() && trim(lines[i].text).empty()) ++i;
   if (i == lines.size()) fail_at_line(file, 1, 1, fmt::format("expected a SCALE-Sim topology header \"{}\" or \"{}\", got an empty file", kConvHeader, kGemmHeader));
-  const Form form = read_header(lines[i], file);
-  const auto& cols = form == Form::gemm ? gemm_columns() : conv_columns();
+  const Header header = read_header(lines[i], file);
+  const Form form = header.form;
+  const auto& cols = *header.columns;
 
   Workload w;
   w.file = file;
@@ -192,6 +221,8 @@ Workload parse_workload_csv(const std::string& text, const std::string& file) {
     const TextLine& line = lines[i];
     if (trim(line.text).empty()) continue;
     auto fields = split_fields(line.text, ',');
+    // A row of empty cells (",,,,,,,,", spreadsheet exports) is a blank line.
+    if (std::all_of(fields.begin(), fields.end(), [](const TextField& f) { return f.text.empty(); })) continue;
     drop_trailing(fields);
     // Conv rows may carry a separate stride width even under the 8-column header (SCALE-Sim
     // reads a ninth value when there is one).
@@ -212,7 +243,7 @@ Workload parse_workload_csv(const std::string& text, const std::string& file) {
     if (form == Form::gemm) {
       read_gemm_row(row, w);
     } else {
-      read_conv_row(row, w);
+      read_conv_row(row, header.batch_column, w);
     }
     for (size_t j = before; j < w.layers.size(); ++j) {
       auto [it, fresh] = line_of_name.emplace(w.layers[j].name, line.number);

@@ -4,11 +4,12 @@
 /// Two forms, told apart by the header line:
 ///   conv: `Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels,
 ///          Num Filter, Strides,` (a ninth value per row, if present, is the stride along the
-///          width, as SCALE-Sim reads it);
+///          width, as SCALE-Sim reads it; under a ninth header column `Batch Size`, as in newer
+///          shipped files, it must be 1);
 ///   GEMM: `Layer, M, N, K,`.
 /// As in SCALE-Sim (topology_utils.py), the text after a row's last comma is ignored when it is
-/// empty or a `#` comment (`Conv2_dw, 112, 112, 3, 3, 1, 1, 1,#dw`), blank lines are skipped
-/// and spaces or tabs around values are trimmed; unlike SCALE-Sim, a row without the trailing
+/// empty or a `#` comment (`Conv2_dw, 112, 112, 3, 3, 1, 1, 1,#dw`), blank lines (and rows of
+/// empty cells) are skipped and spaces or tabs around values are trimmed; unlike SCALE-Sim, a row without the trailing
 /// comma is read in full instead of losing its last value.
 ///
 /// Conv rows become `conv2d` layers with padding 0 (SCALE-Sim topologies are pre-padded). The
