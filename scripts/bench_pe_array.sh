@@ -4,8 +4,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${TMPDIR:-/tmp}/tpusim_bench_pe_array
-# -include cstddef: sim/base/cycle_breakdown.h uses size_t without including <cstddef>.
-g++ -std=c++17 -O2 "$@" -include cstddef -I"$root" "$root/scripts/bench_pe_array.cpp" \
+g++ -std=c++17 -O2 "$@" -I"$root" "$root/scripts/bench_pe_array.cpp" \
   "$root"/arch/timing/fold_timing.cpp "$root"/arch/timing/pe_array*.cpp \
   "$root"/sim/base/error.cpp "$root"/sim/base/cycle_breakdown.cpp "$root"/sim/config/types.cpp -o "$out"
 "$out"

@@ -267,6 +267,23 @@ TEST_CASE("hand-derived fold timings", "[fold_timing]") {
   }
 }
 
+TEST_CASE("finish() empties the array; later folds start from its cycle", "[fold_timing]") {
+  // The matrix unit fast-forwards a fresh sequencer to a layer start with finish(start): 100
+  // idle cycles. A 4x4 ws single-buffered 4x4x4 fold then loads at 100..103, S = 104, A = 107,
+  // compute 107..110, E = 100 + 14 = 114 (the isolated fold of the second section above).
+  const ArrayConfig a = make_array(4, 4, Dataflow::ws, false, false, 1);
+  FoldSequencer seq(a);
+  const FoldSchedule skip = seq.finish(100);
+  CHECK(skip.breakdown[CycleCategory::idle] == 100);
+  CHECK(skip.breakdown.total() == 100);
+  const FoldSchedule s = seq.schedule({4, 4, 4}, 0);
+  CHECK(s.load_start_cycle == 100);
+  CHECK(s.anchor_cycle == 107);
+  CHECK(s.outputs_done_cycle == 114);
+  CHECK(s.breakdown.total() == 111 - 100);
+  CHECK(seq.finish(0).array_free_cycle == 114);
+}
+
 TEST_CASE("FoldSequencer rejects shapes the array cannot hold", "[fold_timing]") {
   const ArrayConfig a = make_array(4, 8, Dataflow::ws, false, false, 1);
   FoldSequencer seq(a);

@@ -10,7 +10,7 @@
 /// The closed forms below are derived in arch/timing/DERIVATION.md and are equal, cycle for
 /// cycle, to the register-level model in arch/timing/pe_array.h (tests/test_fold_timing.cpp).
 /// Notation: R x C array, a fold uses r x c PEs and streams s elements, L = mac_latency_cycles.
-#include <cstddef>  // before cycle_breakdown.h, which uses size_t without including it
+#include <cstddef>
 #include <cstdint>
 
 #include "sim/base/cycle_breakdown.h"
