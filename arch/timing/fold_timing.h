@@ -28,7 +28,8 @@ struct FoldShape {
 /// Result of scheduling one fold on the array's timeline.
 struct FoldSchedule {
   uint64_t start_cycle = 0;         ///< first cycle the fold occupies the array (ws/is: its
-                                    ///< stationary load starts; os: its first operand enters)
+                                    ///< stationary load starts; os: its first operand enters);
+                                    ///< may precede the previous mark (hidden load, overlap)
   uint64_t array_free_cycle = 0;    ///< the sequencer's new mark: the next fold may be scheduled from here
   uint64_t outputs_done_cycle = 0;  ///< the last output of this fold has left the array (exclusive)
   /// Cycles of [previous mark, array_free_cycle) by category. Cycles spent waiting for the
@@ -50,8 +51,10 @@ class FoldSequencer {
   explicit FoldSequencer(const ArrayConfig& array);
 
   /// Schedules the next fold. `ready_cycle` is when its operands (stationary and streaming) are
-  /// available: no part of the fold (load or stream) starts before it. It may be before mark(),
-  /// then the fold is not delayed by it. Throws InternalError on a shape the array cannot hold.
+  /// available: no part of the fold (load or stream) starts before it. Pass the true arrival
+  /// cycle even when it is before mark(): a double-buffered load or an overlapped stream starts
+  /// before the mark, hidden behind the previous fold, so clamping ready to the mark forfeits
+  /// double buffering and overlap. Throws InternalError on a shape the array cannot hold.
   FoldSchedule schedule(const FoldShape& fold, uint64_t ready_cycle);
 
   /// Ends the sequence at or after `not_before`: returns the cycle the array is empty and the
