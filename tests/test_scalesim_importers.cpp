@@ -223,6 +223,18 @@ TEST_CASE("SCALE-Sim .cfg files import into a scalesim-v2 architecture", "[scale
     CHECK(a.array.dataflow == tpusim::Dataflow::ws);
   }
 
+  SECTION("the shipped google.cfg (TPU v1-like, with keys SCALE-Sim does not read)") {
+    const tpusim::ArchConfig a = arch_of(
+        "[general]\nrun_name = GoogleTPU_v1_ws\n\n[architecture_presets]\nArrayHeight:    256\nArrayWidth:     256\n"
+        "IfmapSramSzkB:    6144\nFilterSramSzkB:   6144\nOfmapSramSzkB:    2048\nIfmapOffset:    0\n"
+        "FilterOffset:   10000000\nOfmapOffset:    20000000\nDataflow : ws\nBandwidth : 10\nMemoryBanks: 1\n\n"
+        "[run_presets]\nInterfaceBandwidth: CALC\nSRAM_row_size: 2\nSRAM_bank_size: 5\nDRAM_row_size: 2\nDRAM_bank_size: 5");
+    CHECK(a.array.rows == 256);
+    CHECK(a.array.dataflow == tpusim::Dataflow::ws);
+    CHECK(a.buffer_for(tpusim::BufferRole::outputs)->capacity_bytes == 2048 * 1024);
+    CHECK(a.buffer_for(tpusim::BufferRole::inputs)->bytes_per_cycle_per_port == 256);  // max(64, rows, cols)
+  }
+
   SECTION("loading a file, with --set overrides") {
     const std::string path = std::string(TPUSIM_SOURCE_DIR) + "/configs/scalesim/scale.cfg";
     const tpusim::ArchConfig a = tpusim::importers::load_arch_cfg(path, {});

@@ -25,7 +25,9 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& known_secti
       {"architecture_presets",
        {"ArrayHeight", "ArrayWidth", "IfmapSramSzkB", "FilterSramSzkB", "OfmapSramSzkB", "IfmapOffset", "FilterOffset",
         "OfmapOffset", "Dataflow", "Bandwidth", "MemoryBanks"}},
-      {"run_presets", {"InterfaceBandwidth"}},
+      // The *_row_size / *_bank_size keys of the shipped google.cfg and eyeriss.cfg are read by
+      // neither SCALE-Sim's config nor its CALC timing: accepted and ignored.
+      {"run_presets", {"InterfaceBandwidth", "SRAM_row_size", "SRAM_bank_size", "DRAM_row_size", "DRAM_bank_size"}},
       {"network_presets", {"TopologyCsvLoc"}}};
   return s;
 }

@@ -9,7 +9,9 @@
 ///   [architecture_presets] ArrayHeight, ArrayWidth, IfmapSramSzkB, FilterSramSzkB,
 ///                          OfmapSramSzkB, IfmapOffset, FilterOffset, OfmapOffset, Dataflow,
 ///                          Bandwidth (required in USER mode), MemoryBanks (default 1)
-///   [run_presets]          InterfaceBandwidth (CALC or USER)
+///   [run_presets]          InterfaceBandwidth (CALC or USER); SRAM_row_size, SRAM_bank_size,
+///                          DRAM_row_size, DRAM_bank_size (in the shipped google.cfg and
+///                          eyeriss.cfg; SCALE-Sim v2 does not read them; ignored)
 ///   [network_presets]      TopologyCsvLoc (optional; ignored: the workload comes from --workload)
 /// Anything else is an error: an unknown key would otherwise change SCALE-Sim's result unnoticed.
 ///
