@@ -12,6 +12,7 @@
 
 #include "sim/base/error.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/sweep_command.h"
 #include "sim/cli/compare_command.h"
 
 namespace po = boost::program_options;
@@ -24,6 +25,7 @@ constexpr const char* kUsage =
     "  run       --arch A --workload W [--out DIR] [--set /json/pointer=value]... [--dump-program]\n"
     "  describe  --arch A [--json] [--set ...]\n"
     "  compare   BASE CURRENT [--rtol X] [--tolerances FILE] [--format text|markdown|json]\n"
+    "  sweep     SPEC [--jobs N] [--out DIR] [--shard I/N] [--resume] [--timeout-s S] | --merge DIR... --out DIR\n"
     "run 'tpusim <command> --help' for its options\n";
 
 }  // namespace
@@ -43,7 +45,8 @@ int sc_main(int argc, char* argv[]) {
     if (command == "run") return tpusim::cli::command_run(args);
     if (command == "describe") return tpusim::cli::command_describe(args);
     if (command == "compare") return tpusim::cli::command_compare(args);
-    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe, compare\n", command);
+    if (command == "sweep") return tpusim::cli::command_sweep(args);
+    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe, compare, sweep\n", command);
     return 2;
   } catch (const tpusim::InputError& e) {
     std::cerr << "tpusim: " << e.what() << "\n";

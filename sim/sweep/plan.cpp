@@ -1,0 +1,156 @@
+#include "sim/sweep/plan.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/config/json_reader.h"
+#include "sim/energy/energy_table.h"
+#include "sim/sweep/constraints.h"
+
+namespace tpusim::sweep {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr uint64_t kMaxCombinations = 10'000'000;  // beyond this the spec is a mistake
+
+/// Axis step indices of combination `c` (product: the last axis varies fastest).
+std::vector<size_t> steps_of(const SweepSpec& spec, uint64_t c) {
+  std::vector<size_t> idx(spec.axes.size(), 0);
+  if (spec.combine == Combine::zip) {
+    for (auto& i : idx) i = static_cast<size_t>(c);
+    return idx;
+  }
+  for (size_t a = spec.axes.size(); a-- > 0;) {
+    const size_t n = spec.axes[a].steps.size();
+    idx[a] = static_cast<size_t>(c % n);
+    c /= n;
+  }
+  return idx;
+}
+
+uint64_t combination_count(const SweepSpec& spec) {
+  if (spec.axes.empty()) return 1;
+  if (spec.combine == Combine::zip) return spec.axes[0].steps.size();
+  uint64_t n = 1;
+  for (const auto& a : spec.axes) {
+    n *= a.steps.size();
+    if (n > kMaxCombinations)
+      config::fail_at(spec.file, "/axes",
+                      fmt::format("the product of the axes has more than {} combinations", kMaxCombinations));
+  }
+  return n;
+}
+
+/// An axis path must name a key the config has (after defaults) or that the arch file sets.
+void check_axis_paths(const SweepSpec& spec, const json& base_effective, const json& base_doc) {
+  for (const auto& axis : spec.axes)
+    for (size_t p = 0; p < axis.paths.size(); ++p) {
+      const json::json_pointer jp(axis.paths[p]);
+      if (!base_effective.contains(jp) && !base_doc.contains(jp))
+        config::fail_at(spec.file, axis.pointer + (axis.paths.size() > 1 ? "/paths/" + std::to_string(p) : "/path"),
+                        fmt::format("\"{}\" is not a key of the effective config of {}", axis.paths[p], spec.arch_path));
+    }
+}
+
+}  // namespace
+
+std::string hash_hex(const std::string& text) {
+  uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+  for (unsigned char ch : text) {
+    a = (a ^ ch) * 0x100000001b3ULL;
+    b = (b ^ ch) * 0x100000001b3ULL;
+    b ^= b >> 29;  // decorrelates the second lane from the first
+  }
+  return fmt::format("{:016x}{:016x}", a, b);
+}
+
+std::string read_file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open file (missing or unreadable)", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+SweepPlan plan_sweep(const SweepSpec& spec) {
+  SweepPlan plan;
+  plan.spec = spec;
+  plan.columns = spec.columns();
+  const json base_doc = config::load_json_file(spec.arch_path);
+  const json base_effective = config::to_json(config::parse_arch(base_doc, spec.arch_path));
+  check_axis_paths(spec, base_effective, base_doc);
+
+  std::vector<std::string> workload_text;
+  for (const auto& w : spec.workload_paths) workload_text.push_back(read_file_text(w));
+  std::map<std::string, std::string> energy_text;  // by resolved path; "" when unreadable
+
+  const uint64_t combinations = combination_count(spec);
+  std::string id_text = fmt::format("{}\n", plan.columns.size());
+  for (uint64_t c = 0; c < combinations; ++c) {
+    SweepPoint point;
+    const auto steps = steps_of(spec, c);
+    for (size_t a = 0; a < spec.axes.size(); ++a)
+      for (size_t p = 0; p < spec.axes[a].paths.size(); ++p) {
+        const json& v = spec.axes[a].steps[steps[a]][p];
+        point.values.push_back(v);
+        config::Override o;
+        o.pointer = spec.axes[a].paths[p];
+        o.value = v;
+        o.text = o.pointer + "=" + v.dump();
+        point.overrides.push_back(o);
+      }
+    json doc = base_doc;
+    std::string config_text;
+    try {
+      config::apply_overrides(doc, point.overrides);
+      try {
+        const ArchConfig arch = config::parse_arch(doc, spec.arch_path);
+        const json effective = config::to_json(arch);
+        if (!check_constraints(spec.constraints, effective, spec.file).empty()) {
+          ++plan.excluded_points;
+          continue;
+        }
+        config_text = effective.dump();
+        const std::string energy_path = resolve_energy_table(arch.energy_table, arch.file);
+        auto it = energy_text.find(energy_path);
+        if (it == energy_text.end()) {
+          std::string text;
+          try {
+            text = read_file_text(energy_path);
+          } catch (const InputError&) {
+            // The child run reports the missing table as the point's error.
+          }
+          it = energy_text.emplace(energy_path, text).first;
+        }
+        config_text += "\n" + it->second;
+      } catch (const InputError& e) {
+        config::rethrow_with_override_context(e, point.overrides);
+      }
+    } catch (const InputError& e) {
+      // Constraints cannot be judged on an invalid config: the point stays and fails.
+      point.config_error = e.what();
+      config_text = "invalid\n" + doc.dump() + "\n" + point.config_error;
+    }
+    point.index = plan.points.size();
+    for (size_t w = 0; w < spec.workload_paths.size(); ++w) {
+      SweepJob job;
+      job.point = point.index;
+      job.workload = w;
+      job.row = point.index * spec.workload_paths.size() + w;
+      job.key = hash_hex(fmt::format("tpusim-sweep-key 1\n{}\n{}\n{}", TPUSIM_VERSION, config_text, workload_text[w]));
+      id_text += job.key + json(point.values).dump() + spec.workload_labels[w] + "\n";
+      plan.jobs.push_back(job);
+    }
+    plan.points.push_back(std::move(point));
+  }
+  plan.sweep_id = hash_hex(id_text);
+  return plan;
+}
+
+}  // namespace tpusim::sweep

@@ -1,0 +1,250 @@
+#include "sim/sweep/runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/config/json_reader.h"
+#include "sim/report/report.h"
+#include "sim/sweep/plan.h"
+#include "sim/sweep/process_pool.h"
+#include "sim/sweep/progress.h"
+#include "sim/sweep/table.h"
+
+namespace tpusim::sweep {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string point_rel_dir(const std::string& key) { return "points/" + key; }
+
+/// The child's last non-empty stderr line without the "tpusim: " prefix.
+std::string last_error_line(const std::string& stderr_path) {
+  std::ifstream in(stderr_path, std::ios::binary);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) last = line;
+  }
+  const std::string prefix = "tpusim: ";
+  if (last.compare(0, prefix.size(), prefix) == 0) last = last.substr(prefix.size());
+  return last;
+}
+
+std::optional<json> read_json_if_valid(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return std::nullopt;
+  try {
+    return config::load_json_file(p.string());
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+}
+
+/// Turns a finished child into the row's result and records it in result.json.
+PointResult finish_child(const fs::path& dir, const ProcessResult& p, double timeout_s) {
+  PointResult result;
+  const std::string err = last_error_line((dir / "stderr.txt").string());
+  if (p.timed_out) {
+    result = PointResult::failure(fmt::format("timeout after {} s", timeout_s), true);
+  } else if (p.signal != 0) {
+    result = PointResult::failure(
+        fmt::format("killed by signal {} ({}){}", p.signal, strsignal(p.signal), err.empty() ? "" : ": " + err), true);
+  } else if (p.exit_code != 0) {
+    result = PointResult::failure(err.empty() ? fmt::format("exit code {}", p.exit_code) : err, false);
+  } else if (auto report = read_json_if_valid(dir / "report.json")) {
+    result = PointResult::from_report(*report);
+  } else {
+    result = PointResult::failure("internal error: the run exited 0 without a readable report.json", false);
+  }
+  report::write_file_atomic((dir / "result.json").string(), result.to_json().dump() + "\n");
+  return result;
+}
+
+/// A result a previous run left in `dir`: result.json, or a report.json whose result.json was
+/// never written (the sweep was killed in between). Results marked `retry` do not count.
+std::optional<PointResult> existing_result(const fs::path& dir) {
+  if (auto j = read_json_if_valid(dir / "result.json")) {
+    try {
+      PointResult r = PointResult::from_json(*j);
+      if (!r.retry) return r;
+      return std::nullopt;
+    } catch (const json::exception&) {
+      // unreadable record: run the row again
+    }
+  }
+  if (auto report = read_json_if_valid(dir / "report.json")) {
+    try {
+      PointResult r = PointResult::from_report(*report);
+      report::write_file_atomic((dir / "result.json").string(), r.to_json().dump() + "\n");
+      return r;
+    } catch (const json::exception&) {
+    }
+  }
+  return std::nullopt;
+}
+
+json sweep_meta(const SweepPlan& plan, const SweepOptions& o) {
+  json meta;
+  meta["name"] = plan.spec.name;
+  meta["spec"] = plan.spec.file;
+  meta["sweep_id"] = plan.sweep_id;
+  meta["tpusim_version"] = TPUSIM_VERSION;
+  meta["columns"] = plan.columns;
+  meta["workloads"] = plan.spec.workload_labels;
+  meta["points"] = plan.points.size();
+  meta["total_rows"] = plan.jobs.size();
+  meta["excluded_points"] = plan.excluded_points;
+  meta["shard"] = o.shard_count > 1 ? json{o.shard_index, o.shard_count} : json();
+  return meta;
+}
+
+/// Appends rows to the streaming tables and keeps them for the final, sorted rewrite.
+class RowSink {
+ public:
+  RowSink(const fs::path& dir, const std::vector<std::string>& columns)
+      : csv_(dir / "points.csv", std::ios::binary | std::ios::trunc),
+        jsonl_(dir / "points.jsonl", std::ios::binary | std::ios::trunc) {
+    if (!csv_ || !jsonl_) throw InputError(fmt::format("--out {}: cannot write points.csv", dir.string()));
+    csv_ << csv_header(columns) << std::flush;
+  }
+  void add(Row row) {
+    csv_ << csv_line(row) << std::flush;
+    jsonl_ << row.dump() << "\n" << std::flush;
+    if (row.at("status") != "ok") ++failed_;
+    rows_.push_back(std::move(row));
+  }
+  std::vector<Row>& rows() { return rows_; }
+  uint64_t failed() const { return failed_; }
+  void close() {
+    csv_.close();
+    jsonl_.close();
+  }
+
+ private:
+  std::ofstream csv_, jsonl_;
+  std::vector<Row> rows_;
+  uint64_t failed_ = 0;
+};
+
+void prepare_out_dir(const std::string& out_dir, bool resume) {
+  std::error_code ec;
+  fs::create_directories(fs::path(out_dir) / "points", ec);
+  if (ec || !fs::is_directory(out_dir)) throw InputError(fmt::format("--out {}: cannot create directory", out_dir));
+  if (!resume && fs::exists(fs::path(out_dir) / "sweep.json"))
+    throw InputError(fmt::format("--out {}: holds a sweep already; pass --resume to continue it or choose another "
+                                 "directory", out_dir));
+}
+
+}  // namespace
+
+SweepSummary run_sweep(const SweepOptions& o) {
+  const auto t0 = Clock::now();
+  if (o.shard_count == 0 || o.shard_index < 1 || o.shard_index > o.shard_count)
+    throw InputError(fmt::format("--shard {}/{}: expected I/N with 1 <= I <= N", o.shard_index, o.shard_count));
+  if (o.jobs == 0) throw InputError("--jobs 0: must be at least 1");
+  const SweepPlan plan = plan_sweep(load_sweep_spec(o.spec_path));
+  const double timeout_s = o.timeout_s > 0 ? o.timeout_s : plan.spec.timeout_s > 0 ? plan.spec.timeout_s : kDefaultTimeoutS;
+  prepare_out_dir(o.out_dir, o.resume);
+  const fs::path out(o.out_dir);
+  report::write_file_atomic((out / "sweep.json").string(), sweep_meta(plan, o).dump(2) + "\n");
+
+  // Rows of this shard grouped by key: rows with one effective config and workload run once.
+  std::vector<std::string> keys;
+  std::map<std::string, std::vector<const SweepJob*>> rows_of_key;
+  SweepSummary summary;
+  summary.total_rows = plan.jobs.size();
+  summary.excluded_points = plan.excluded_points;
+  for (const auto& job : plan.jobs) {
+    if (job.row % o.shard_count != o.shard_index - 1) continue;
+    ++summary.rows;
+    auto& v = rows_of_key[job.key];
+    if (v.empty()) keys.push_back(job.key);
+    v.push_back(&job);
+  }
+
+  RowSink sink(out, plan.columns);
+  auto emit = [&](const std::string& key, const PointResult& result) {
+    for (const SweepJob* job : rows_of_key[key])
+      sink.add(make_row(job->point, plan.columns, plan.points[job->point].values,
+                        plan.spec.workload_labels[job->workload], result, point_rel_dir(key) + "/report.json"));
+  };
+  std::vector<std::string> pending;
+  for (const auto& key : keys) {
+    const fs::path dir = out / point_rel_dir(key);
+    const SweepPoint& point = plan.points[rows_of_key[key].front()->point];
+    if (!point.config_error.empty()) {
+      // Invalid config: the child would only print the same error, so none is started.
+      fs::create_directories(dir);
+      const PointResult r = PointResult::failure(point.config_error, false);
+      report::write_file_atomic((dir / "result.json").string(), r.to_json().dump() + "\n");
+      emit(key, r);
+      continue;
+    }
+    if (o.resume) {
+      if (auto r = existing_result(dir)) {
+        summary.reused += rows_of_key[key].size();
+        emit(key, *r);
+        continue;
+      }
+    }
+    pending.push_back(key);
+  }
+
+  Progress progress(o.progress, summary.rows, sink.rows().size());
+  {
+    ProcessPool pool(o.jobs);
+    size_t next = 0;
+    while (next < pending.size() || pool.running() > 0) {
+      while (!pool.full() && next < pending.size()) {
+        const std::string& key = pending[next];
+        const fs::path dir = out / point_rel_dir(key);
+        fs::create_directories(dir);
+        for (const char* stale : {"report.json", "layers.csv", "result.json"}) fs::remove(dir / stale);
+        const SweepJob& job = *rows_of_key[key].front();
+        ProcessTask task;
+        task.id = next;
+        task.argv = {o.executable, "run", "--arch", fs::absolute(plan.spec.arch_path).string(), "--workload",
+                     fs::absolute(plan.spec.workload_paths[job.workload]).string()};
+        for (const auto& ov : plan.points[job.point].overrides) {
+          task.argv.push_back("--set");
+          task.argv.push_back(ov.text);
+        }
+        task.argv.insert(task.argv.end(), {"--out", dir.string(), "-q"});
+        task.stderr_path = (dir / "stderr.txt").string();
+        task.timeout_s = timeout_s;
+        pool.start(task);
+        ++next;
+      }
+      if (auto done = pool.wait_one()) {
+        const std::string& key = pending[done->id];
+        const PointResult r = finish_child(out / point_rel_dir(key), *done, timeout_s);
+        ++summary.ran;
+        emit(key, r);
+        progress.update(sink.rows().size(), sink.failed());
+      }
+    }
+  }
+  progress.finish();
+  sink.close();
+  std::vector<Row>& rows = sink.rows();
+  sort_rows(rows, plan.spec.workload_labels);
+  write_tables(o.out_dir, plan.columns, rows);
+  summary.failed = sink.failed();
+  summary.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  return summary;
+}
+
+}  // namespace tpusim::sweep

@@ -1,0 +1,190 @@
+#include "sim/sweep/table.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/report/report.h"
+
+namespace tpusim::sweep {
+
+namespace {
+
+using nlohmann::json;
+
+const char* const kObjectives[] = {"cycles", "energy_pj", "area_mm2"};
+
+std::string csv_field(const Row& v) {
+  if (v.is_null()) return "";
+  const std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+json total_or_null(const json& totals, const char* key) {
+  auto it = totals.find(key);
+  return it == totals.end() ? json() : *it;
+}
+
+}  // namespace
+
+json PointResult::to_json() const {
+  return {{"status", status},         {"cycles", cycles},         {"utilization", utilization},
+          {"energy_pj", energy_pj},   {"tops_per_w", tops_per_w}, {"area_mm2", area_mm2},
+          {"retry", retry}};
+}
+
+PointResult PointResult::from_json(const json& j) {
+  PointResult r;
+  r.status = j.at("status").get<std::string>();
+  r.cycles = j.at("cycles");
+  r.utilization = j.at("utilization");
+  r.energy_pj = j.at("energy_pj");
+  r.tops_per_w = j.at("tops_per_w");
+  r.area_mm2 = j.at("area_mm2");
+  r.retry = j.at("retry").get<bool>();
+  return r;
+}
+
+PointResult PointResult::from_report(const json& report) {
+  const json& t = report.at("totals");
+  PointResult r;
+  r.cycles = t.at("cycles");
+  r.utilization = t.at("utilization");
+  r.energy_pj = total_or_null(t, "energy_pj");
+  r.tops_per_w = total_or_null(t, "tops_per_w");
+  r.area_mm2 = total_or_null(t, "area_mm2");
+  return r;
+}
+
+PointResult PointResult::failure(const std::string& status, bool retry) {
+  PointResult r;
+  r.status = status;
+  r.retry = retry;
+  return r;
+}
+
+const std::vector<std::string>& metric_columns() {
+  static const std::vector<std::string> cols = {"status",     "cycles",   "utilization", "energy_pj",
+                                                "tops_per_w", "area_mm2", "report"};
+  return cols;
+}
+
+Row make_row(uint64_t point, const std::vector<std::string>& columns, const std::vector<json>& values,
+             const std::string& workload, const PointResult& result, const std::string& report_path) {
+  TPUSIM_ASSERT(columns.size() == values.size(), "one value per axis column");
+  Row row;
+  row["point"] = point;
+  for (size_t i = 0; i < columns.size(); ++i) row[columns[i]] = values[i];
+  row["workload"] = workload;
+  row["status"] = result.status;
+  row["cycles"] = result.cycles;
+  row["utilization"] = result.utilization;
+  row["energy_pj"] = result.energy_pj;
+  row["tops_per_w"] = result.tops_per_w;
+  row["area_mm2"] = result.area_mm2;
+  row["report"] = result.status == "ok" ? json(report_path) : json();
+  return row;
+}
+
+std::string csv_header(const std::vector<std::string>& columns) {
+  std::vector<std::string> all = {"point"};
+  all.insert(all.end(), columns.begin(), columns.end());
+  all.push_back("workload");
+  all.insert(all.end(), metric_columns().begin(), metric_columns().end());
+  std::string out;
+  for (size_t i = 0; i < all.size(); ++i) out += (i ? "," : "") + csv_field(Row(all[i]));
+  return out + "\n";
+}
+
+std::string csv_line(const Row& row) {
+  std::string out;
+  bool first = true;
+  for (const auto& item : row.items()) {
+    out += (first ? "" : ",") + csv_field(item.value());
+    first = false;
+  }
+  return out + "\n";
+}
+
+void sort_rows(std::vector<Row>& rows, const std::vector<std::string>& workloads) {
+  std::map<std::string, size_t> order;
+  for (size_t i = 0; i < workloads.size(); ++i) order[workloads[i]] = i;
+  auto key = [&](const Row& r) {
+    auto it = order.find(r.at("workload").get<std::string>());
+    return std::make_pair(r.at("point").get<uint64_t>(), it == order.end() ? workloads.size() : it->second);
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) { return key(a) < key(b); });
+}
+
+void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows) {
+  std::string csv = csv_header(columns), jsonl;
+  for (const auto& r : rows) {
+    csv += csv_line(r);
+    jsonl += r.dump() + "\n";
+  }
+  std::string pareto = csv_header(columns);
+  for (const auto& r : pareto_front(rows)) pareto += csv_line(r);
+  report::write_file_atomic(dir + "/points.csv", csv);
+  report::write_file_atomic(dir + "/points.jsonl", jsonl);
+  report::write_file_atomic(dir + "/pareto.csv", pareto);
+}
+
+std::vector<Row> read_rows_jsonl(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open file (missing or unreadable)", path));
+  std::vector<Row> rows;
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    try {
+      rows.push_back(Row::parse(line));
+    } catch (const json::exception& e) {
+      throw InputError(fmt::format("{}:{}: malformed row: {}", path, n, e.what()));
+    }
+    if (!rows.back().is_object() || !rows.back().contains("point") || !rows.back().contains("workload") ||
+        !rows.back().contains("status"))
+      throw InputError(fmt::format("{}:{}: not a sweep row (needs point, workload, status)", path, n));
+  }
+  return rows;
+}
+
+std::vector<Row> pareto_front(const std::vector<Row>& rows) {
+  std::vector<const Row*> ok;
+  for (const auto& r : rows)
+    if (r.at("status") == "ok") ok.push_back(&r);
+  std::vector<std::string> objectives;
+  for (const char* o : kObjectives)
+    if (!ok.empty() && std::all_of(ok.begin(), ok.end(), [&](const Row* r) { return r->at(o).is_number(); }))
+      objectives.push_back(o);
+  auto dominates = [&](const Row& a, const Row& b) {
+    bool strictly = false;
+    for (const auto& o : objectives) {
+      const double x = a.at(o).get<double>(), y = b.at(o).get<double>();
+      if (x > y) return false;
+      if (x < y) strictly = true;
+    }
+    return strictly;
+  };
+  std::vector<Row> front;
+  for (const Row* r : ok) {
+    bool dominated = false;
+    for (const Row* other : ok)
+      if (other != r && other->at("workload") == r->at("workload") && dominates(*other, *r)) {
+        dominated = true;
+        break;
+      }
+    if (!dominated) front.push_back(*r);
+  }
+  return front;
+}
+
+}  // namespace tpusim::sweep

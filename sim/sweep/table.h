@@ -1,0 +1,57 @@
+#pragma once
+/// The sweep's result table: one row per (point, workload) with the axis values, the status and
+/// the headline metrics, written as DIR/points.csv and DIR/points.jsonl, and its Pareto front.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tpusim::sweep {
+
+/// A row keeps its columns in table order: point, the axis pointers, workload, status, cycles,
+/// utilization, energy_pj, tops_per_w, area_mm2, report. Missing metrics are null.
+using Row = nlohmann::ordered_json;
+
+/// What a finished (point, workload) produced; stored as DIR/points/<key>/result.json.
+struct PointResult {
+  std::string status = "ok";  ///< "ok" or the one-line error
+  nlohmann::json cycles, utilization, energy_pj, tops_per_w, area_mm2;  ///< null when absent
+  /// The failure may not recur (a timeout, a signal): --resume runs the point again.
+  bool retry = false;
+
+  nlohmann::json to_json() const;
+  static PointResult from_json(const nlohmann::json& j);
+  /// The headline metrics of a report.json (area_mm2 when the report has totals.area_mm2).
+  static PointResult from_report(const nlohmann::json& report);
+  /// A failed point.
+  static PointResult failure(const std::string& status, bool retry);
+};
+
+/// The metric columns after the axis columns and `workload`.
+const std::vector<std::string>& metric_columns();
+
+/// Builds a row. `values` holds one value per axis column.
+Row make_row(uint64_t point, const std::vector<std::string>& columns, const std::vector<nlohmann::json>& values,
+             const std::string& workload, const PointResult& result, const std::string& report_path);
+
+/// The CSV header line (with "\n") for these axis columns.
+std::string csv_header(const std::vector<std::string>& columns);
+/// One CSV line (with "\n"): numbers as in JSON, strings quoted when they need it (RFC 4180),
+/// null as an empty field.
+std::string csv_line(const Row& row);
+
+/// Sorts rows by point, then by the workload's position in `workloads`.
+void sort_rows(std::vector<Row>& rows, const std::vector<std::string>& workloads);
+
+/// Writes DIR/points.csv, DIR/points.jsonl and DIR/pareto.csv (each replaced atomically).
+void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows);
+
+/// Reads DIR/points.jsonl; InputError naming the file and line when malformed.
+std::vector<Row> read_rows_jsonl(const std::string& path);
+
+/// The rows of `rows` that no other `ok` row of the same workload dominates on the objectives
+/// cycles, energy_pj and area_mm2 (minimized; area only when every ok row has it). Failed rows
+/// never appear. Rows keep their order.
+std::vector<Row> pareto_front(const std::vector<Row>& rows);
+
+}  // namespace tpusim::sweep
