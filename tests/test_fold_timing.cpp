@@ -124,7 +124,7 @@ TEST_CASE("FoldSequencer equals the cycle model fold by fold (1200 random draws)
   }
 }
 
-TEST_CASE("isolated folds: closed form equals the cycle model, up to 64x64 and long streams", "[fold_timing]") {
+TEST_CASE("isolated folds: closed form equals the cycle model up to 64x64 and for long streams", "[fold_timing]") {
   std::mt19937_64 rng(7);
   auto pick = [&](uint64_t lo, uint64_t hi) { return std::uniform_int_distribution<uint64_t>(lo, hi)(rng); };
   for (int draw = 0; draw < 60; ++draw) {

@@ -73,7 +73,7 @@ TEST_CASE("cycle model output equals the reference GEMM for each datatype", "[pe
   }
 }
 
-TEST_CASE("integer accumulators wrap at their width, as hardware", "[pe_array]") {
+TEST_CASE("integer accumulators wrap at their width as hardware does", "[pe_array]") {
   // A = 1 x 4 of -32768, B = 4 x 1 of -32768: each product is 2^30, the sum 4 * 2^30 = 2^32,
   // which is 0 in a 32-bit accumulator and 4294967296 in a 64-bit one.
   const std::vector<double> A(4, -32768.0), B(4, -32768.0);
