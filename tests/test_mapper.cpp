@@ -76,8 +76,12 @@ TEST_CASE("tile counts and chunking follow the buffer capacities", "[mapper]") {
     CHECK(p.tile_t == 128);
     CHECK(p.t_chunks == 1);
     CHECK(p.folds() == 16);
-    CHECK(p.a_resident);  // 128*256 = 32768 B <= 64 KiB
-    CHECK(p.b_resident);  // 256*64 = 16384 B
+    // Every operand fetched once is the least traffic; the conventional order wins the tie.
+    CHECK(mapper::to_string(p.order) == "col>stream>row");
+    CHECK(p.keep_a);  // all of A (128*256 = 32768 B) + a tile fit the 64 KiB ifmap
+    CHECK(p.keep_b);  // B's column strip (256*32 = 8192 B) + a tile fit the filter buffer
+    CHECK(p.est_dram_read_bytes == 32768 + 16384);
+    CHECK(p.est_dram_write_bytes == 8192);
     CHECK(p.mapping_efficiency(three_buffer_arch(Dataflow::ws)) == 1.0);
   }
   SECTION("a 4 KiB ofmap forces chunks of the stream") {
@@ -135,4 +139,67 @@ TEST_CASE("the instruction stream of a small GEMM", "[mapper]") {
   CHECK(read == 32768 + 16384);
   CHECK(written == 8192);
   CHECK(macs == 128ull * 64 * 256);
+}
+
+namespace {
+
+struct Traffic {
+  uint64_t read = 0, written = 0, matmuls = 0;
+};
+
+Traffic program_traffic(const ArchConfig& arch, const Layer& layer) {
+  mapper::LayerProgram program(arch, layer);
+  arch::Instr i;
+  Traffic t;
+  while (program.next(i)) {
+    if (i.kind == arch::InstrKind::load) t.read += i.dram_bytes;
+    if (i.kind == arch::InstrKind::store) t.written += i.dram_bytes;
+    if (i.kind == arch::InstrKind::matmul) ++t.matmuls;
+  }
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("a pinned loop order that spills partial sums", "[mapper]") {
+  // GEMM 128x64x256, WS on 32x32, a 4 KiB ofmap: 16-row stream chunks (see above), 8 chunks,
+  // 8 row folds, 2 col folds. Pinned order col > row > stream puts the reduction (row) in
+  // the middle: the live partial sums of a column strip are 128 x 32 x 4 B = 16 KiB > 4 KiB,
+  // so they go to DRAM and back between the 8 reduction steps: 7 round trips of all
+  // 128 x 64 x 4 B = 32768 B of partial sums = 229376 B read and 229376 B written.
+  // A (reuse loop col, outermost): all 32768 B fit the ifmap -> fetched once.
+  // B (reuse loop stream, innermost): each tile once -> 16384 B.
+  // Reads: 32768 + 16384 + 229376 = 278528 B; writes: 8192 outputs + 229376 = 237568 B.
+  const ArchConfig arch = three_buffer_arch(Dataflow::ws, 65536, 4096);
+  Layer layer = gemm_layer(128, 64, 256);
+  layer.pin.loop_order = "col>row>stream";
+  const auto p = mapper::plan_gemm(arch, layer);
+  CHECK(p.spill_partials);
+  CHECK(p.est_dram_read_bytes == 278528);
+  CHECK(p.est_dram_write_bytes == 237568);
+  const Traffic t = program_traffic(arch, layer);
+  CHECK(t.read == 278528);
+  CHECK(t.written == 237568);
+  CHECK(t.matmuls == 8 * 2 * 8);
+  // Left to itself the mapper keeps the reduction innermost: no spill, each operand once.
+  const auto free_plan = mapper::plan_gemm(arch, gemm_layer(128, 64, 256));
+  CHECK_FALSE(free_plan.spill_partials);
+  CHECK(free_plan.est_dram_read_bytes == 32768 + 16384);
+}
+
+TEST_CASE("conv inputs are fetched by their footprint and not by im2col", "[mapper]") {
+  // 3x3 conv, 8x8x4 input, padding 1, 4 filters: M = 64, K = 36, N = 4. im2col would read
+  // 64 * 36 = 2304 B; the input feature map is 8*8*4 = 256 B, fetched once since it fits.
+  const Workload w = parse_workload(nlohmann::json::parse(R"({"name": "c", "layers": [
+    {"name": "c", "op": "conv2d", "in_h": 8, "in_w": 8, "in_c": 4, "out_c": 4,
+     "kernel_h": 3, "kernel_w": 3, "padding": 1}]})"),
+                                    "c.json");
+  const ArchConfig arch = three_buffer_arch(Dataflow::ws);
+  const auto p = mapper::plan_gemm(arch, w.layers[0]);
+  CHECK(p.a_footprint == 256);
+  CHECK(p.est_dram_read_bytes == 256 + 36 * 4);
+  // The program scales each A tile and rounds up: K = 36 makes two row folds (32 + 4) of
+  // 64-row im2col tiles, 2048 B and 256 B, fetched as ceil(2048 * 256/2304) = 228 B and
+  // ceil(256 * 256/2304) = 29 B; plus the weights 144 B: 401 B.
+  CHECK(program_traffic(arch, w.layers[0]).read == 228 + 29 + 144);
 }

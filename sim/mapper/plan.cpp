@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -60,15 +62,148 @@ void add_need(std::map<const BufferConfig*, Need>& needs, const BufferConfig* b,
 
 }  // namespace
 
-double GemmPlan::mapping_efficiency(const ArchConfig& arch) const {
-  // Folds are uniform in t, so the mean over folds is the mean over (row fold, col fold) pairs.
-  const auto mean_used = [](uint64_t dim, uint64_t tile, uint64_t folds) {
-    return static_cast<double>(dim) / static_cast<double>(folds * tile);  // sum(used)/(folds*tile)
-  };
-  const double rows_share = mean_used(dims.sr, tile_rows, row_folds) * tile_rows / arch.array.rows;
-  const double cols_share = mean_used(dims.sc, tile_cols, col_folds) * tile_cols / arch.array.cols;
-  return rows_share * cols_share;
+const char* to_string(Loop l) { return l == Loop::row ? "row" : l == Loop::col ? "col" : "stream"; }
+
+std::string to_string(const LoopOrder& order) {
+  return std::string(to_string(order[0])) + ">" + to_string(order[1]) + ">" + to_string(order[2]);
 }
+
+LoopOrder parse_loop_order(const std::string& text) {
+  LoopOrder o{};
+  size_t start = 0, n = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] != '>') continue;
+    const std::string part = text.substr(start, i - start);
+    TPUSIM_ASSERT(n < 3 && (part == "row" || part == "col" || part == "stream"), "unvalidated loop order " + text);
+    o[n++] = part == "row" ? Loop::row : part == "col" ? Loop::col : Loop::stream;
+    start = i + 1;
+  }
+  TPUSIM_ASSERT(n == 3, "unvalidated loop order " + text);
+  return o;
+}
+
+Loop GemmPlan::reuse_loop_a() const {
+  // A's tiles: ws (stream, row), os (row, stream), is (row, col).
+  return dataflow == Dataflow::is ? Loop::stream : Loop::col;
+}
+
+Loop GemmPlan::reuse_loop_b() const {
+  // B's tiles: ws (row, col), os (stream, col), is (row, stream).
+  return dataflow == Dataflow::ws ? Loop::stream : dataflow == Dataflow::os ? Loop::row : Loop::col;
+}
+
+int GemmPlan::position(Loop l) const {
+  for (int i = 0; i < 3; ++i)
+    if (order[i] == l) return i;
+  return -1;
+}
+
+double GemmPlan::mapping_efficiency(const ArchConfig& arch) const {
+  // Folds form the full product of row folds x col folds (x chunks), so the mean of
+  // rows_used * cols_used is the product of the means: (Sr / row_folds) * (Sc / col_folds).
+  return (static_cast<double>(dims.sr) / static_cast<double>(row_folds * arch.array.rows)) *
+         (static_cast<double>(dims.sc) / static_cast<double>(col_folds * arch.array.cols));
+}
+
+namespace {
+
+/// Unique elements of A per GEMM instance (see GemmPlan::a_footprint).
+uint64_t a_footprint_of(const Layer& layer) {
+  if (layer.op != OpKind::conv2d) return layer.gemm.m * layer.gemm.k;
+  const ConvParams& c = layer.conv;
+  return std::min(layer.gemm.m * layer.gemm.k, c.batch * c.in_h * c.in_w * (c.in_c / c.groups));
+}
+
+/// x * num / den rounded up, without overflow.
+uint64_t scale_up(uint64_t x, uint64_t num, uint64_t den) {
+  const auto p = static_cast<unsigned __int128>(x) * num;
+  return static_cast<uint64_t>((p + den - 1) / den);
+}
+
+/// Evaluates one candidate (order, keep_a, keep_b): whether it fits and its DRAM traffic.
+struct Candidate {
+  GemmPlan plan;
+  bool feasible = false;
+  uint64_t traffic = 0;
+};
+
+Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
+  const auto& dt = arch.datatypes;
+  const BufferConfig* a_buf = arch.buffer_for(BufferRole::inputs);
+  const BufferConfig* b_buf = arch.buffer_for(BufferRole::weights);
+  const BufferConfig* o_buf = arch.buffer_for(BufferRole::outputs);
+  const BufferConfig* acc_buf = arch.buffer_for(BufferRole::accumulators);
+  const BufferConfig* psum_buf = acc_buf ? acc_buf : o_buf;
+  const uint64_t mk = p.gemm.m * p.gemm.k;
+
+  // Extent of each loop's dimension in a tile, or in full for a working set.
+  const auto extent = [&](Loop l, bool full) {
+    switch (l) {
+      case Loop::row: return full ? p.dims.sr : p.tile_rows;
+      case Loop::col: return full ? p.dims.sc : p.tile_cols;
+      case Loop::stream: return full ? p.dims.t : p.tile_t;
+    }
+    return uint64_t{0};
+  };
+  // Elements live between two uses of a tile whose reuse loop is `u`: one tile if u is
+  // innermost; the strip over the inner loop if u is in the middle; everything if outermost.
+  const auto live = [&](Loop u) {
+    const int pos = p.position(u);
+    bool full[3] = {false, false, false};
+    for (int i = pos + 1; i < 3; ++i) full[static_cast<int>(p.order[i])] = true;
+    return fold_tiles(p.dataflow, extent(Loop::row, full[0]), extent(Loop::col, full[1]), extent(Loop::stream, full[2]));
+  };
+  const FoldTiles tile = fold_tiles(p.dataflow, p.tile_rows, p.tile_cols, p.tile_t);
+  const auto copies = [](const BufferConfig* b) -> uint64_t { return b->double_buffered ? 2 : 1; };
+
+  std::map<const BufferConfig*, uint64_t> need;
+  const Loop ua = p.reuse_loop_a(), ub = p.reuse_loop_b(), red = p.reduction();
+  const bool a_inner = p.position(ua) == 2, b_inner = p.position(ub) == 2;
+  if (p.keep_a && !a_inner)
+    need[a_buf] += bytes_for(dt.input, scale_up(live(ua).a, p.a_footprint, mk)) + bytes_for(dt.input, tile.a);
+  else
+    need[a_buf] += bytes_for(dt.input, tile.a) * copies(a_buf);
+  if (p.keep_b && !b_inner)
+    need[b_buf] += bytes_for(dt.weight, live(ub).b) + bytes_for(dt.weight, tile.b);
+  else
+    need[b_buf] += bytes_for(dt.weight, tile.b) * copies(b_buf);
+  const bool red_inner = p.position(red) == 2;
+  const uint64_t psum_tiles = bytes_for(dt.accumulator, tile.out) * copies(psum_buf);
+  if (acc_buf) need[o_buf] += bytes_for(dt.output, tile.out) * copies(o_buf);
+  Candidate c;
+  c.feasible = true;
+  for (const auto& [buf, bytes] : need)
+    if (buf != psum_buf && bytes > buf->capacity_bytes) c.feasible = false;
+  // Partial sums: all live ones on chip if they fit, else a DRAM round trip per step.
+  p.spill_partials = false;
+  if (red_inner) {
+    need[psum_buf] += psum_tiles;
+  } else {
+    const uint64_t live_psums = bytes_for(dt.accumulator, live(red).out);
+    if (need[psum_buf] + live_psums <= psum_buf->capacity_bytes) {
+      need[psum_buf] += live_psums;
+    } else {
+      p.spill_partials = true;
+      need[psum_buf] += psum_tiles;
+    }
+  }
+  if (need[psum_buf] > psum_buf->capacity_bytes) c.feasible = false;
+
+  const uint64_t a_total = bytes_for(dt.input, p.a_footprint);
+  const uint64_t b_total = bytes_for(dt.weight, p.gemm.k * p.gemm.n);
+  const uint64_t out_total = bytes_for(dt.output, p.gemm.m * p.gemm.n);
+  const uint64_t psum_total = bytes_for(dt.accumulator, p.gemm.m * p.gemm.n);
+  const uint64_t a_mult = (p.keep_a || a_inner) ? 1 : p.loop_count(ua);
+  const uint64_t b_mult = (p.keep_b || b_inner) ? 1 : p.loop_count(ub);
+  const uint64_t spills = p.spill_partials ? p.loop_count(red) - 1 : 0;
+  p.est_dram_read_bytes = p.gemm.count * (a_total * a_mult + b_total * b_mult + psum_total * spills);
+  p.est_dram_write_bytes = p.gemm.count * (out_total + psum_total * spills);
+  c.traffic = p.est_dram_read_bytes + p.est_dram_write_bytes;
+  c.plan = p;
+  return c;
+}
+
+}  // namespace
 
 GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer) {
   GemmPlan p;
@@ -79,6 +214,7 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer) {
   p.tile_cols = std::min<uint64_t>(arch.array.cols, p.dims.sc);
   p.row_folds = ceil_div(p.dims.sr, p.tile_rows);
   p.col_folds = ceil_div(p.dims.sc, p.tile_cols);
+  p.a_footprint = a_footprint_of(layer);
 
   const BufferConfig* a_buf = arch.buffer_for(BufferRole::inputs);
   const BufferConfig* b_buf = arch.buffer_for(BufferRole::weights);
@@ -88,6 +224,7 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer) {
   const FoldTiles per_t = fold_tiles(p.dataflow, p.tile_rows, p.tile_cols, 1);
   const FoldTiles at0 = fold_tiles(p.dataflow, p.tile_rows, p.tile_cols, 0);
 
+  // The smallest working set: double-buffered tiles of every operand.
   std::map<const BufferConfig*, Need> needs;
   add_need(needs, a_buf, dt.input, at0.a, per_t.a - at0.a, "inputs");
   add_need(needs, b_buf, dt.weight, at0.b, per_t.b - at0.b, "weights");
@@ -98,7 +235,6 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer) {
     // Without accumulators the outputs buffer keeps partial sums at accumulator width.
     add_need(needs, o_buf, dt.accumulator, at0.out, per_t.out - at0.out, "partial sums");
   }
-
   // The longest chunk every buffer can hold.
   uint64_t t_max = p.dims.t;
   for (const auto& [buf, need] : needs) {
@@ -106,20 +242,39 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer) {
     if (need.per_t > 0) t_max = std::min(t_max, (buf->capacity_bytes - need.fixed) / need.per_t);
   }
   p.tile_t = std::max<uint64_t>(1, t_max);
+  if (layer.pin.stream_tile) {
+    if (layer.pin.stream_tile > p.tile_t)
+      config::fail_at(layer.file, layer.pointer + "/mapping/stream_tile",
+                      fmt::format("a stream tile of {} does not fit the buffers of {}; at most {}", layer.pin.stream_tile,
+                                  arch.file, p.tile_t));
+    p.tile_t = std::min(layer.pin.stream_tile, p.dims.t);
+  }
   p.t_chunks = ceil_div(p.dims.t, p.tile_t);
 
-  // An operand is resident when all of it fits where its tiles would go, beside the others.
-  const auto resident = [&](const BufferConfig* buf, DataType type, uint64_t elements, const Need& own) {
-    const Need& total = needs.at(buf);
-    const uint64_t others = total.at(p.tile_t) - own.at(p.tile_t);
-    return bytes_for(type, elements) + others <= buf->capacity_bytes;
-  };
-  std::map<const BufferConfig*, Need> a_only, b_only;
-  add_need(a_only, a_buf, dt.input, at0.a, per_t.a - at0.a, "inputs");
-  add_need(b_only, b_buf, dt.weight, at0.b, per_t.b - at0.b, "weights");
-  p.a_resident = resident(a_buf, dt.input, p.gemm.m * p.gemm.k, a_only.at(a_buf));
-  p.b_resident = resident(b_buf, dt.weight, p.gemm.k * p.gemm.n, b_only.at(b_buf));
-  return p;
+  // Loop orders to try, the conventional one first (it wins ties): the reduction loop
+  // innermost, so partial sums never leave the accumulators.
+  std::vector<LoopOrder> orders;
+  if (!layer.pin.loop_order.empty()) {
+    orders.push_back(parse_loop_order(layer.pin.loop_order));
+  } else {
+    orders = {{Loop::col, Loop::stream, Loop::row}, {Loop::col, Loop::row, Loop::stream},
+              {Loop::stream, Loop::col, Loop::row}, {Loop::stream, Loop::row, Loop::col},
+              {Loop::row, Loop::col, Loop::stream}, {Loop::row, Loop::stream, Loop::col}};
+    if (p.dataflow == Dataflow::os) std::swap(orders[0], orders[1]);
+  }
+  std::optional<Candidate> best;
+  for (const auto& order : orders) {
+    for (int keep = 3; keep >= 0; --keep) {  // try keeping both operands first
+      GemmPlan q = p;
+      q.order = order;
+      q.keep_a = keep & 1;
+      q.keep_b = keep & 2;
+      Candidate c = evaluate(arch, q);
+      if (c.feasible && (!best || c.traffic < best->traffic)) best = c;
+    }
+  }
+  TPUSIM_ASSERT(best.has_value(), "no feasible mapping although the smallest tiles fit");
+  return best->plan;
 }
 
 VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer) {

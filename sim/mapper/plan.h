@@ -2,6 +2,7 @@
 /// The mapper's tiling decisions for one layer: how its GEMM lands on the array (dataflow), the
 /// fold counts, the streamed chunk length that fits the buffers, and which operands stay
 /// resident in SRAM. Pure C++.
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -25,17 +26,43 @@ struct FoldTiles {
 };
 FoldTiles fold_tiles(Dataflow df, uint64_t rows_used, uint64_t cols_used, uint64_t t);
 
+/// The three fold loops: row folds (array rows), column folds (array cols), stream chunks.
+enum class Loop { row, col, stream };
+const char* to_string(Loop l);
+using LoopOrder = std::array<Loop, 3>;  ///< outermost first
+std::string to_string(const LoopOrder& order);
+/// Parses "col>stream>row" (validated by the workload loader).
+LoopOrder parse_loop_order(const std::string& text);
+
 struct GemmPlan {
   GemmShape gemm;
   Dataflow dataflow = Dataflow::ws;
   MappedDims dims;
   uint64_t tile_rows = 1, tile_cols = 1, tile_t = 1;    ///< full-tile sizes (<= array, <= dims)
   uint64_t row_folds = 1, col_folds = 1, t_chunks = 1;  ///< per GEMM instance
-  bool a_resident = false;  ///< all of A fits beside the other tiles: fetched from DRAM once
-  bool b_resident = false;  ///< all of B fits: fetched once
-  /// Partial sums stay on chip across the reduction loop (always true here: the reduction
-  /// loop is innermost and the chunk is sized so the partial-sum tile fits).
+  LoopOrder order{Loop::col, Loop::stream, Loop::row};
+  /// An operand is *kept* when all the tiles it reuses between two uses fit in its buffer, so
+  /// each of its tiles is fetched from DRAM once; otherwise a tile is fetched again each time
+  /// its reuse loop comes back to it (unless the previous fold used the same tile).
+  bool keep_a = false, keep_b = false;
+  /// Partial sums make a DRAM round trip between reduction steps (the reduction loop is not
+  /// innermost and the live partial sums do not fit on chip).
+  bool spill_partials = false;
+  /// Unique elements of A per GEMM instance: a conv's input feature map (im2col repeats each
+  /// element up to kernel_h*kernel_w times); M*K otherwise. A tile's DRAM bytes scale by
+  /// a_footprint / (M*K): halos are assumed to be reused within a tile.
+  uint64_t a_footprint = 0;
+  /// The traffic model the mapper minimised (bytes, all GEMM instances).
+  uint64_t est_dram_read_bytes = 0, est_dram_write_bytes = 0;
+
   uint64_t folds() const { return gemm.count * row_folds * col_folds * t_chunks; }
+  uint64_t loop_count(Loop l) const { return l == Loop::row ? row_folds : l == Loop::col ? col_folds : t_chunks; }
+  /// The loop over the GEMM's K (os: stream, ws/is: rows).
+  Loop reduction() const { return dataflow == Dataflow::os ? Loop::stream : Loop::row; }
+  /// The loop that does not index A's (B's) tiles: along it the same tile is reused.
+  Loop reuse_loop_a() const;
+  Loop reuse_loop_b() const;
+  int position(Loop l) const;  ///< 0 outermost .. 2 innermost
   /// Share of PEs mapped, averaged over folds (weighted equally).
   double mapping_efficiency(const ArchConfig& arch) const;
 };

@@ -46,78 +46,88 @@ bool LayerProgram::next(Instr& out) { return matrix_ ? next_matrix(out) : next_v
 
 void LayerProgram::prepare_fold() {
   const GemmPlan& p = gemm_;
-  const uint64_t per_group = p.row_folds * p.col_folds * p.t_chunks;
-  const uint64_t g = fold_ / per_group, rem = fold_ % per_group;
-  uint64_t cf, rf, tc;
-  bool first_red, last_red;
-  if (p.dataflow == Dataflow::os) {  // loops: col fold, row fold, t chunk (reduction over K)
-    cf = rem / (p.row_folds * p.t_chunks);
-    rf = (rem / p.t_chunks) % p.row_folds;
-    tc = rem % p.t_chunks;
-    first_red = tc == 0;
-    last_red = tc + 1 == p.t_chunks;
-  } else {  // ws, is: loops: col fold, t chunk, row fold (reduction over K on the rows)
-    cf = rem / (p.t_chunks * p.row_folds);
-    tc = (rem / p.row_folds) % p.t_chunks;
-    rf = rem % p.row_folds;
-    first_red = rf == 0;
-    last_red = rf + 1 == p.row_folds;
-  }
+  // Decompose the fold index over (group, order[0], order[1], order[2]).
+  const uint64_t n0 = p.loop_count(p.order[0]), n1 = p.loop_count(p.order[1]), n2 = p.loop_count(p.order[2]);
+  const uint64_t g = fold_ / (n0 * n1 * n2);
+  uint64_t rem = fold_ % (n0 * n1 * n2);
+  uint64_t idx[3];  // by Loop: row fold, col fold, stream chunk
+  idx[static_cast<int>(p.order[2])] = rem % n2;
+  rem /= n2;
+  idx[static_cast<int>(p.order[1])] = rem % n1;
+  idx[static_cast<int>(p.order[0])] = rem / n1;
+  const uint64_t rf = idx[0], cf = idx[1], tc = idx[2];
+  const Loop red = p.reduction();
+  const uint64_t red_i = idx[static_cast<int>(red)], red_n = p.loop_count(red);
+
   Pending c;
   c.shape.rows_used = std::min(p.tile_rows, p.dims.sr - rf * p.tile_rows);
   c.shape.cols_used = std::min(p.tile_cols, p.dims.sc - cf * p.tile_cols);
   c.shape.stream_len = std::min(p.tile_t, p.dims.t - tc * p.tile_t);
   c.tiles = fold_tiles(p.dataflow, c.shape.rows_used, c.shape.cols_used, c.shape.stream_len);
-  c.first_reduction = first_red;
-  c.store = last_red;
+  c.first_reduction = red_i == 0;
+  c.store = red_i + 1 == red_n;
+  c.load_psum = p.spill_partials && red_i > 0;
+  c.spill_psum = p.spill_partials && !c.store;
 
-  // Each operand's tile is indexed by two of (rf, cf, tc); the third is its reuse loop.
-  TileKey a_key, b_key;
-  bool a_first = false, b_first = false;
-  switch (p.dataflow) {
-    case Dataflow::ws: a_key = {g, tc, rf}; a_first = cf == 0; b_key = {g, rf, cf}; b_first = tc == 0; break;
-    case Dataflow::os: a_key = {g, rf, tc}; a_first = cf == 0; b_key = {g, tc, cf}; b_first = rf == 0; break;
-    case Dataflow::is: a_key = {g, rf, cf}; a_first = tc == 0; b_key = {g, rf, tc}; b_first = cf == 0; break;
-  }
-  // A tile is fetched from DRAM unless it is still in SRAM: the same tile as the previous fold,
-  // or an operand resident in SRAM after its first touch.
-  const auto fetch = [&](const TileKey& prev, const TileKey& now, bool resident, bool first) {
-    if (have_prev_ && prev == now) return false;
-    return !resident || first;
+  // A tile is identified by the two loops that index it; along the third (its reuse loop)
+  // the same tile comes back. It is fetched on first use, and again on later uses unless the
+  // operand is kept in SRAM or the previous fold used the very same tile.
+  const auto key_without = [&](Loop u) {
+    TileKey k{g, 0, 0};
+    bool first = true;
+    for (int l = 0; l < 3; ++l) {
+      if (static_cast<Loop>(l) == u) continue;
+      (first ? k.x : k.y) = idx[l];
+      first = false;
+    }
+    return k;
   };
-  c.load_a = fetch(a_prev_, a_key, p.a_resident, a_first);
-  c.load_b = fetch(b_prev_, b_key, p.b_resident, b_first);
+  const Loop ua = p.reuse_loop_a(), ub = p.reuse_loop_b();
+  const TileKey a_key = key_without(ua), b_key = key_without(ub);
+  const auto fetch = [&](const TileKey& prev, const TileKey& now, bool kept, uint64_t reuse_index) {
+    if (have_prev_ && prev == now) return false;
+    return !kept || reuse_index == 0;
+  };
+  c.load_a = fetch(a_prev_, a_key, p.keep_a, idx[static_cast<int>(ua)]);
+  c.load_b = fetch(b_prev_, b_key, p.keep_b, idx[static_cast<int>(ub)]);
   a_prev_ = a_key;
   b_prev_ = b_key;
   have_prev_ = true;
   c.a_bytes = bytes_for(arch_.datatypes.input, c.tiles.a);
+  const uint64_t mk = p.gemm.m * p.gemm.k;
+  c.a_dram_bytes = std::max<uint64_t>(
+      1, static_cast<uint64_t>((static_cast<unsigned __int128>(c.a_bytes) * p.a_footprint + mk - 1) / mk));
   c.b_bytes = bytes_for(arch_.datatypes.weight, c.tiles.b);
   c.out_bytes = bytes_for(arch_.datatypes.output, c.tiles.out);
+  c.psum_bytes = bytes_for(arch_.datatypes.accumulator, c.tiles.out);
   cur_ = c;
 }
 
 bool LayerProgram::next_matrix(Instr& out) {
-  if (fold_ >= folds_) return false;
-  if (phase_ == 0) {
-    if (fold_ == 0) {
-      a_ring_.slots = arch_.buffer_for(BufferRole::inputs)->double_buffered ? 2 : 1;
-      b_ring_.slots = arch_.buffer_for(BufferRole::weights)->double_buffered ? 2 : 1;
-      out_ring_.slots = arch_.buffers[buffer_index(BufferRole::accumulators)].double_buffered ? 2 : 1;
+  const GemmPlan& p = gemm_;
+  // Output slots: with the reduction innermost, or with spilled partial sums, a double-buffered
+  // accumulator tile is reused two output tiles later; with all live partial sums on chip the
+  // mapper reserved room for them and no slot is waited for.
+  const bool slot_deps = p.spill_partials || p.position(p.reduction()) == 2;
+  while (fold_ < folds_) {
+    if (phase_ == 0) {
+      if (fold_ == 0) {
+        a_ring_.slots = arch_.buffer_for(BufferRole::inputs)->double_buffered ? 2 : 1;
+        b_ring_.slots = arch_.buffer_for(BufferRole::weights)->double_buffered ? 2 : 1;
+        out_ring_.slots = arch_.buffers[buffer_index(BufferRole::accumulators)].double_buffered ? 2 : 1;
+      }
+      prepare_fold();
+      phase_ = 1;
     }
-    prepare_fold();
-    phase_ = 1;
-  }
-  const size_t a_buf = buffer_index(BufferRole::inputs), b_buf = buffer_index(BufferRole::weights);
-  const size_t acc_buf = buffer_index(BufferRole::accumulators), o_buf = buffer_index(BufferRole::outputs);
-  const DataType acc_t = arch_.datatypes.accumulator;
-  for (;;) {
+    const size_t a_buf = buffer_index(BufferRole::inputs), b_buf = buffer_index(BufferRole::weights);
+    const size_t acc_buf = buffer_index(BufferRole::accumulators), o_buf = buffer_index(BufferRole::outputs);
     switch (phase_) {
       case 1:  // load A
         phase_ = 2;
         if (!cur_.load_a) break;
         out = make(InstrKind::load);
         out.operand = Operand::inputs;
-        out.dram_bytes = cur_.a_bytes;
+        out.dram_bytes = cur_.a_dram_bytes;
         out.sram_write_bytes[a_buf] += cur_.a_bytes;
         if (a_ring_.must_wait()) out.add_dep(a_ring_.wait_for());
         load_a_id_ = out.id;
@@ -132,40 +142,52 @@ bool LayerProgram::next_matrix(Instr& out) {
         if (b_ring_.must_wait()) out.add_dep(b_ring_.wait_for());
         load_b_id_ = out.id;
         return true;
-      case 3: {  // the fold itself
+      case 3:  // bring spilled partial sums back
         phase_ = 4;
+        if (!cur_.load_psum) break;
+        out = make(InstrKind::load);
+        out.operand = Operand::outputs;
+        out.dram_bytes = cur_.psum_bytes;
+        out.sram_write_bytes[acc_buf] += cur_.psum_bytes;
+        if (out_ring_.must_wait()) out.add_dep(out_ring_.wait_for());
+        load_psum_id_ = out.id;
+        return true;
+      case 4: {  // the fold itself
+        phase_ = 5;
         out = make(InstrKind::matmul);
         out.fold = cur_.shape;
         out.macs = cur_.shape.rows_used * cur_.shape.cols_used * cur_.shape.stream_len;
         out.sram_read_bytes[a_buf] += cur_.a_bytes;
         out.sram_read_bytes[b_buf] += cur_.b_bytes;
-        const uint64_t psum_bytes = bytes_for(acc_t, cur_.tiles.out);
-        if (!cur_.first_reduction) out.sram_read_bytes[acc_buf] += psum_bytes;
-        out.sram_write_bytes[acc_buf] += psum_bytes;
+        if (!cur_.first_reduction) out.sram_read_bytes[acc_buf] += cur_.psum_bytes;
+        out.sram_write_bytes[acc_buf] += cur_.psum_bytes;
         if (cur_.store) {
           // The finished tile is read from the accumulators and written out at output width.
-          out.sram_read_bytes[acc_buf] += psum_bytes;
+          out.sram_read_bytes[acc_buf] += cur_.psum_bytes;
           out.sram_write_bytes[o_buf] += cur_.out_bytes;
         }
         if (cur_.load_a) { out.add_dep(load_a_id_); a_ring_.push(out.id); }
         if (cur_.load_b) { out.add_dep(load_b_id_); b_ring_.push(out.id); }
-        if (cur_.first_reduction && out_ring_.must_wait()) out.add_dep(out_ring_.wait_for());
+        if (cur_.load_psum) out.add_dep(load_psum_id_);
+        else if (slot_deps && (cur_.first_reduction || p.spill_partials) && out_ring_.must_wait())
+          out.add_dep(out_ring_.wait_for());
         compute_id_ = out.id;
         return true;
       }
-      case 4:  // store the finished output tile
+      case 5:  // store the finished output tile, or spill its partial sums
         phase_ = 0;
         ++fold_;
-        if (!cur_.store) return next_matrix(out);
+        if (!cur_.store && !cur_.spill_psum) break;
         out = make(InstrKind::store);
         out.operand = Operand::outputs;
-        out.dram_bytes = cur_.out_bytes;
-        out.sram_read_bytes[o_buf] += cur_.out_bytes;
+        out.dram_bytes = cur_.store ? cur_.out_bytes : cur_.psum_bytes;
+        out.sram_read_bytes[cur_.store ? o_buf : acc_buf] += out.dram_bytes;
         out.add_dep(compute_id_);
         out_ring_.push(out.id);
         return true;
     }
   }
+  return false;
 }
 
 bool LayerProgram::next_vector(Instr& out) {

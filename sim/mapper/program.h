@@ -47,7 +47,10 @@ class LayerProgram {
   int phase_ = 0;  ///< which instruction of the current fold comes next
   struct Pending {
     bool load_a = false, load_b = false, store = false, first_reduction = false;
+    bool load_psum = false, spill_psum = false;  ///< partial sums round-trip through DRAM
     uint64_t a_bytes = 0, b_bytes = 0, out_bytes = 0;
+    uint64_t a_dram_bytes = 0;                   ///< A's tile scaled to its unique footprint
+    uint64_t psum_bytes = 0;
     arch::timing::FoldShape shape;
     FoldTiles tiles;
   } cur_;
@@ -68,7 +71,7 @@ class LayerProgram {
   SlotRing a_ring_, b_ring_, out_ring_, in_ring_;
   TileKey a_prev_, b_prev_;
   bool have_prev_ = false;
-  uint64_t load_a_id_ = 0, load_b_id_ = 0, compute_id_ = 0;
+  uint64_t load_a_id_ = 0, load_b_id_ = 0, load_psum_id_ = 0, compute_id_ = 0;
   void prepare_fold();
 };
 

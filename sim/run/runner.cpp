@@ -14,15 +14,16 @@ namespace tpusim {
 namespace {
 
 std::map<std::string, std::string> describe_plan(const mapper::GemmPlan& p) {
-  const char* order = p.dataflow == Dataflow::os ? "col_fold > row_fold > k_chunk" : "col_fold > t_chunk > row_fold";
   return {{"tile_rows", std::to_string(p.tile_rows)},
           {"tile_cols", std::to_string(p.tile_cols)},
           {"tile_stream", std::to_string(p.tile_t)},
-          {"folds", fmt::format("{} groups x {} row x {} col x {} chunks", p.gemm.count, p.row_folds, p.col_folds,
+          {"folds", fmt::format("{} groups x {} row x {} col x {} stream", p.gemm.count, p.row_folds, p.col_folds,
                                 p.t_chunks)},
-          {"loop_order", order},
-          {"inputs_resident", p.a_resident ? "yes" : "no"},
-          {"weights_resident", p.b_resident ? "yes" : "no"}};
+          {"loop_order", mapper::to_string(p.order)},
+          {"inputs_kept", p.keep_a ? "yes" : "no"},
+          {"weights_kept", p.keep_b ? "yes" : "no"},
+          {"partial_sums", p.spill_partials ? "spilled to DRAM" : "on chip"},
+          {"est_dram_bytes", std::to_string(p.est_dram_read_bytes + p.est_dram_write_bytes)}};
 }
 
 }  // namespace
