@@ -1,5 +1,8 @@
 #include "sim/config/workload.h"
 
+#include <algorithm>
+#include <map>
+
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
@@ -123,6 +126,37 @@ void read_elementwise(ObjectReader& r, Layer& l, uint64_t batch) {
   l.vector.ops = e * ops_per;
 }
 
+bool valid_loop_order(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i)
+    if (i == s.size() || s[i] == '>') {
+      parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  if (parts.size() != 3) return false;
+  for (const char* loop : {"row", "col", "stream"})
+    if (std::count(parts.begin(), parts.end(), loop) != 1) return false;
+  return true;
+}
+
+/// Optional weight_density, activation_density and sparsity {n, m} of a matrix layer.
+void read_sparsity(ObjectReader& r, LayerSparsity& s) {
+  if (r.has("sparsity")) {
+    ObjectReader nm(r.raw("sparsity"), r.file(), r.pointer_of("sparsity"));
+    s.m = static_cast<uint32_t>(nm.u64("m", 1, 64));
+    s.n = static_cast<uint32_t>(nm.u64("n", 1, 64));
+    if (s.n > s.m) nm.fail("n", fmt::format("must be at most m = {} (n nonzeros in every m weights), got {}", s.m, s.n));
+    nm.finish();
+  }
+  const double nm_density = s.structured() ? double(s.n) / s.m : 1.0;
+  s.weight_density = r.number("weight_density", 0.0, 1.0, nm_density);
+  if (s.weight_density > nm_density + 1e-12)
+    r.fail("weight_density", fmt::format("must be at most n/m = {} with sparsity {}:{}, got {}", nm_density, s.n, s.m,
+                                         s.weight_density));
+  s.activation_density = r.number("activation_density", 0.0, 1.0, 1.0);
+}
+
 Layer read_layer(ObjectReader r, uint64_t batch) {
   Layer l;
   l.name = r.string("name");
@@ -146,6 +180,18 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
     case OpKind::maxpool: case OpKind::avgpool: case OpKind::global_avgpool: read_pool(r, l, batch); break;
     default: read_elementwise(r, l, batch); break;
   }
+  l.file = r.file();
+  l.pointer = r.pointer();
+  if (is_matrix_op(l.op) && r.has("mapping")) {
+    ObjectReader m(r.raw("mapping"), r.file(), r.pointer_of("mapping"));
+    l.pin.loop_order = m.string("loop_order", "");
+    if (!l.pin.loop_order.empty() && !valid_loop_order(l.pin.loop_order))
+      m.fail("loop_order", fmt::format("must name the loops row, col and stream once each, outermost first, "
+                                       "joined by '>' (e.g. \"col>stream>row\"), got \"{}\"", l.pin.loop_order));
+    l.pin.stream_tile = m.u64("stream_tile", 1, kMaxMacs, 0);
+    m.finish();
+  }
+  if (is_matrix_op(l.op)) read_sparsity(r, l.sparsity);
   if (is_matrix_op(l.op)) {
     const GemmShape& g = l.gemm;
     const uint64_t mn = checked_mul(g.m, g.n, kMaxMacs, r, "op");
@@ -179,12 +225,14 @@ Workload parse_workload(const json& doc, const std::string& file) {
   const json& layers = r.raw("layers");
   if (!layers.is_array() || layers.empty())
     r.fail("layers", "must be a non-empty array of layers, got " + config::describe(layers));
+  std::map<std::string, size_t> seen;  // layer name -> index: names key reports and comparisons
   for (size_t i = 0; i < layers.size(); ++i) {
     const std::string ptr = "/layers/" + std::to_string(i);
     w.layers.push_back(read_layer(ObjectReader(layers[i], file, ptr), w.batch));
-    for (size_t j = 0; j + 1 < w.layers.size(); ++j)
-      if (w.layers[j].name == w.layers.back().name)
-        config::fail_at(file, ptr + "/name", fmt::format("duplicate layer name \"{}\" (also /layers/{})", w.layers.back().name, j));
+    const auto [it, fresh] = seen.emplace(w.layers.back().name, i);
+    if (!fresh)
+      config::fail_at(file, ptr + "/name",
+                      fmt::format("duplicate layer name \"{}\" (also /layers/{})", it->first, it->second));
   }
   r.finish();
   return w;

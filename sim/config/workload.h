@@ -44,12 +44,32 @@ struct VectorWork {
   uint64_t ops = 0;  ///< total lane-operations
 };
 
+/// Mapping choices pinned in the workload for studies (matrix ops; empty/0 = the mapper decides).
+struct MappingPin {
+  std::string loop_order;    ///< e.g. "col>stream>row": the fold loops, outermost first
+  uint64_t stream_tile = 0;  ///< streamed elements per fold (chunk length)
+};
+
+/// Sparsity of a matrix layer's operands (docs/energy.md). Unstructured density gates MACs
+/// (saves energy, not cycles); structured N:M weight sparsity lets the array skip zeros along K
+/// where the dataflow allows it (sim/mapper/sparsity.h).
+struct LayerSparsity {
+  double weight_density = 1;      ///< share of nonzero weights, (0, 1]; n/m when only N:M is given
+  double activation_density = 1;  ///< share of nonzero activations, (0, 1]
+  uint32_t n = 0, m = 0;          ///< N nonzeros in every M weights along K (m = 0: none)
+  bool structured() const { return m > 0; }
+};
+
 struct Layer {
   std::string name;
   OpKind op = OpKind::gemm;
   GemmShape gemm;     ///< matrix ops only
   ConvParams conv;    ///< conv2d only
   VectorWork vector;  ///< vector ops only
+  LayerSparsity sparsity;  ///< matrix ops only
+  MappingPin pin;     ///< matrix ops only
+  std::string file;     ///< where the layer was defined, for messages
+  std::string pointer;  ///< its JSON pointer (e.g. /layers/3), for messages
 };
 
 struct Workload {
