@@ -26,6 +26,11 @@ struct ArrayConfig {
   bool verify_results = true;
   /// Cycle mode only: refuse runs estimated above this many PE-cycles (0 = no limit).
   uint64_t max_pe_cycles = 50'000'000'000ULL;
+  /// MACs one PE does per cycle along K (a p-wide dot product): a PE built for wide operands
+  /// that packs p narrow ones (e.g. 2 for int4 on int8 multipliers). 1, 2, 4 or 8. The mapper
+  /// executes ceil(K / p) reduction steps (sim/mapper/sparsity.h); energy and area count p MAC
+  /// units per PE (docs/energy.md).
+  uint32_t macs_per_pe_per_cycle = 1;
 };
 
 struct DataTypes {
@@ -65,6 +70,10 @@ struct DramConfig {
   double latency_ns = 100;        ///< first-byte latency of a burst
   uint64_t burst_bytes = 64;      ///< access granularity; transfers round up to it
   uint64_t capacity_bytes = 8ULL << 30;
+  /// DRAM technology for energy per bit: ddr3, ddr4, lpddr4, lpddr5, hbm2, gddr6. When the
+  /// config omits it, the loader takes the leading word of `part` if it names one ("ddr3-2133"
+  /// -> ddr3), else this default.
+  std::string type = "ddr4";
 };
 
 /// The vector unit for non-matrix ops (activation, pooling, softmax, layernorm, add).
@@ -103,6 +112,11 @@ struct ArchConfig {
   DramConfig dram;
   VectorConfig vector;
   std::string energy_table = "energy/default_45nm.json";  ///< relative to the arch file
+  /// Activations live on chip, as in TPU v1's unified buffer: the workload's first input is
+  /// already in the buffer that holds inputs (the host put it there), and a layer's output
+  /// stays in that buffer as the next layer's input when it fits (the buffer must hold both
+  /// inputs and outputs); otherwise activations go through DRAM.
+  bool activations_on_chip = false;
   std::optional<ScalesimOptions> scalesim;  ///< present when loaded from a .cfg or "/scalesim"
 
   /// The buffer that holds role r (validated: exactly one for inputs, weights and outputs).

@@ -1,5 +1,7 @@
 #include "sim/config/arch_loader.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
@@ -12,6 +14,7 @@ namespace {
 constexpr uint64_t kMaxArrayDim = 65536;          // 2^16 PEs on a side: far beyond any real array
 constexpr uint64_t kMaxBytes = 1ULL << 50;         // 1 PiB
 const std::vector<std::string> kRoleNames = {"inputs", "weights", "outputs", "accumulators"};
+const std::vector<std::string> kDramTypes = {"ddr3", "ddr4", "lpddr4", "lpddr5", "hbm2", "gddr6"};
 
 DataType read_dtype(ObjectReader& r, const std::string& key, DataType fallback) {
   return static_cast<DataType>(r.choice(key, spellings_datatype(), static_cast<size_t>(fallback)));
@@ -28,6 +31,9 @@ ArrayConfig read_array(ObjectReader r) {
   a.overlap_folds = r.boolean("overlap_folds", a.overlap_folds);
   a.verify_results = r.boolean("verify_results", a.verify_results);
   a.max_pe_cycles = r.u64("max_pe_cycles", 0, UINT64_MAX, a.max_pe_cycles);
+  a.macs_per_pe_per_cycle = static_cast<uint32_t>(r.u64("macs_per_pe_per_cycle", 1, 8, a.macs_per_pe_per_cycle));
+  if ((a.macs_per_pe_per_cycle & (a.macs_per_pe_per_cycle - 1)) != 0)
+    r.fail("macs_per_pe_per_cycle", fmt::format("must be 1, 2, 4 or 8, got {}", a.macs_per_pe_per_cycle));
   r.finish();
   return a;
 }
@@ -85,6 +91,18 @@ DramConfig read_dram(ObjectReader r) {
   d.latency_ns = r.number("latency_ns", -1e-300, 1e6, d.latency_ns);
   d.burst_bytes = r.u64("burst_bytes", 1, 1ULL << 24, d.burst_bytes);
   d.capacity_bytes = r.u64("capacity_bytes", 1, kMaxBytes, d.capacity_bytes);
+  if (r.has("type")) {
+    d.type = kDramTypes[r.choice("type", kDramTypes)];
+  } else {
+    // The leading word of the part label, when it names a type: "ddr3-2133 x2" -> ddr3.
+    std::string lead;
+    for (char c : d.part) {
+      if (!std::isalnum(static_cast<unsigned char>(c))) break;
+      lead += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    for (const auto& t : kDramTypes)
+      if (lead == t) d.type = t;
+  }
   r.finish();
   return d;
 }
@@ -191,6 +209,7 @@ ArchConfig parse_arch(const json& doc, const std::string& file) {
   if (r.has("dram")) a.dram = read_dram(ObjectReader(r.raw("dram"), file, "/dram"));
   if (r.has("vector")) a.vector = read_vector(ObjectReader(r.raw("vector"), file, "/vector"));
   a.energy_table = r.string("energy_table", a.energy_table);
+  a.activations_on_chip = r.boolean("activations_on_chip", a.activations_on_chip);
   if (r.has("scalesim")) a.scalesim = read_scalesim(ObjectReader(r.raw("scalesim"), file, "/scalesim"));
   r.finish();
   if (a.timing == TimingMode::scalesim_v2 && a.scalesim && a.scalesim->user_bandwidth)
@@ -228,7 +247,8 @@ json to_json(const ArchConfig& a) {
                 {"mac_latency_cycles", a.array.mac_latency_cycles},
                 {"overlap_folds", a.array.overlap_folds},
                 {"verify_results", a.array.verify_results},
-                {"max_pe_cycles", a.array.max_pe_cycles}};
+                {"max_pe_cycles", a.array.max_pe_cycles},
+                {"macs_per_pe_per_cycle", a.array.macs_per_pe_per_cycle}};
   j["datatypes"] = {{"input", to_string(a.datatypes.input)},
                     {"weight", to_string(a.datatypes.weight)},
                     {"accumulator", to_string(a.datatypes.accumulator)},
@@ -250,9 +270,11 @@ json to_json(const ArchConfig& a) {
                {"bandwidth_gb_per_s", a.dram.bandwidth_gb_per_s},
                {"latency_ns", a.dram.latency_ns},
                {"burst_bytes", a.dram.burst_bytes},
-               {"capacity_bytes", a.dram.capacity_bytes}};
+               {"capacity_bytes", a.dram.capacity_bytes},
+               {"type", a.dram.type}};
   j["vector"] = {{"lanes", a.vector.lanes}};
   j["energy_table"] = a.energy_table;
+  j["activations_on_chip"] = a.activations_on_chip;
   if (a.scalesim) {
     const ScalesimOptions& s = *a.scalesim;
     j["scalesim"] = {{"run_name", s.run_name},
