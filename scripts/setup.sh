@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-packages=(g++ cmake make pkg-config libsystemc-dev libboost-program-options-dev nlohmann-json3-dev catch2 libfmt-dev)
+packages=(g++ cmake make pkg-config libsystemc-dev libboost-program-options-dev nlohmann-json3-dev catch2 libfmt-dev libyaml-cpp-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
