@@ -1,32 +1,50 @@
 #include "sim/energy/energy_model.h"
 
-#include <algorithm>
+#include "sim/energy/area.h"
+#include "sim/mapper/sparsity.h"
 
 namespace tpusim {
 
+MacCounts mac_counts(const ArchConfig& arch, const LayerResult& result, const Layer* layer) {
+  MacCounts c;
+  c.dense = c.executed = c.effective = static_cast<double>(result.macs);
+  if (layer && is_matrix_op(layer->op) && result.macs > 0) {
+    const mapper::EffectiveGemm e = mapper::effective_gemm(arch, *layer);
+    // The counters are the layer's; the shares come from the sparsity of its GEMM.
+    const double dense = static_cast<double>(e.dense.macs());
+    c.executed = c.dense * static_cast<double>(e.executed_macs) / dense;
+    c.effective = c.dense * e.effective_macs / dense;
+  }
+  return c;
+}
+
 std::map<std::string, double> layer_energy_pj(const ArchConfig& arch, const EnergyTable& table,
-                                              const LayerResult& layer) {
+                                              const LayerResult& result, const Layer* layer) {
   std::map<std::string, double> e;
   const DataTypes& dt = arch.datatypes;
-  // A MAC costs what its wider operand type costs.
-  const DataType mac_type = bits_of(dt.input) >= bits_of(dt.weight) ? dt.input : dt.weight;
-  const double macs = static_cast<double>(layer.macs);
-  e["mac"] = macs * table.mac_pj[static_cast<size_t>(mac_type)];
-  // Each MAC moves its input and weight one PE on and passes a partial sum: register traffic
-  // of input + weight + accumulator bytes per MAC.
-  const double reg_bytes = (bits_of(dt.input) + bits_of(dt.weight) + bits_of(dt.accumulator)) / 8.0;
-  e["pe_register"] = macs * reg_bytes * table.pe_register_pj_per_byte;
+  const MacCounts macs = mac_counts(arch, result, layer);
+  // A MAC costs what a MAC of its wider operand type costs; gated MACs (a zero operand) cost
+  // no MAC energy.
+  e["mac"] = macs.effective * (result.macs > 0 ? table.mac_pj_for(mac_datatype(dt), arch) : 0.0);
+  // Each executed MAC slot reads its input and weight registers and, once per
+  // macs_per_pe_per_cycle MACs, reads and writes its partial-sum register.
+  const double p = arch.array.macs_per_pe_per_cycle;
+  const double reg_bytes = (bits_of(dt.input) + bits_of(dt.weight) + bits_of(dt.accumulator) / p) / 8.0;
+  e["pe_register"] = macs.executed * reg_bytes * table.pe_register_pj_per_byte;
+  e["vector"] = static_cast<double>(result.vector_ops) * table.vector_op_pj;
   for (const auto& b : arch.buffers) {
-    const auto rd = layer.sram_reads.find(b.name), wr = layer.sram_writes.find(b.name);
-    const double reads = rd == layer.sram_reads.end() ? 0.0 : static_cast<double>(rd->second);
-    const double writes = wr == layer.sram_writes.end() ? 0.0 : static_cast<double>(wr->second);
-    e["sram." + b.name] = reads * table.sram_read_pj(b.capacity_bytes) + writes * table.sram_write_pj(b.capacity_bytes);
+    const auto rd = result.sram_reads.find(b.name), wr = result.sram_writes.find(b.name);
+    const double reads = rd == result.sram_reads.end() ? 0.0 : static_cast<double>(rd->second);
+    const double writes = wr == result.sram_writes.end() ? 0.0 : static_cast<double>(wr->second);
+    e["sram." + b.name] = reads * table.buffer_read_pj_per_byte(b) + writes * table.buffer_write_pj_per_byte(b);
   }
-  const double dram_bytes = static_cast<double>(layer.dram_read_bytes + layer.dram_write_bytes);
-  e["dram"] = dram_bytes * table.dram_pj_per_byte;
+  const double dram_bytes = static_cast<double>(result.dram_read_bytes + result.dram_write_bytes);
+  e["dram"] = dram_bytes * 8.0 * table.dram_pj_per_bit_for(arch);
   e["dma"] = dram_bytes * table.dma_pj_per_byte;
-  const double seconds = static_cast<double>(layer.cycles) / (arch.clock_mhz * 1e6);
-  e["static"] = table.static_mw * 1e-3 * seconds * 1e12;  // mW -> W, J -> pJ
+  const double seconds = static_cast<double>(result.cycles) / (arch.clock_mhz * 1e6);
+  double static_mw = 0;
+  for (const auto& [k, mw] : static_power_mw(arch, table)) static_mw += mw;
+  e["static"] = static_mw * 1e-3 * seconds * 1e12;  // mW -> W, J -> pJ
   return e;
 }
 

@@ -1,0 +1,33 @@
+#include "sim/energy/area.h"
+
+namespace tpusim {
+
+double pe_register_bytes(const ArchConfig& arch) {
+  const DataTypes& dt = arch.datatypes;
+  const double p = arch.array.macs_per_pe_per_cycle;
+  const double weight_copies = arch.array.double_buffer_stationary ? 2.0 : 1.0;
+  return (p * (bits_of(dt.input) + weight_copies * bits_of(dt.weight)) + bits_of(dt.accumulator)) / 8.0;
+}
+
+std::map<std::string, double> area_mm2(const ArchConfig& arch, const EnergyTable& table) {
+  constexpr double kUm2PerMm2 = 1e6;
+  std::map<std::string, double> a;
+  const double pes = double(arch.array.rows) * arch.array.cols;
+  a["mac"] = pes * arch.array.macs_per_pe_per_cycle * table.mac_area_for(mac_datatype(arch.datatypes), arch) / kUm2PerMm2;
+  a["pe_register"] = pes * pe_register_bytes(arch) * table.pe_register_area_um2_per_byte / kUm2PerMm2;
+  a["vector"] = double(arch.vector.lanes) * table.vector_lane_area_um2 / kUm2PerMm2;
+  for (const auto& b : arch.buffers) {
+    const double cap = static_cast<double>(b.capacity_bytes);
+    a["sram." + b.name] = cap * table.sram_area_um2_per_byte.at(cap) / kUm2PerMm2;
+  }
+  return a;
+}
+
+std::map<std::string, double> static_power_mw(const ArchConfig& arch, const EnergyTable& table) {
+  std::map<std::string, double> p;
+  for (const auto& [k, mm2] : area_mm2(arch, table))
+    p[k] = mm2 * (k.rfind("sram.", 0) == 0 ? table.sram_leakage_mw_per_mm2 : table.logic_leakage_mw_per_mm2);
+  return p;
+}
+
+}  // namespace tpusim

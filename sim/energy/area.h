@@ -1,0 +1,25 @@
+#pragma once
+/// Silicon area of the accelerator from per-unit figures of the energy table, and the static
+/// (leakage) power that follows from it: area x leakage density (docs/energy.md).
+#include <map>
+#include <string>
+
+#include "sim/config/arch_config.h"
+#include "sim/energy/energy_table.h"
+
+namespace tpusim {
+
+/// Area by component (mm^2): "mac" (rows x cols x macs_per_pe_per_cycle MAC units of the MAC
+/// datatype), "pe_register" (each PE's input, weight (x2 when double-buffered) and
+/// partial-sum registers), "sram.<buffer>" (capacity x area per byte at that capacity),
+/// "vector" (lanes). Not modelled: DMA engine, DRAM PHY, control, wiring between blocks.
+std::map<std::string, double> area_mm2(const ArchConfig& arch, const EnergyTable& table);
+
+/// Register bytes in one PE (see area_mm2).
+double pe_register_bytes(const ArchConfig& arch);
+
+/// Static power by component (mW): the same keys as area_mm2, each area times the logic or
+/// SRAM leakage density of the table.
+std::map<std::string, double> static_power_mw(const ArchConfig& arch, const EnergyTable& table);
+
+}  // namespace tpusim
