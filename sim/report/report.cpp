@@ -7,6 +7,7 @@
 
 #include "sim/base/error.h"
 #include "sim/config/arch_loader.h"
+#include "sim/energy/area.h"
 #include "sim/energy/energy_model.h"
 
 namespace tpusim::report {
@@ -47,7 +48,13 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
   uint64_t cycles = 0, compute = 0, stall = 0, macs = 0, dram_rd = 0, dram_wr = 0;
   CycleBreakdown total_breakdown;
   std::map<std::string, double> total_energy;
-  for (const auto& r : run.layers) {
+  double executed_macs = 0, effective_macs = 0;
+  for (size_t li = 0; li < run.layers.size(); ++li) {
+    const auto& r = run.layers[li];
+    // The workload's layer (for its sparsity): the same index, or the same name.
+    const Layer* layer = li < workload.layers.size() && workload.layers[li].name == r.name ? &workload.layers[li] : nullptr;
+    for (size_t j = 0; !layer && j < workload.layers.size(); ++j)
+      if (workload.layers[j].name == r.name) layer = &workload.layers[j];
     TPUSIM_ASSERT(r.breakdown.total() == r.cycles, "layer breakdown does not sum to its cycles: " + r.name);
     json l;
     l["name"] = r.name;
@@ -69,14 +76,21 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
     l["sram_writes"] = r.sram_writes;
     l["cycle_breakdown"] = breakdown_json(r.breakdown);
     if (!r.mapping.empty()) l["mapping"] = r.mapping;
-    const auto e = layer_energy_pj(arch, energy, r);
+    const auto e = layer_energy_pj(arch, energy, r, layer);
     double e_sum = 0;
     for (const auto& [k, v] : e) {
       e_sum += v;
       total_energy[k] += v;
     }
+    const MacCounts mc = mac_counts(arch, r, layer);
+    executed_macs += mc.executed;
+    effective_macs += mc.effective;
+    l["executed_macs"] = mc.executed;
+    l["effective_macs"] = mc.effective;
     l["energy_pj"] = e_sum;
     l["energy_breakdown_pj"] = e;
+    l["pj_per_mac"] = ratio(e_sum, double(r.macs));
+    l["energy_delay_product_j_s"] = e_sum * 1e-12 * (r.cycles / hz);
     layers.push_back(std::move(l));
     cycles += r.cycles;
     compute += r.compute_cycles;
@@ -104,6 +118,19 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
   t["energy_breakdown_pj"] = total_energy;
   t["pj_per_mac"] = ratio(energy_pj, double(macs));
   t["tops_per_w"] = ratio(2.0 * double(macs), energy_pj * 1e-12) / 1e12;  // ops per joule / 1e12
+  // Sparsity: macs are the dense layers' MACs; executed after N:M skipping; effective with both
+  // operands nonzero (sim/mapper/sparsity.h). pj_per_mac and tops_per_w count dense MACs.
+  t["executed_macs"] = executed_macs;
+  t["effective_macs"] = effective_macs;
+  t["energy_delay_product_j_s"] = energy_pj * 1e-12 * seconds;
+  const auto area = area_mm2(arch, energy);
+  double area_total = 0;
+  for (const auto& [k, v] : area) area_total += v;
+  t["area_mm2"] = area_total;
+  t["area_breakdown_mm2"] = area;
+  t["tops_per_mm2"] = ratio(t["tops"].get<double>(), area_total);
+  t["peak_tops_per_mm2"] = ratio(2.0 * pes * arch.array.macs_per_pe_per_cycle * hz / 1e12, area_total);
+  t["static_power_breakdown_mw"] = static_power_mw(arch, energy);
   report["totals"] = t;
   report["layers"] = layers;
   return report;
@@ -167,6 +194,11 @@ void print_summary(std::ostream& out, const json& report) {
                      t["seconds"].get<double>() * 1e3, t["tops"].get<double>(), t["pj_per_mac"].get<double>(),
                      t["tops_per_w"].get<double>(), t["dram_read_bytes"].get<uint64_t>(),
                      t["dram_write_bytes"].get<uint64_t>());
+  if (t.contains("area_mm2"))
+    out << fmt::format("area {:.4g} mm^2 | {:.4g} TOPS/mm^2 | energy-delay {:.4g} J*s | MACs executed {:.4g}, effective {:.4g}\n",
+                       t["area_mm2"].get<double>(), t["tops_per_mm2"].get<double>(),
+                       t["energy_delay_product_j_s"].get<double>(), t["executed_macs"].get<double>(),
+                       t["effective_macs"].get<double>());
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {
