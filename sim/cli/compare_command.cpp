@@ -18,21 +18,25 @@ namespace tpusim::cli {
 int command_compare(const std::vector<std::string>& args) {
   po::options_description desc("compare options");
   desc.add_options()("help,h", "show this help")
-      ("base", po::value<std::string>(), "baseline: report.json, points.csv, points.jsonl or a directory holding one")
-      ("current", po::value<std::string>(), "the run to check, of the same kind as the baseline")
       ("rtol", po::value<double>()->default_value(0.0, "0"),
        "relative tolerance of every metric the tolerance file does not name (0.01 = 1 %)")
       ("tolerances", po::value<std::string>(),
        "JSON file: {\"<metric>\": {\"abs\": x, \"rel\": y}}; named metrics are compared too")
       ("format", po::value<std::string>()->default_value("text"), "text, markdown or json")
       ("max-rows", po::value<size_t>()->default_value(40), "changes listed by text and markdown (0 = all)");
+  po::options_description files("files");
+  files.add_options()("base", po::value<std::string>(), "baseline")("current", po::value<std::string>(), "current");
+  po::options_description all;
+  all.add(desc).add(files);
   po::positional_options_description positional;
   positional.add("base", 1).add("current", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
   if (vm.count("help")) {
     std::cout << "usage: tpusim compare BASE CURRENT [options]\n"
-                 "exit 0: within tolerance; 1: a difference beyond tolerance; 2: unreadable or mismatched inputs\n"
+                 "BASE, CURRENT: two report.json files, two sweep tables (points.csv or points.jsonl), or\n"
+                 "directories holding them. Layers (points) are matched by name (axis values and workload).\n"
+                 "exit 0: within tolerance; 1: a change beyond tolerance; 2: unreadable or mismatched inputs\n"
               << desc;
     return 0;
   }

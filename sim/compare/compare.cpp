@@ -74,6 +74,7 @@ std::vector<std::string> metrics_to_compare(const Table& base, const Table& curr
 bool worse(const Change& a, const Change& b) {
   if (a.within_tolerance != b.within_tolerance) return !a.within_tolerance;
   if (a.is_label() != b.is_label()) return a.is_label();
+  if ((a.metric == "status") != (b.metric == "status")) return a.metric == "status";  // why a point changed
   const double ra = std::fabs(a.delta_rel()), rb = std::fabs(b.delta_rel());
   if (ra != rb) return ra > rb;
   const double da = std::fabs(a.delta()), db = std::fabs(b.delta());
@@ -189,9 +190,22 @@ Result compare_tables(const Table& base, const Table& current, const Options& op
     for (const auto& metric : metrics) {
       const auto bi = b.metrics.find(metric), ci = c.metrics.find(metric);
       if (bi == b.metrics.end() && ci == c.metrics.end()) continue;  // e.g. a point that failed
-      if (bi == b.metrics.end() || ci == c.metrics.end())
-        throw InputError(fmt::format("{} \"{}\": metric {} is in {} only", base.row_noun, b.key, metric,
-                                     bi == b.metrics.end() ? current.path : base.path));
+      if (bi == b.metrics.end() || ci == c.metrics.end()) {
+        // In a report every layer has every metric: one missing means another schema. A sweep
+        // point that failed has none, which is a change (its status says why).
+        if (base.kind == TableKind::report)
+          throw InputError(fmt::format("{} \"{}\": metric {} is in {} only", base.row_noun, b.key, metric,
+                                       bi == b.metrics.end() ? current.path : base.path));
+        Change ch;
+        ch.row = b.key;
+        ch.metric = metric;
+        ch.base_text = bi == b.metrics.end() ? "(none)" : fmt::format("{:.9g}", bi->second.number);
+        ch.current_text = ci == c.metrics.end() ? "(none)" : fmt::format("{:.9g}", ci->second.number);
+        ch.within_tolerance = false;
+        ++result.compared;
+        result.changes.push_back(ch);
+        continue;
+      }
       Change ch;
       ch.row = b.key;
       ch.metric = metric;

@@ -46,7 +46,7 @@ std::vector<Cells> change_cells(const Result& r, size_t max_rows) {
     const Change& c = r.changes[i];
     rows.push_back({c.row, c.metric, c.is_label() ? c.base_text : number_text(c.base),
                     c.is_label() ? c.current_text : number_text(c.current), delta_text(c), delta_percent_text(c),
-                    c.is_label() ? "equal" : tolerance_text(c.tolerance), c.within_tolerance ? "ok" : "FAIL"});
+                    c.is_label() ? "must match" : tolerance_text(c.tolerance), c.within_tolerance ? "ok" : "FAIL"});
   }
   return rows;
 }

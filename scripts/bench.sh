@@ -1,0 +1,136 @@
+#!/bin/sh
+# Speed of the simulator itself, to be tracked like any other number (not a timed test: the
+# figures depend on the machine). Prints a table and writes results/bench/bench.json with:
+#   - wall time and peak RSS of ResNet-50 on every preset in configs/*.json (native mode);
+#   - the same in SCALE-Sim mode (configs/scalesim/*.cfg with SCALE-Sim's ResNet-50 topology),
+#     or a note when this build cannot run it;
+#   - cycle-model PE-cycles/s from scripts/bench_pe_array.sh, when that script exists;
+#   - sweep points per second (`tpusim sweep --jobs 2`, 6 ResNet-50 points), when sweep exists.
+# Usage: scripts/bench.sh [path/to/tpusim] [--out FILE]   (default: $TPUSIM, else build/tpusim)
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+tpusim=${TPUSIM:-$root/build/tpusim}
+out="$root/results/bench/bench.json"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --out) out=$2; shift 2 ;;
+    *) tpusim=$1; shift ;;
+  esac
+done
+case $tpusim in /*) ;; *) tpusim=$(pwd)/$tpusim ;; esac
+[ -x "$tpusim" ] || { echo "bench: no tpusim binary at $tpusim" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
+cd "$root"
+work=$(mktemp -d "${TMPDIR:-/tmp}/tpusim_bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+elapsed() { awk "BEGIN { printf \"%.3f\", $(date +%s.%N) - $1 }"; }  # seconds since $1
+json_string() { printf '"%s"' "$(printf '%s' "$1" | tr '\n\t' '  ' | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+
+runs=""     # JSON objects of the runs, comma-separated
+notes=""    # JSON strings
+add_run() { runs="${runs:+$runs,
+}    $1"; }
+add_note() { notes="${notes:+$notes, }$(json_string "$1")"; echo "note: $1"; }
+
+# timed_run NAME MODE ARCH WORKLOAD: runs tpusim under /usr/bin/time, records wall s and peak RSS.
+timed_run() {
+  start=$(date +%s.%N)  # wall time from date: /usr/bin/time's %e has 10 ms resolution
+  if /usr/bin/time -f "%M" -o "$work/time" "$tpusim" run -q --arch "$3" --workload "$4" --out "$work/run" \
+      >/dev/null 2>"$work/err"; then
+    set -- "$1" "$2" "$3" "$4" "$(elapsed "$start")" \
+      "$(tail -1 "$work/time")"
+    cycles=$(sed -n 's/^    "cycles": \([0-9]*\),*$/\1/p' "$work/run/report.json" | tail -1)
+    printf '%-34s %-9s %9s s %9s MiB  %14s simulated cycles\n' "$1" "$2" "$5" "$(($6 / 1024))" "$cycles"
+    add_run "{\"name\": $(json_string "$1"), \"mode\": \"$2\", \"arch\": $(json_string "$3"), \"workload\": $(json_string "$4"), \"wall_s\": $5, \"peak_rss_kib\": $6, \"simulated_cycles\": ${cycles:-null}}"
+  else
+    add_note "$1 ($2): tpusim run failed: $(head -1 "$work/err")"
+  fi
+}
+
+echo "tpusim $("$tpusim" --version | sed 's/^tpusim //') on $(uname -m), $(nproc) cores"
+printf '%-34s %-9s %11s %13s  %s\n' "run" "mode" "wall" "peak RSS" "result"
+for preset in configs/*.json; do
+  timed_run "resnet50 on $(basename "$preset" .json)" native "$preset" workloads/resnet50.json
+done
+
+# SCALE-Sim mode: its .cfg and its own ResNet-50 topology.
+topology=""
+for t in ../shared/reference/scalesim/topologies/resnet50.csv tests/data/scalesim/resnet50.csv; do
+  [ -f "$t" ] && { topology=$t; break; }
+done
+for cfg in configs/scalesim/*.cfg; do
+  [ -f "$cfg" ] && [ -n "$topology" ] || continue
+  if "$tpusim" run -q --arch "$cfg" --workload "$topology" >/dev/null 2>"$work/err"; then
+    timed_run "resnet50 on $(basename "$cfg")" scalesim "$cfg" "$topology"
+  else
+    add_note "SCALE-Sim mode skipped ($cfg): $(head -1 "$work/err")"
+  fi
+done
+
+# Cycle model throughput (another script builds and runs the micro-benchmark).
+pe=""
+if [ -f scripts/bench_pe_array.sh ]; then
+  if sh scripts/bench_pe_array.sh >"$work/pe" 2>"$work/err"; then
+    while IFS= read -r line; do
+      case $line in
+        "cycle model"*PE-cycles/s*)
+          name=$(printf '%s' "$line" | sed 's/ *[0-9]* cycles .*//; s/  */ /g')
+          rate=$(printf '%s' "$line" | sed 's/.* \([0-9.e+]*\) PE-cycles\/s.*/\1/')
+          printf '%-50s %12s PE-cycles/s\n' "$name" "$rate"
+          pe="${pe:+$pe,
+}    {\"name\": $(json_string "$name"), \"pe_cycles_per_s\": $rate}" ;;
+        analytic*calls/s*)
+          rate=$(printf '%s' "$line" | sed 's/.* \([0-9.e+]*\) calls\/s.*/\1/')
+          printf '%-50s %12s calls/s\n' "analytic FoldSequencer::schedule" "$rate"
+          pe="${pe:+$pe,
+}    {\"name\": \"analytic FoldSequencer::schedule\", \"calls_per_s\": $rate}" ;;
+      esac
+    done <"$work/pe"
+    [ -n "$pe" ] || add_note "scripts/bench_pe_array.sh printed no PE-cycles/s line"
+  else
+    add_note "scripts/bench_pe_array.sh failed: $(head -1 "$work/err")"
+  fi
+else
+  add_note "cycle-model PE-cycles/s skipped: scripts/bench_pe_array.sh does not exist"
+fi
+
+# Sweep throughput: 2 dataflows x 3 array sizes of ResNet-50 on 2 jobs.
+sweep=null
+if "$tpusim" sweep --help >/dev/null 2>&1; then
+  cat >"$work/spec.json" <<SPEC
+{"name": "bench", "arch": "$root/configs/scalesim_32x32.json", "workloads": ["$root/workloads/resnet50.json"],
+ "axes": [{"path": "/array/dataflow", "values": ["os", "ws"]},
+          {"path": "/array/rows", "values": [16, 32, 64]}],
+ "combine": "product"}
+SPEC
+  start=$(date +%s.%N)
+  if "$tpusim" sweep "$work/spec.json" --jobs 2 --out "$work/sweep" >/dev/null 2>"$work/err"; then
+    wall=$(elapsed "$start")
+    rate=$(awk "BEGIN { printf \"%.3f\", 6 / $wall }")
+    printf '%-50s %12s points/s (6 points, --jobs 2, %s s)\n' "sweep resnet50 on scalesim_32x32" "$rate" "$wall"
+    sweep="{\"points\": 6, \"jobs\": 2, \"wall_s\": $wall, \"points_per_s\": $rate}"
+  else
+    add_note "sweep skipped: tpusim sweep failed: $(head -1 "$work/err")"
+  fi
+else
+  add_note "sweep points/s skipped: this tpusim has no sweep command"
+fi
+
+mkdir -p "$(dirname "$out")"
+cat >"$out" <<JSON
+{
+  "tool_version": $(json_string "$("$tpusim" --version | sed 's/^tpusim //')"),
+  "date_utc": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "machine": {"arch": "$(uname -m)", "cores": $(nproc)},
+  "runs": [
+$runs
+  ],
+  "pe_array": [
+$pe
+  ],
+  "sweep": $sweep,
+  "notes": [$notes]
+}
+JSON
+echo "wrote $out"
