@@ -188,6 +188,22 @@ TEST_CASE("scalesim-v2 maps layers SCALE-Sim cannot express, and marks them", "[
     CHECK(r.sram_reads.at("ifmap") == g.sram_ifmap_reads);
   }
 
+  SECTION("sparsity and packed PEs do not exist in SCALE-Sim v2: ignored, and said so") {
+    tpusim::Layer dense = layer_from_json(R"({"name": "d", "op": "gemm", "m": 64, "n": 64, "k": 64})");
+    tpusim::Layer sparse = dense;
+    sparse.sparsity.weight_density = 0.5;
+    const auto a = tpusim::sim::scalesim_v2_layer(ws, dense);
+    const auto b = tpusim::sim::scalesim_v2_layer(ws, sparse);
+    CHECK(b.cycles == a.cycles);
+    CHECK(a.mapping.count("scalesim_sparsity") == 0);
+    CHECK(b.mapping.count("scalesim_sparsity") == 1);
+    tpusim::ArchConfig packed = ws;
+    packed.array.macs_per_pe_per_cycle = 2;
+    const auto c = tpusim::sim::scalesim_v2_layer(packed, dense);
+    CHECK(c.cycles == a.cycles);
+    CHECK(c.mapping.count("scalesim_macs_per_pe") == 1);
+  }
+
   SECTION("vector ops cost 0 cycles and say they are not modelled") {
     const auto r = tpusim::sim::scalesim_v2_layer(ws, layer_from_json(R"({"name": "act", "op": "relu", "elements": 1000})"));
     CHECK(r.cycles == 0);

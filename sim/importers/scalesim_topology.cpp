@@ -246,6 +246,7 @@ Workload parse_workload_csv(const std::string& text, const std::string& file) {
       read_conv_row(row, header.batch_column, w);
     }
     for (size_t j = before; j < w.layers.size(); ++j) {
+      w.layers[j].file = file;
       auto [it, fresh] = line_of_name.emplace(w.layers[j].name, line.number);
       if (!fresh)
         fail_at_line(file, line.number, fields[0].column,

@@ -91,6 +91,12 @@ LayerResult scalesim_v2_layer(const ArchConfig& arch, const Layer& layer) {
   }
 
   const ScalesimView v = view_of(layer, r.mapping);
+  // SCALE-Sim v2 runs every layer dense on one-MAC PEs: these settings change nothing here.
+  if (layer.sparsity.weight_density < 1 || layer.sparsity.activation_density < 1 || layer.sparsity.structured())
+    r.mapping["scalesim_sparsity"] = "ignored: SCALE-Sim v2 has no sparsity; the layer runs dense";
+  if (arch.array.macs_per_pe_per_cycle != 1)
+    r.mapping["scalesim_macs_per_pe"] = fmt::format(
+        "ignored: SCALE-Sim v2 PEs do one MAC per cycle (macs_per_pe_per_cycle is {})", arch.array.macs_per_pe_per_cycle);
   const auto s = arch::timing::scalesim_v2_calc(arch.array.rows, arch.array.cols, arch.array.dataflow, v.gemm);
   // Copies are identical layers run back to back: counts add up (each copy keeps its own -1)
   // and the utilisations, means over identical folds, stay those of one copy.

@@ -28,6 +28,8 @@ namespace tpusim::sim {
 ///  - gemm / linear: SCALE-Sim's GEMM form (M x K ifmap, 1 x K filter, N filters);
 ///  - vector ops (pooling, activations, softmax, ...): SCALE-Sim has no vector unit; 0 cycles,
 ///    marked mapping["not_modelled"], never dropped.
+/// Layer sparsity and /array/macs_per_pe_per_cycle do not exist in SCALE-Sim v2: the layer runs
+/// dense on one-MAC PEs, and `mapping` says the setting was ignored.
 /// DRAM traffic is not reproduced (dram_*_bytes stay 0; mapping["dram"] says so).
 LayerResult scalesim_v2_layer(const ArchConfig& arch, const Layer& layer);
 
