@@ -312,6 +312,14 @@ TEST_CASE("compare: library ranks changes beyond tolerance first then by relativ
   CHECK(r.beyond_tolerance() == 1);
   CHECK(r.verdict() == "FAIL: 1 of 3 values compared over 3 rows beyond tolerance, worst z utilization -0.1 (-20%); "
                        "2 more changed within tolerance");
+  // A metric on one side only (a failed point, another report schema) is a change beyond tolerance.
+  cur.rows[1].metrics["energy_pj"] = {5.0, false};
+  const auto extra = compare::compare_tables(base, cur, compare::Options{0.0, {{{"energy_pj", {1.0, 0.0}}}, "t"}});
+  REQUIRE(extra.changes.size() == 4);
+  CHECK(extra.changes[0].row == "y");
+  CHECK(extra.changes[0].metric == "energy_pj");
+  CHECK(extra.changes[0].base_text == "(none)");
+  CHECK(extra.changes[0].current_text == "5");
   // Defaults: integral metrics exact, others up to kFloatRtol, both raised by rtol.
   compare::Options plain;
   CHECK(compare::tolerance_for(plain, "x", "cycles", true).rel == 0.0);

@@ -74,8 +74,9 @@ struct Result {
 };
 
 /// Compares two tables of the same kind. InputError (naming both files) when they cannot be
-/// compared: different kinds or workloads, rows present on one side only (named), a compared
-/// metric missing on one side, a tolerance naming a metric neither side has.
+/// compared: different kinds or workloads, rows present on one side only (named), a tolerance
+/// naming a metric neither side has. A compared metric present on one side only is a change
+/// beyond tolerance (a failed sweep point, a report of another schema).
 Result compare_tables(const Table& base, const Table& current, const Options& options);
 
 /// The tolerance that applies to `metric` of row `row_key`.
