@@ -1,5 +1,6 @@
 #include "sim/sweep/spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -40,6 +41,15 @@ std::string read_pointer(const json& v, const std::string& file, const std::stri
   return s;
 }
 
+/// Rejects keys outside `allowed` before reading, so the message lists every allowed key
+/// (ObjectReader::finish only knows the keys that were read).
+void check_keys(const ObjectReader& r, const json& obj, std::vector<std::string> allowed) {
+  std::sort(allowed.begin(), allowed.end());
+  for (auto it = obj.begin(); it != obj.end(); ++it)
+    if (!std::binary_search(allowed.begin(), allowed.end(), it.key()))
+      r.fail(it.key(), "unknown key; allowed: " + config::join(allowed));
+}
+
 bool is_whole(double d) { return std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15; }
 
 /// A number from a range object, written back as an integer when it is whole.
@@ -55,8 +65,10 @@ json number_value(double d, bool integers) {
   return json(d);
 }
 
-std::vector<json> read_range(ObjectReader r) {
+std::vector<json> read_range(ObjectReader r, const json& obj) {
   std::vector<json> out;
+  check_keys(r, obj, obj.contains("powers_of_two") && obj.at("powers_of_two") == true ? std::vector<std::string>{"start", "stop", "powers_of_two"}
+                                                       : std::vector<std::string>{"start", "stop", "step", "powers_of_two"});
   const double start = range_number(r, "start");
   const double stop = range_number(r, "stop");
   if (r.boolean("powers_of_two", false)) {
@@ -84,7 +96,8 @@ std::vector<json> read_range(ObjectReader r) {
   return out;
 }
 
-Axis read_axis(ObjectReader r) {
+Axis read_axis(ObjectReader r, const json& obj) {
+  check_keys(r, obj, {"path", "paths", "values", "range"});
   Axis a;
   a.pointer = r.pointer();
   if (r.has("path") == r.has("paths"))
@@ -108,7 +121,7 @@ Axis read_axis(ObjectReader r) {
     if (!vs.is_array() || vs.empty()) r.fail("values", "must be a non-empty array, got " + describe(vs));
     values.assign(vs.begin(), vs.end());
   } else {
-    values = read_range(ObjectReader(r.raw("range"), r.file(), r.pointer_of("range")));
+    values = read_range(ObjectReader(r.raw("range"), r.file(), r.pointer_of("range")), r.raw("range"));
     values_ptr = r.pointer_of("range");
   }
   r.finish();
@@ -128,7 +141,8 @@ Axis read_axis(ObjectReader r) {
   return a;
 }
 
-Constraints read_constraints(ObjectReader r) {
+Constraints read_constraints(ObjectReader r, const json& obj) {
+  check_keys(r, obj, {"max_total_sram_bytes", "max_pes", "require"});
   Constraints c;
   if (r.has("max_total_sram_bytes")) c.max_total_sram_bytes = r.u64("max_total_sram_bytes", 1, 1ULL << 50);
   if (r.has("max_pes")) c.max_pes = r.u64("max_pes", 1, 1ULL << 32);
@@ -157,6 +171,7 @@ SweepSpec load_sweep_spec(const std::string& path) { return parse_sweep_spec(con
 
 SweepSpec parse_sweep_spec(const json& doc, const std::string& file) {
   ObjectReader r(doc, file, "");
+  check_keys(r, doc, {"name", "description", "arch", "workloads", "axes", "combine", "constraints", "timeout_s"});
   SweepSpec s;
   s.file = file;
   s.name = r.string("name");
@@ -190,7 +205,7 @@ SweepSpec parse_sweep_spec(const json& doc, const std::string& file) {
     std::set<std::string> seen;
     for (size_t i = 0; i < axes.size(); ++i) {
       const std::string ptr = r.pointer_of("axes") + "/" + std::to_string(i);
-      s.axes.push_back(read_axis(ObjectReader(axes[i], file, ptr)));
+      s.axes.push_back(read_axis(ObjectReader(axes[i], file, ptr), axes[i]));
       for (const auto& path : s.axes.back().paths)
         if (!seen.insert(path).second) fail_at(file, ptr, fmt::format("\"{}\" is swept by an earlier axis", path));
     }
@@ -203,7 +218,7 @@ SweepSpec parse_sweep_spec(const json& doc, const std::string& file) {
                 fmt::format("combine \"zip\" needs every axis to have {} values (as {}), got {}",
                             s.axes[0].steps.size(), s.axes[0].pointer, s.axes[i].steps.size()));
   }
-  if (r.has("constraints")) s.constraints = read_constraints(ObjectReader(r.raw("constraints"), file, "/constraints"));
+  if (r.has("constraints")) s.constraints = read_constraints(ObjectReader(r.raw("constraints"), file, "/constraints"), r.raw("constraints"));
   s.timeout_s = r.number("timeout_s", 0.0, 1e7, 0.0);
   r.finish();
   return s;
