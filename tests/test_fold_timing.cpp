@@ -267,7 +267,7 @@ TEST_CASE("hand-derived fold timings", "[fold_timing]") {
   }
 }
 
-TEST_CASE("finish() empties the array; later folds start from its cycle", "[fold_timing]") {
+TEST_CASE("finish() empties the array and later folds start from its cycle", "[fold_timing]") {
   // The matrix unit fast-forwards a fresh sequencer to a layer start with finish(start): 100
   // idle cycles. A 4x4 ws single-buffered 4x4x4 fold then loads at 100..103, S = 104, A = 107,
   // compute 107..110, E = 100 + 14 = 114 (the isolated fold of the second section above).
