@@ -12,6 +12,7 @@
 #include "sim/cli/load.h"
 #include "sim/energy/energy_table.h"
 #include "sim/mapper/program.h"
+#include "sim/report/compute_report_csv.h"
 #include "sim/report/report.h"
 #include "sim/run/runner.h"
 
@@ -44,8 +45,10 @@ std::vector<config::Override> overrides_of(const po::variables_map& vm) {
 void dump_program(const ArchConfig& arch, const Workload& workload, const std::string& path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw InputError(fmt::format("--dump-program {}: cannot write file", path));
-  for (const auto& layer : workload.layers) {
-    mapper::LayerProgram program(arch, layer);
+  const auto contexts = mapper::plan_residency(arch, workload);
+  for (size_t n = 0; n < workload.layers.size(); ++n) {
+    const Layer& layer = workload.layers[n];
+    mapper::LayerProgram program(arch, layer, contexts[n]);
     arch::Instr i;
     while (program.next(i)) {
       nlohmann::json j = {{"layer", layer.name}, {"id", i.id}, {"kind", arch::to_string(i.kind)}};
@@ -68,8 +71,8 @@ void dump_program(const ArchConfig& arch, const Workload& workload, const std::s
 int command_run(const std::vector<std::string>& args) {
   po::options_description desc("run options");
   desc.add_options()("help,h", "show this help")
-      ("arch", po::value<std::string>()->required(), "architecture: JSON config")
-      ("workload", po::value<std::string>()->required(), "workload: JSON")
+      ("arch", po::value<std::string>()->required(), "architecture: JSON config or SCALE-Sim .cfg")
+      ("workload", po::value<std::string>()->required(), "workload: JSON or SCALE-Sim topology .csv")
       ("out", po::value<std::string>(), "write DIR/report.json and DIR/layers.csv")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
       ("dump-program", po::value<std::string>(), "write the instruction stream to FILE (JSON lines)")
@@ -90,6 +93,8 @@ int command_run(const std::vector<std::string>& args) {
     if (ec || !std::filesystem::is_directory(out_dir))
       throw InputError(fmt::format("--out {}: cannot create directory", out_dir));
   }
+  if (vm.count("dump-program") && arch.timing == TimingMode::scalesim_v2)
+    throw InputError("--dump-program: scalesim-v2 timing runs no program; use --set /timing=native");
   if (vm.count("dump-program")) dump_program(arch, workload, vm["dump-program"].as<std::string>());
 
   const RunResult run = run_workload(arch, workload);
@@ -98,6 +103,8 @@ int command_run(const std::vector<std::string>& args) {
   if (!out_dir.empty()) {
     report::write_file_atomic(out_dir + "/report.json", report.dump(2) + "\n");
     report::write_file_atomic(out_dir + "/layers.csv", report::layers_csv(report));
+    if (arch.timing == TimingMode::scalesim_v2)
+      report::write_file_atomic(out_dir + "/COMPUTE_REPORT.csv", report::compute_report_csv(run));
   }
   return 0;
 }
@@ -105,7 +112,7 @@ int command_run(const std::vector<std::string>& args) {
 int command_describe(const std::vector<std::string>& args) {
   po::options_description desc("describe options");
   desc.add_options()("help,h", "show this help")
-      ("arch", po::value<std::string>()->required(), "architecture: JSON config")
+      ("arch", po::value<std::string>()->required(), "architecture: JSON config or SCALE-Sim .cfg")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
       ("json", "print JSON instead of a summary");
   const auto vm = parse(args, desc, "describe");

@@ -159,7 +159,9 @@ Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
   std::map<const BufferConfig*, uint64_t> need;
   const Loop ua = p.reuse_loop_a(), ub = p.reuse_loop_b(), red = p.reduction();
   const bool a_inner = p.position(ua) == 2, b_inner = p.position(ub) == 2;
-  if (p.keep_a && !a_inner)
+  if (p.context.inputs_on_chip)  // all of the input sits in the buffer already
+    need[a_buf] += bytes_for(dt.input, p.a_footprint * p.gemm.count);
+  else if (p.keep_a && !a_inner)
     need[a_buf] += bytes_for(dt.input, scale_up(live(ua).a, p.a_footprint, mk)) + bytes_for(dt.input, tile.a);
   else
     need[a_buf] += bytes_for(dt.input, tile.a) * copies(a_buf);
@@ -170,6 +172,7 @@ Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
   const bool red_inner = p.position(red) == 2;
   const uint64_t psum_tiles = bytes_for(dt.accumulator, tile.out) * copies(psum_buf);
   if (acc_buf) need[o_buf] += bytes_for(dt.output, tile.out) * copies(o_buf);
+  if (p.context.outputs_stay) need[o_buf] += bytes_for(dt.output, p.gemm.m * p.gemm.n * p.gemm.count);
   Candidate c;
   c.feasible = true;
   for (const auto& [buf, bytes] : need)
@@ -189,9 +192,9 @@ Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
   }
   if (need[psum_buf] > psum_buf->capacity_bytes) c.feasible = false;
 
-  const uint64_t a_total = bytes_for(dt.input, p.a_footprint);
+  const uint64_t a_total = p.context.inputs_on_chip ? 0 : bytes_for(dt.input, p.a_footprint);
   const uint64_t b_total = bytes_for(dt.weight, p.gemm.k * p.gemm.n);
-  const uint64_t out_total = bytes_for(dt.output, p.gemm.m * p.gemm.n);
+  const uint64_t out_total = p.context.outputs_stay ? 0 : bytes_for(dt.output, p.gemm.m * p.gemm.n);
   const uint64_t psum_total = bytes_for(dt.accumulator, p.gemm.m * p.gemm.n);
   const uint64_t a_mult = (p.keep_a || a_inner) ? 1 : p.loop_count(ua);
   const uint64_t b_mult = (p.keep_b || b_inner) ? 1 : p.loop_count(ub);
@@ -205,8 +208,9 @@ Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
 
 }  // namespace
 
-GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer) {
+GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
   GemmPlan p;
+  p.context = ctx;
   p.gemm = layer.gemm;
   p.dataflow = arch.array.dataflow;
   p.dims = map_dims(p.dataflow, p.gemm);
@@ -273,11 +277,16 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer) {
       if (c.feasible && (!best || c.traffic < best->traffic)) best = c;
     }
   }
-  TPUSIM_ASSERT(best.has_value(), "no feasible mapping although the smallest tiles fit");
+  if (!best) {
+    // Only reachable with resident activations crowding out the tiles: the caller retries
+    // without them (plan_residency), so this is an internal error only without a context.
+    TPUSIM_ASSERT(ctx.inputs_on_chip || ctx.outputs_stay, "no feasible mapping although the smallest tiles fit");
+    throw NoFit{};
+  }
   return best->plan;
 }
 
-VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer) {
+VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
   const VectorWork& w = layer.vector;
   const BufferConfig* in_buf = arch.buffer_for(BufferRole::inputs);
   const BufferConfig* out_buf = arch.buffer_for(BufferRole::outputs);
@@ -285,15 +294,55 @@ VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer) {
   std::map<const BufferConfig*, Need> needs;
   add_need(needs, in_buf, arch.datatypes.input, 0, in_per_out, "inputs");
   add_need(needs, out_buf, arch.datatypes.output, 0, 1, "outputs");
+  if (ctx.inputs_on_chip) needs[in_buf].fixed += input_bytes(arch, layer);
+  if (ctx.outputs_stay) needs[out_buf].fixed += output_bytes(arch, layer);
   uint64_t chunk = w.elements_out;
   for (const auto& [buf, need] : needs) {
-    if (need.at(1) > buf->capacity_bytes) too_small(arch, buf, layer, need);
-    chunk = std::min(chunk, buf->capacity_bytes / need.per_t);
+    if (need.at(1) > buf->capacity_bytes) {
+      if (ctx.inputs_on_chip || ctx.outputs_stay) throw NoFit{};
+      too_small(arch, buf, layer, need);
+    }
+    chunk = std::min(chunk, (buf->capacity_bytes - need.fixed) / need.per_t);
   }
   VectorPlan p;
   p.chunk_elements = std::max<uint64_t>(1, chunk);
   p.chunks = ceil_div(w.elements_out, p.chunk_elements);
   return p;
+}
+
+uint64_t input_bytes(const ArchConfig& arch, const Layer& layer) {
+  if (!is_matrix_op(layer.op)) return bytes_for(arch.datatypes.input, layer.vector.elements_in);
+  return bytes_for(arch.datatypes.input, a_footprint_of(layer) * layer.gemm.count);
+}
+
+uint64_t output_bytes(const ArchConfig& arch, const Layer& layer) {
+  if (!is_matrix_op(layer.op)) return bytes_for(arch.datatypes.output, layer.vector.elements_out);
+  return bytes_for(arch.datatypes.output, layer.gemm.m * layer.gemm.n * layer.gemm.count);
+}
+
+std::vector<LayerContext> plan_residency(const ArchConfig& arch, const Workload& workload) {
+  std::vector<LayerContext> ctx(workload.layers.size());
+  const bool shared = arch.buffer_for(BufferRole::inputs) == arch.buffer_for(BufferRole::outputs);
+  if (!arch.activations_on_chip || !shared) return ctx;
+  const auto fits = [&](const Layer& layer, const LayerContext& c) {
+    try {
+      if (is_matrix_op(layer.op)) (void)plan_gemm(arch, layer, c);
+      else (void)plan_vector(arch, layer, c);
+      return true;
+    } catch (const NoFit&) {
+      return false;
+    }
+  };
+  bool on_chip = true;  // the host loaded the first input
+  for (size_t i = 0; i < ctx.size(); ++i) {
+    const Layer& layer = workload.layers[i];
+    ctx[i].inputs_on_chip = on_chip;
+    if (on_chip && !fits(layer, ctx[i])) ctx[i].inputs_on_chip = false;
+    ctx[i].outputs_stay = true;  // the last output too: the host reads it from the buffer
+    if (ctx[i].outputs_stay && !fits(layer, ctx[i])) ctx[i].outputs_stay = false;
+    on_chip = ctx[i].outputs_stay;
+  }
+  return ctx;
 }
 
 }  // namespace tpusim::mapper

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sim/config/arch_config.h"
 #include "sim/config/workload.h"
@@ -25,6 +26,15 @@ struct FoldTiles {
   uint64_t out = 0;  ///< partial sums / outputs
 };
 FoldTiles fold_tiles(Dataflow df, uint64_t rows_used, uint64_t cols_used, uint64_t t);
+
+/// Thrown by the planners when resident activations leave no room for the tiles.
+struct NoFit {};
+
+/// Where a layer's activations are at its boundaries (decided by plan_residency).
+struct LayerContext {
+  bool inputs_on_chip = false;  ///< the input is already in the inputs buffer: no DRAM loads
+  bool outputs_stay = false;    ///< the output stays in the outputs buffer: no DRAM stores
+};
 
 /// The three fold loops: row folds (array rows), column folds (array cols), stream chunks.
 enum class Loop { row, col, stream };
@@ -52,6 +62,7 @@ struct GemmPlan {
   /// element up to kernel_h*kernel_w times); M*K otherwise. A tile's DRAM bytes scale by
   /// a_footprint / (M*K): halos are assumed to be reused within a tile.
   uint64_t a_footprint = 0;
+  LayerContext context;
   /// The traffic model the mapper minimised (bytes, all GEMM instances).
   uint64_t est_dram_read_bytes = 0, est_dram_write_bytes = 0;
 
@@ -69,13 +80,23 @@ struct GemmPlan {
 
 /// Chooses the tiling of a matrix layer. InputError (naming the buffer's capacity pointer) when
 /// a buffer cannot hold the smallest legal tile.
-GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer);
+GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
 
 /// Vector-unit layers are processed in chunks of elements that fit the buffers.
 struct VectorPlan {
   uint64_t chunk_elements = 1;  ///< output elements per chunk
   uint64_t chunks = 1;
 };
-VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer);
+VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
+
+/// Bytes of a layer's input activations (unique elements) and of its output.
+uint64_t input_bytes(const ArchConfig& arch, const Layer& layer);
+uint64_t output_bytes(const ArchConfig& arch, const Layer& layer);
+
+/// Decides, layer by layer, whether activations stay on chip (ArchConfig::activations_on_chip):
+/// the first input starts on chip; a layer's output stays when the inputs buffer also holds
+/// outputs and the layer still maps with its input and output resident (the host reads the
+/// last output from the buffer, as it wrote the first input).
+std::vector<LayerContext> plan_residency(const ArchConfig& arch, const Workload& workload);
 
 }  // namespace tpusim::mapper

@@ -16,14 +16,14 @@ uint64_t share(uint64_t total, uint64_t part, uint64_t whole) {
 
 }  // namespace
 
-LayerProgram::LayerProgram(const ArchConfig& arch, const Layer& layer)
-    : arch_(arch), layer_(layer), matrix_(is_matrix_op(layer.op)) {
+LayerProgram::LayerProgram(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx)
+    : arch_(arch), layer_(layer), matrix_(is_matrix_op(layer.op)), ctx_(ctx) {
   TPUSIM_ASSERT(arch.buffers.size() <= arch::kMaxBuffers, "more buffers than the program can track");
   if (matrix_) {
-    gemm_ = plan_gemm(arch, layer);
+    gemm_ = plan_gemm(arch, layer, ctx);
     folds_ = gemm_.folds();
   } else {
-    vec_ = plan_vector(arch, layer);
+    vec_ = plan_vector(arch, layer, ctx);
     folds_ = vec_.chunks;
   }
 }
@@ -88,7 +88,7 @@ void LayerProgram::prepare_fold() {
     if (have_prev_ && prev == now) return false;
     return !kept || reuse_index == 0;
   };
-  c.load_a = fetch(a_prev_, a_key, p.keep_a, idx[static_cast<int>(ua)]);
+  c.load_a = !ctx_.inputs_on_chip && fetch(a_prev_, a_key, p.keep_a, idx[static_cast<int>(ua)]);
   c.load_b = fetch(b_prev_, b_key, p.keep_b, idx[static_cast<int>(ub)]);
   a_prev_ = a_key;
   b_prev_ = b_key;
@@ -177,7 +177,7 @@ bool LayerProgram::next_matrix(Instr& out) {
       case 5:  // store the finished output tile, or spill its partial sums
         phase_ = 0;
         ++fold_;
-        if (!cur_.store && !cur_.spill_psum) break;
+        if (!cur_.spill_psum && !(cur_.store && !ctx_.outputs_stay)) break;
         out = make(InstrKind::store);
         out.operand = Operand::outputs;
         out.dram_bytes = cur_.store ? cur_.out_bytes : cur_.psum_bytes;
@@ -191,52 +191,58 @@ bool LayerProgram::next_matrix(Instr& out) {
 }
 
 bool LayerProgram::next_vector(Instr& out) {
-  if (fold_ >= folds_) return false;
   const VectorWork& w = layer_.vector;
-  const uint64_t begin = fold_ * vec_.chunk_elements;
-  const uint64_t end = std::min(w.elements_out, begin + vec_.chunk_elements);
   const size_t in_buf = buffer_index(BufferRole::inputs), o_buf = buffer_index(BufferRole::outputs);
-  if (fold_ == 0 && phase_ == 0) {
-    in_ring_.slots = arch_.buffers[in_buf].double_buffered ? 2 : 1;
-    out_ring_.slots = arch_.buffers[o_buf].double_buffered ? 2 : 1;
-  }
-  const uint64_t in_elems = share(w.elements_in, end, w.elements_out) - share(w.elements_in, begin, w.elements_out);
-  const uint64_t in_bytes = bytes_for(arch_.datatypes.input, in_elems);
-  const uint64_t out_bytes = bytes_for(arch_.datatypes.output, end - begin);
-  switch (phase_) {
-    case 0:
-      phase_ = 1;
-      out = make(InstrKind::load);
-      out.operand = Operand::inputs;
-      out.dram_bytes = in_bytes;
-      out.sram_write_bytes[in_buf] += in_bytes;
-      if (in_ring_.must_wait()) out.add_dep(in_ring_.wait_for());
-      load_a_id_ = out.id;
-      return true;
-    case 1: {
-      phase_ = 2;
-      out = make(InstrKind::vector_op);
-      const uint64_t ops = share(w.ops, end, w.elements_out) - share(w.ops, begin, w.elements_out);
-      out.vector_cycles = std::max<uint64_t>(1, ceil_div(ops, arch_.vector.lanes));
-      out.sram_read_bytes[in_buf] += in_bytes;
-      out.sram_write_bytes[o_buf] += out_bytes;
-      out.add_dep(load_a_id_);
-      in_ring_.push(out.id);
-      if (out_ring_.must_wait()) out.add_dep(out_ring_.wait_for());
-      compute_id_ = out.id;
-      return true;
+  while (fold_ < folds_) {
+    if (fold_ == 0 && phase_ == 0) {
+      in_ring_.slots = arch_.buffers[in_buf].double_buffered ? 2 : 1;
+      out_ring_.slots = arch_.buffers[o_buf].double_buffered ? 2 : 1;
     }
-    default:
-      phase_ = 0;
-      ++fold_;
-      out = make(InstrKind::store);
-      out.operand = Operand::outputs;
-      out.dram_bytes = out_bytes;
-      out.sram_read_bytes[o_buf] += out_bytes;
-      out.add_dep(compute_id_);
-      out_ring_.push(out.id);
-      return true;
+    const uint64_t begin = fold_ * vec_.chunk_elements;
+    const uint64_t end = std::min(w.elements_out, begin + vec_.chunk_elements);
+    const uint64_t in_elems = share(w.elements_in, end, w.elements_out) - share(w.elements_in, begin, w.elements_out);
+    const uint64_t in_bytes = bytes_for(arch_.datatypes.input, in_elems);
+    const uint64_t out_bytes = bytes_for(arch_.datatypes.output, end - begin);
+    switch (phase_) {
+      case 0:  // bring the chunk's inputs, unless the whole input is on chip
+        phase_ = 1;
+        if (ctx_.inputs_on_chip) break;
+        out = make(InstrKind::load);
+        out.operand = Operand::inputs;
+        out.dram_bytes = in_bytes;
+        out.sram_write_bytes[in_buf] += in_bytes;
+        if (in_ring_.must_wait()) out.add_dep(in_ring_.wait_for());
+        load_a_id_ = out.id;
+        return true;
+      case 1: {
+        phase_ = 2;
+        out = make(InstrKind::vector_op);
+        const uint64_t ops = share(w.ops, end, w.elements_out) - share(w.ops, begin, w.elements_out);
+        out.vector_cycles = std::max<uint64_t>(1, ceil_div(ops, arch_.vector.lanes));
+        out.sram_read_bytes[in_buf] += in_bytes;
+        out.sram_write_bytes[o_buf] += out_bytes;
+        if (!ctx_.inputs_on_chip) {
+          out.add_dep(load_a_id_);
+          in_ring_.push(out.id);
+        }
+        if (!ctx_.outputs_stay && out_ring_.must_wait()) out.add_dep(out_ring_.wait_for());
+        compute_id_ = out.id;
+        return true;
+      }
+      default:  // write the chunk back, unless the output stays on chip
+        phase_ = 0;
+        ++fold_;
+        if (ctx_.outputs_stay) break;
+        out = make(InstrKind::store);
+        out.operand = Operand::outputs;
+        out.dram_bytes = out_bytes;
+        out.sram_read_bytes[o_buf] += out_bytes;
+        out.add_dep(compute_id_);
+        out_ring_.push(out.id);
+        return true;
+    }
   }
+  return false;
 }
 
 }  // namespace tpusim::mapper

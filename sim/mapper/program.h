@@ -22,7 +22,7 @@ using arch::Operand;
 /// dependency precedes its user, so in-order units never deadlock).
 class LayerProgram {
  public:
-  LayerProgram(const ArchConfig& arch, const Layer& layer);
+  LayerProgram(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
   /// Next instruction, or false at the end of the layer.
   bool next(Instr& out);
   bool is_matrix() const { return matrix_; }
@@ -38,6 +38,7 @@ class LayerProgram {
   const ArchConfig& arch_;
   const Layer& layer_;
   bool matrix_;
+  LayerContext ctx_;
   GemmPlan gemm_;
   VectorPlan vec_;
   uint64_t next_id_ = 0;

@@ -9,11 +9,13 @@ namespace tpusim::mapper {
 
 class WorkloadProgram : public arch::ProgramSource {
  public:
-  WorkloadProgram(const ArchConfig& arch, const Workload& workload) : arch_(arch), workload_(workload) {}
+  WorkloadProgram(const ArchConfig& arch, const Workload& workload, std::vector<LayerContext> contexts)
+      : arch_(arch), workload_(workload), contexts_(std::move(contexts)) {}
 
   bool next_layer() override {
     if (next_ >= workload_.layers.size()) return false;
-    current_ = std::make_unique<LayerProgram>(arch_, workload_.layers[next_++]);
+    current_ = std::make_unique<LayerProgram>(arch_, workload_.layers[next_], contexts_[next_]);
+    ++next_;
     return true;
   }
   bool next_instr(Instr& out) override { return current_->next(out); }
@@ -22,6 +24,7 @@ class WorkloadProgram : public arch::ProgramSource {
  private:
   const ArchConfig& arch_;
   const Workload& workload_;
+  std::vector<LayerContext> contexts_;
   size_t next_ = 0;
   std::unique_ptr<LayerProgram> current_;
 };

@@ -8,6 +8,7 @@
 #include "sim/config/json_reader.h"
 #include "sim/mapper/plan.h"
 #include "sim/mapper/workload_program.h"
+#include "sim/run/scalesim_v2_layer.h"
 
 namespace tpusim {
 
@@ -29,19 +30,33 @@ std::map<std::string, std::string> describe_plan(const mapper::GemmPlan& p) {
 }  // namespace
 
 void validate_run(const ArchConfig& arch, const Workload& workload) {
-  if (arch.timing == TimingMode::scalesim_v2)
-    config::fail_at(arch.file, "/timing", "\"scalesim-v2\" is not available in this build yet; use \"native\"");
+  if (arch.timing == TimingMode::scalesim_v2) return;  // SCALE-Sim has no buffer-fit limits
   if (arch.array.model == ArrayModel::cycle)
     config::fail_at(arch.file, "/array/model", "\"cycle\" is not available in this build yet; use \"analytic\"");
-  for (const auto& layer : workload.layers) {
-    if (is_matrix_op(layer.op)) (void)mapper::plan_gemm(arch, layer);
-    else (void)mapper::plan_vector(arch, layer);
+  const auto contexts = mapper::plan_residency(arch, workload);
+  for (size_t i = 0; i < workload.layers.size(); ++i) {
+    const Layer& layer = workload.layers[i];
+    if (is_matrix_op(layer.op)) (void)mapper::plan_gemm(arch, layer, contexts[i]);
+    else (void)mapper::plan_vector(arch, layer, contexts[i]);
   }
 }
 
+namespace {
+
+/// SCALE-Sim v2 compatibility: closed-form per-layer numbers, no SystemC model.
+RunResult run_scalesim(const ArchConfig& arch, const Workload& workload) {
+  RunResult run;
+  for (const auto& layer : workload.layers) run.layers.push_back(sim::scalesim_v2_layer(arch, layer));
+  return run;
+}
+
+}  // namespace
+
 RunResult run_workload(const ArchConfig& arch, const Workload& workload) {
   validate_run(arch, workload);
-  mapper::WorkloadProgram program(arch, workload);
+  if (arch.timing == TimingMode::scalesim_v2) return run_scalesim(arch, workload);
+  const auto contexts = mapper::plan_residency(arch, workload);
+  mapper::WorkloadProgram program(arch, workload, contexts);
   arch::Top top("top", arch, program);
   sc_core::sc_start();
   const auto& ctrl = top.controller();
@@ -71,7 +86,7 @@ RunResult run_workload(const ArchConfig& arch, const Workload& workload) {
     }
     if (is_matrix_op(layer.op)) {
       r.gemm = layer.gemm;
-      const auto plan = mapper::plan_gemm(arch, layer);
+      const auto plan = mapper::plan_gemm(arch, layer, contexts[i]);
       r.mapping_efficiency = plan.mapping_efficiency(arch);
       r.mapping = describe_plan(plan);
       TPUSIM_ASSERT(r.macs == layer.gemm.macs(), "executed MACs differ from the layer's MACs");
