@@ -4,16 +4,21 @@
 #   - wall time and peak RSS of ResNet-50 on every preset in configs/*.json (native mode);
 #   - the same in SCALE-Sim mode (configs/scalesim/*.cfg with SCALE-Sim's ResNet-50 topology),
 #     or a note when this build cannot run it;
-#   - cycle-model PE-cycles/s from scripts/bench_pe_array.sh, when that script exists;
+#   - cycle-model PE-cycles/s from scripts/bench_pe_array.sh, when that script exists (the cycle
+#     model cannot be chosen in `tpusim run` yet);
 #   - sweep points per second (`tpusim sweep --jobs 2`, 6 ResNet-50 points), when sweep exists.
-# Usage: scripts/bench.sh [path/to/tpusim] [--out FILE]   (default: $TPUSIM, else build/tpusim)
+# Usage: scripts/bench.sh [path/to/tpusim] [--out FILE] [--pe-timeout S]
+#   tpusim: default $TPUSIM, else build/tpusim; --pe-timeout: seconds allowed to
+#   scripts/bench_pe_array.sh, build included (default 30; its later cases are dropped).
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 tpusim=${TPUSIM:-$root/build/tpusim}
 out="$root/results/bench/bench.json"
+pe_timeout_s=30
 while [ $# -gt 0 ]; do
   case $1 in
     --out) out=$2; shift 2 ;;
+    --pe-timeout) pe_timeout_s=$2; shift 2 ;;
     *) tpusim=$1; shift ;;
   esac
 done
@@ -71,21 +76,32 @@ done
 # Cycle model throughput (another script builds and runs the micro-benchmark).
 pe=""
 if [ -f scripts/bench_pe_array.sh ]; then
-  if sh scripts/bench_pe_array.sh >"$work/pe" 2>"$work/err"; then
+  # It takes about a minute on its own; give it pe_timeout_s (build included) and keep the lines
+  # it finished (line-buffered so that a timeout loses only the case in progress).
+  timeout "$pe_timeout_s" stdbuf -oL sh scripts/bench_pe_array.sh >"$work/pe" 2>"$work/err"
+  status=$?
+  [ "$status" -eq 124 ] && add_note "scripts/bench_pe_array.sh stopped after ${pe_timeout_s} s (--pe-timeout); later cases missing"
+  if [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
+    # Lines like "cycle model 32x32 ws db=1 int8 ... 7.1e+07 PE-cycles/CPU-s  (6.9e+07 per wall-s)"
+    # (older versions: "... 7.1e+07 PE-cycles/s").
     while IFS= read -r line; do
+      wall_rate=$(printf '%s' "$line" | sed -n 's/.*(\([0-9.e+]*\) per wall-s.*/\1/p')
       case $line in
-        "cycle model"*PE-cycles/s*)
+        "cycle model"*PE-cycles*)
           name=$(printf '%s' "$line" | sed 's/ *[0-9]* cycles .*//; s/  */ /g')
-          rate=$(printf '%s' "$line" | sed 's/.* \([0-9.e+]*\) PE-cycles\/s.*/\1/')
-          printf '%-50s %12s PE-cycles/s\n' "$name" "$rate"
-          pe="${pe:+$pe,
-}    {\"name\": $(json_string "$name"), \"pe_cycles_per_s\": $rate}" ;;
-        analytic*calls/s*)
-          rate=$(printf '%s' "$line" | sed 's/.* \([0-9.e+]*\) calls\/s.*/\1/')
-          printf '%-50s %12s calls/s\n' "analytic FoldSequencer::schedule" "$rate"
-          pe="${pe:+$pe,
-}    {\"name\": \"analytic FoldSequencer::schedule\", \"calls_per_s\": $rate}" ;;
+          rate=$(printf '%s' "$line" | sed -n 's/.* \([0-9.e+]*\) PE-cycles\/\(CPU-\)\{0,1\}s.*/\1/p')
+          unit=PE-cycles ;;
+        analytic*calls/*)
+          name="analytic FoldSequencer::schedule"
+          rate=$(printf '%s' "$line" | sed -n 's/.* \([0-9.e+]*\) calls\/\(CPU-\)\{0,1\}s.*/\1/p')
+          unit=calls ;;
+        *) continue ;;
       esac
+      [ -n "$rate" ] || continue
+      printf '%-50s %10s %s/CPU-s  (%s per wall-s)\n' "$name" "$rate" "$unit" "${wall_rate:-?}"
+      key=$( [ "$unit" = calls ] && echo calls || echo pe_cycles )
+      pe="${pe:+$pe,
+}    {\"name\": $(json_string "$name"), \"${key}_per_cpu_s\": $rate, \"${key}_per_wall_s\": ${wall_rate:-null}}"
     done <"$work/pe"
     [ -n "$pe" ] || add_note "scripts/bench_pe_array.sh printed no PE-cycles/s line"
   else
