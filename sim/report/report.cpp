@@ -1,5 +1,6 @@
 #include "sim/report/report.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -30,6 +31,22 @@ std::string gemm_shape(const json& layer) {
   std::string s = fmt::format("{}x{}x{}", g["m"].get<uint64_t>(), g["n"].get<uint64_t>(), g["k"].get<uint64_t>());
   if (g["count"].get<uint64_t>() > 1) s += fmt::format(" (x{})", g["count"].get<uint64_t>());
   return s;
+}
+
+/// Where a layer sits on the roofline: operational intensity in MACs per DRAM byte against the
+/// ridge point (peak MAC/s over DRAM bytes/s), and the MAC rate it attained.
+json roofline_json(const ArchConfig& arch, const LayerResult& r) {
+  const double peak = static_cast<double>(arch.peak_macs_per_cycle()) * arch.clock_mhz * 1e6;
+  const double bw = arch.bandwidth_bytes_per_s();
+  const double bytes = static_cast<double>(r.dram_read_bytes + r.dram_write_bytes);
+  const double seconds = static_cast<double>(r.cycles) / (arch.clock_mhz * 1e6);
+  json j;
+  // No DRAM traffic: infinitely intense; written as null (JSON has no infinity).
+  j["operational_intensity_macs_per_byte"] = bytes > 0 ? json(double(r.macs) / bytes) : json(nullptr);
+  j["attained_macs_per_s"] = seconds > 0 ? double(r.macs) / seconds : 0.0;
+  j["roof_macs_per_s"] = bytes > 0 ? std::min(peak, double(r.macs) / bytes * bw) : peak;
+  j["bound"] = (bytes == 0 || double(r.macs) / bytes >= peak / bw) ? "compute" : "memory";
+  return j;
 }
 
 }  // namespace
@@ -76,6 +93,7 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
     l["sram_writes"] = r.sram_writes;
     l["cycle_breakdown"] = breakdown_json(r.breakdown);
     if (!r.mapping.empty()) l["mapping"] = r.mapping;
+    if (r.macs > 0) l["roofline"] = roofline_json(arch, r);
     const auto e = layer_energy_pj(arch, energy, r, layer);
     double e_sum = 0;
     for (const auto& [k, v] : e) {
