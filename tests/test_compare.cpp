@@ -296,10 +296,15 @@ TEST_CASE("compare: library ranks changes beyond tolerance first then by relativ
   base.path = "a";
   cur.path = "b";
   // x: cycles 100 -> 150 (+50 %), y: cycles 10000 -> 10100 (+1 %), z: utilization 0.5 -> 0.4 (-20 %).
-  base.rows = {{"x", {{"cycles", {100, true}}}, {}}, {"y", {{"cycles", {10000, true}}}, {}},
-               {"z", {{"utilization", {0.5, false}}}, {}}};
-  cur.rows = {{"x", {{"cycles", {150, true}}}, {}}, {"y", {{"cycles", {10100, true}}}, {}},
-              {"z", {{"utilization", {0.4, false}}}, {}}};
+  for (const compare::Row& row : {compare::Row{"x", {{"cycles", {100, true}}}, {}},
+                                  compare::Row{"y", {{"cycles", {10000, true}}}, {}},
+                                  compare::Row{"z", {{"utilization", {0.5, false}}}, {}}})
+    REQUIRE(base.add(row));
+  for (const compare::Row& row : {compare::Row{"z", {{"utilization", {0.4, false}}}, {}},
+                                  compare::Row{"y", {{"cycles", {10100, true}}}, {}},
+                                  compare::Row{"x", {{"cycles", {150, true}}}, {}}})
+    REQUIRE(cur.add(row));
+  CHECK_FALSE(cur.add(compare::Row{"x", {}, {}}));  // keys are unique
   compare::Options opt;
   opt.tolerances.by_metric["cycles"] = {0.0, 0.6};  // x within (50 % < 60 %), y within
   const auto r = compare::compare_tables(base, cur, opt);
@@ -313,7 +318,7 @@ TEST_CASE("compare: library ranks changes beyond tolerance first then by relativ
   CHECK(r.verdict() == "FAIL: 1 of 3 values compared over 3 rows beyond tolerance, worst z utilization -0.1 (-20%); "
                        "2 more changed within tolerance");
   // A metric on one side only (a failed point, another report schema) is a change beyond tolerance.
-  cur.rows[1].metrics["energy_pj"] = {5.0, false};
+  cur.rows[cur.find("y")].metrics["energy_pj"] = {5.0, false};
   const auto extra = compare::compare_tables(base, cur, compare::Options{0.0, {{{"energy_pj", {1.0, 0.0}}}, "t"}});
   REQUIRE(extra.changes.size() == 4);
   CHECK(extra.changes[0].row == "y");

@@ -30,11 +30,9 @@ std::string name_list(const std::vector<std::string>& names) {
 
 /// Keys of `a` that `b` lacks, in `a`'s order.
 std::vector<std::string> missing_keys(const Table& a, const Table& b) {
-  std::set<std::string> in_b;
-  for (const auto& r : b.rows) in_b.insert(r.key);
   std::vector<std::string> out;
   for (const auto& r : a.rows)
-    if (!in_b.count(r.key)) out.push_back(r.key);
+    if (b.find(r.key) == std::string::npos) out.push_back(r.key);
   return out;
 }
 
@@ -139,7 +137,9 @@ Tolerances load_tolerances(const std::string& path) {
   try {
     j = json::parse(ss.str());
   } catch (const json::parse_error& e) {
-    throw InputError(fmt::format("{}: not a complete JSON document (truncated?): {}", path, e.what()));
+    const std::string what = e.what();  // without nlohmann's "[json.exception.parse_error.101] "
+    throw InputError(fmt::format("{}: not a complete JSON document (truncated?): {}", path,
+                                 what.substr(what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2)));
   }
   if (!j.is_object())
     throw InputError(fmt::format("{}: expected an object {{\"<metric>\": {{\"abs\": x, \"rel\": y}}}}, got {}", path,

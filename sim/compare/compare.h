@@ -4,7 +4,6 @@
 /// Pure logic, no I/O besides loading the tolerance file; rendering is in compare_format.h.
 #include <cstddef>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <set>
+#include <iterator>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -133,9 +133,9 @@ bool is_key_column(const std::string& name) { return (!name.empty() && name[0] =
 bool is_label_column(const std::string& name) { return name == "status"; }
 
 void add_row(Table& table, Row row, const std::string& where) {
-  if (table.find(row.key) != std::string::npos)
-    throw InputError(fmt::format("{}: duplicate {} \"{}\"", where, table.row_noun, row.key));
-  table.rows.push_back(std::move(row));
+  const std::string key = row.key;
+  if (!table.add(std::move(row)))
+    throw InputError(fmt::format("{}: duplicate {} \"{}\"", where, table.row_noun, key));
 }
 
 Table points_table(const std::string& path) {
@@ -150,10 +150,15 @@ Table points_table(const std::string& path) {
 
 const char* to_string(TableKind kind) { return kind == TableKind::report ? "report" : "sweep table"; }
 
+bool Table::add(Row row) {
+  if (!index_.emplace(row.key, rows.size()).second) return false;
+  rows.push_back(std::move(row));
+  return true;
+}
+
 size_t Table::find(const std::string& key) const {
-  for (size_t i = 0; i < rows.size(); ++i)
-    if (rows[i].key == key) return i;
-  return std::string::npos;
+  const auto it = index_.find(key);
+  return it == index_.end() ? std::string::npos : it->second;
 }
 
 Table load_report(const std::string& path) {

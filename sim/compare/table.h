@@ -35,11 +35,16 @@ struct Table {
   TableKind kind = TableKind::report;
   std::string identity;    ///< what both sides must agree on: the workload name of a report
   std::string row_noun;    ///< "layer" or "point", for messages
-  std::vector<Row> rows;   ///< in file order; keys are unique
   std::string arch_json;   ///< a report's effective config (dumped) for a note; empty for points
+  std::vector<Row> rows;   ///< in file order; keys are unique (add rows with add())
 
+  /// Appends a row; false (and nothing added) if a row with its key exists.
+  bool add(Row row);
   /// The index of the row with `key`, or npos.
   size_t find(const std::string& key) const;
+
+ private:
+  std::map<std::string, size_t> index_;  // key -> position in rows
 };
 
 /// Key of the totals row of a report.
