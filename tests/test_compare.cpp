@@ -150,14 +150,16 @@ TEST_CASE("compare: a missing or extra layer gives exit 2 naming it", "[compare]
   CHECK(r.err.find("not in " + base + ": \"fc_renamed\"") != std::string::npos);
 }
 
-TEST_CASE("compare: layers are matched by name not by position", "[compare]") {
+TEST_CASE("compare: layers are matched by name not by position and another arch is a note", "[compare]") {
   const auto dir = test::temp_dir("compare_order");
   json cur = small_report();
   std::swap(cur["layers"][0], cur["layers"][2]);
+  cur["arch"]["array"]["dataflow"] = "os";  // comparing two designs on one workload is allowed
   const auto r = test::run_cli("compare " + write_report(dir, "a.json", small_report()) + " " +
                                    write_report(dir, "b.json", cur),
                                dir);
   CHECK(r.exit_code == 0);
+  CHECK(r.out.find("note: arch differs at /array/dataflow: \"ws\" -> \"os\"") != std::string::npos);
 }
 
 TEST_CASE("compare: the tolerance file is honoured", "[compare]") {

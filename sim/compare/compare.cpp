@@ -86,13 +86,21 @@ std::vector<std::string> arch_differences(const std::string& base_json, const st
   if (base_json.empty() || current_json.empty() || base_json == current_json) return {};
   const json a = json::parse(base_json), b = json::parse(current_json);
   std::vector<std::string> out;
+  constexpr size_t kMaxNotes = 8, kMaxValueChars = 60;
+  auto shown = [](const json& doc, const json::json_pointer& p) {
+    if (!doc.contains(p)) return std::string("(none)");
+    std::string s = doc.at(p).dump();
+    return s.size() <= kMaxValueChars ? s : s.substr(0, kMaxValueChars - 3) + "...";
+  };
   const json patch = json::diff(a, b);
   for (const auto& op : patch) {
+    if (out.size() == kMaxNotes) {
+      out.push_back(fmt::format("{} more places", patch.size() - kMaxNotes));
+      break;
+    }
     const std::string ptr = op["path"].get<std::string>();
     const json::json_pointer p(ptr);
-    const std::string from = a.contains(p) ? a.at(p).dump() : "(none)";
-    const std::string to = b.contains(p) ? b.at(p).dump() : "(none)";
-    out.push_back(fmt::format("{}: {} -> {}", ptr, from, to));
+    out.push_back(fmt::format("{}: {} -> {}", ptr, shown(a, p), shown(b, p)));
   }
   return out;
 }
