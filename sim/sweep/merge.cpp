@@ -74,7 +74,13 @@ SweepSummary merge_sweeps(const std::vector<std::string>& dirs, const std::strin
       const fs::path src = fs::path(entry.second) / rel, dst = fs::path(out_dir) / rel;
       if (!same_dir(src, dst) && !fs::exists(dst / "report.json")) {
         fs::create_directories(dst);
-        fs::copy(src, dst, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+        // Hard links cost no space; across filesystems they fail and the files are copied.
+        fs::copy(src, dst, fs::copy_options::recursive | fs::copy_options::overwrite_existing |
+                               fs::copy_options::create_hard_links, ec);
+        if (ec) {
+          ec.clear();
+          fs::copy(src, dst, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+        }
         if (ec) throw InputError(fmt::format("--out {}: cannot copy {}: {}", out_dir, src.string(), ec.message()));
       }
     }
