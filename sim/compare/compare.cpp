@@ -68,13 +68,28 @@ std::vector<std::string> metrics_to_compare(const Table& base, const Table& curr
   return metrics;
 }
 
-/// Ranks changes: beyond tolerance first, then by relative size, then absolute size.
+/// Size of a change as |ln(current / base)|, so that x6.5 and /6.5 rank alike (cycles that fall
+/// by 85 % as utilization rises by 550 %); infinite from or to 0 or across a change of sign.
+double magnitude(const Change& c) {
+  const double b = c.base.number, cur = c.current.number;
+  if (b == 0.0 || cur == 0.0 || (b < 0) != (cur < 0)) return std::numeric_limits<double>::infinity();
+  return std::fabs(std::log(cur / b));
+}
+
+/// Position of a metric among the defaults (cycles first); others after them.
+size_t metric_rank(const std::string& metric) {
+  return std::find(kDefaultMetrics.begin(), kDefaultMetrics.end(), metric) - kDefaultMetrics.begin();
+}
+
+/// Ranks changes: beyond tolerance first, then text changes (a point's status first), then by
+/// size; changes of the same size (within rounding) by metric, cycles first.
 bool worse(const Change& a, const Change& b) {
   if (a.within_tolerance != b.within_tolerance) return !a.within_tolerance;
   if (a.is_label() != b.is_label()) return a.is_label();
   if ((a.metric == "status") != (b.metric == "status")) return a.metric == "status";  // why a point changed
-  const double ra = std::fabs(a.delta_rel()), rb = std::fabs(b.delta_rel());
-  if (ra != rb) return ra > rb;
+  const double ma = magnitude(a), mb = magnitude(b);
+  if (!(std::isinf(ma) && std::isinf(mb)) && std::fabs(ma - mb) > 1e-9 * std::max(ma, mb)) return ma > mb;
+  if (metric_rank(a.metric) != metric_rank(b.metric)) return metric_rank(a.metric) < metric_rank(b.metric);
   const double da = std::fabs(a.delta()), db = std::fabs(b.delta());
   if (da != db) return da > db;
   if (a.row != b.row) return a.row < b.row;
