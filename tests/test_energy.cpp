@@ -269,3 +269,35 @@ TEST_CASE("energy: TPU v1 area from per-unit figures", "[energy]") {
   const EnergyTable t28 = load_energy_table(test::source_path("configs/energy/default_28nm.json"));
   CHECK(area_mm2(arch, t28).at("mac") == Approx(27.459584 * 0.3671).epsilon(1e-12));
 }
+
+TEST_CASE("energy: quantization changes bytes moved and MAC energy", "[energy][quantization]") {
+  // The 4x4x4 GEMM with inputs, weights and outputs of one type (45 nm table, ddr4 13.0 pJ/bit):
+  // DRAM moves A + B + C = 3 x 16 elements, i.e. 24 B (int4, two per byte), 48 B (int8), 96 B
+  // (bf16), 192 B (fp32); MAC energy is 64 x 0.1 / 0.3 / 1.48 / 4.6 pJ. One CLI process per
+  // type (SystemC elaborates one model per process).
+  const auto dir = test::temp_dir("quant");
+  json arch = config::to_json(tiny_arch());
+  arch["energy_table"] = test::source_path("configs/energy/default_45nm.json");
+  test::write_text(dir / "arch.json", arch.dump(1));
+  test::write_text(dir / "g.json",
+                   json{{"name", "g"}, {"layers", {{{"name", "g"}, {"op", "gemm"}, {"m", 4}, {"n", 4}, {"k", 4}}}}}.dump());
+  struct Case {
+    const char* type;
+    uint64_t dram_bytes;
+    double mac_pj;
+  };
+  for (const Case& c : {Case{"int4", 24, 0.1}, Case{"int8", 48, 0.3}, Case{"bf16", 96, 1.48}, Case{"fp32", 192, 4.6}}) {
+    INFO(c.type);
+    const std::string t(c.type);
+    const auto r = test::run_cli("run -q --arch " + (dir / "arch.json").string() + " --workload " + (dir / "g.json").string() +
+                                     " --out " + (dir / t).string() + " --set /datatypes/input=" + t +
+                                     " --set /datatypes/weight=" + t + " --set /datatypes/output=" + t,
+                                 dir);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json totals = json::parse(test::read_text(dir / t / "report.json"))["totals"];
+    CHECK(totals["dram_read_bytes"].get<uint64_t>() + totals["dram_write_bytes"].get<uint64_t>() == c.dram_bytes);
+    CHECK(totals["energy_breakdown_pj"]["mac"].get<double>() == Approx(64 * c.mac_pj).epsilon(1e-12));
+    CHECK(totals["energy_breakdown_pj"]["dram"].get<double>() == Approx(c.dram_bytes * 8 * 13.0).epsilon(1e-12));
+  }
+}
