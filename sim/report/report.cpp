@@ -10,6 +10,7 @@
 #include "sim/config/arch_loader.h"
 #include "sim/energy/area.h"
 #include "sim/energy/energy_model.h"
+#include "sim/mapper/sparsity.h"
 
 namespace tpusim::report {
 
@@ -104,6 +105,18 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
     executed_macs += mc.executed;
     effective_macs += mc.effective;
     l["executed_macs"] = mc.executed;
+    if (layer && is_matrix_op(layer->op) &&
+        (layer->sparsity.structured() || layer->sparsity.weight_density < 1 || layer->sparsity.activation_density < 1)) {
+      const mapper::EffectiveGemm eg = mapper::effective_gemm(arch, *layer);
+      l["sparsity"] = {{"weight_density", layer->sparsity.weight_density},
+                       {"activation_density", layer->sparsity.activation_density},
+                       {"n", layer->sparsity.n},
+                       {"m", layer->sparsity.m},
+                       {"skips", eg.skips},
+                       {"weight_bytes", eg.weight_bytes},
+                       {"metadata_bytes", eg.metadata_bytes},
+                       {"reason", eg.reason}};
+    }
     l["effective_macs"] = mc.effective;
     l["energy_pj"] = e_sum;
     l["energy_breakdown_pj"] = e;
