@@ -54,9 +54,10 @@ void ProcessPool::start(const ProcessTask& task) {
   running_.push_back(Child{pid, task.id, now, deadline, false});
 }
 
-std::optional<ProcessResult> ProcessPool::wait_one() {
+std::optional<ProcessResult> ProcessPool::wait_one(const volatile std::sig_atomic_t* stop) {
   if (running_.empty()) return std::nullopt;
   for (;;) {
+    if (stop && *stop) return std::nullopt;
     const auto now = Clock::now();
     for (size_t i = 0; i < running_.size(); ++i) {
       Child& c = running_[i];

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,8 +43,9 @@ class ProcessPool {
 
   /// Starts a task; requires !full(). InternalError if the process cannot be created.
   void start(const ProcessTask& task);
-  /// Waits until a child ends and returns it; nullopt when none is running.
-  std::optional<ProcessResult> wait_one();
+  /// Waits until a child ends and returns it; nullopt when none is running, or as soon as
+  /// `*stop` is non-zero (a signal handler's flag).
+  std::optional<ProcessResult> wait_one(const volatile std::sig_atomic_t* stop = nullptr);
 
  private:
   using Clock = std::chrono::steady_clock;

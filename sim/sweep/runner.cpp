@@ -28,6 +28,38 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+/// The signal that asked the sweep to stop (SIGINT, SIGTERM, SIGHUP), or 0.
+volatile std::sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+/// Catches SIGINT, SIGTERM and SIGHUP while alive, so the sweep can kill its children and
+/// write the table of what finished before it dies of the signal; restores the old handlers.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < 3; ++i) sigaction(kSignals[i], &sa, &old_[i]);
+  }
+  ~StopSignals() {
+    for (size_t i = 0; i < 3; ++i) sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  /// Dies of the signal that was caught (default action restored), if any.
+  void reraise() {
+    const int sig = g_stop_signal;
+    if (sig == 0) return;
+    for (size_t i = 0; i < 3; ++i) sigaction(kSignals[i], &old_[i], nullptr);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+
+ private:
+  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+  struct sigaction old_[3];
+};
+
 std::string point_rel_dir(const std::string& key) { return "points/" + key; }
 
 /// The child's last non-empty stderr line without the "tpusim: " prefix.
@@ -204,10 +236,11 @@ SweepSummary run_sweep(const SweepOptions& o) {
   }
 
   Progress progress(o.progress, summary.rows, sink.rows().size());
+  StopSignals stop_signals;
   {
-    ProcessPool pool(o.jobs);
+    ProcessPool pool(o.jobs);  // its destructor kills what still runs when a signal stops us
     size_t next = 0;
-    while (next < pending.size() || pool.running() > 0) {
+    while ((next < pending.size() || pool.running() > 0) && !g_stop_signal) {
       while (!pool.full() && next < pending.size()) {
         const std::string& key = pending[next];
         const fs::path dir = out / point_rel_dir(key);
@@ -228,7 +261,7 @@ SweepSummary run_sweep(const SweepOptions& o) {
         pool.start(task);
         ++next;
       }
-      if (auto done = pool.wait_one()) {
+      if (auto done = pool.wait_one(&g_stop_signal)) {
         const std::string& key = pending[done->id];
         const PointResult r = finish_child(out / point_rel_dir(key), *done, timeout_s);
         ++summary.ran;
@@ -242,6 +275,8 @@ SweepSummary run_sweep(const SweepOptions& o) {
   std::vector<Row>& rows = sink.rows();
   sort_rows(rows, plan.spec.workload_labels);
   write_tables(o.out_dir, plan.columns, rows);
+  // Stopped by a signal: the table holds the finished rows (--resume runs the rest).
+  stop_signals.reraise();
   summary.failed = sink.failed();
   summary.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
   return summary;
