@@ -41,6 +41,7 @@ void Controller::run() {
         t.sram_write_bytes[b] += instr.sram_write_bytes[b];
       }
       ++t.instructions;
+      instr.issue_cycle = now_cycles();
       switch (instr.kind) {
         case InstrKind::load: dma_.loads().push(instr); break;
         case InstrKind::store: dma_.stores().push(instr); break;

@@ -29,6 +29,7 @@ struct Instr {
   uint64_t macs = 0;                   ///< matmul: useful MACs
   std::array<uint64_t, kMaxDeps> deps{};  ///< ids this instruction waits for (all < id)
   uint8_t dep_count = 0;
+  uint64_t issue_cycle = 0;  ///< when the controller queued it (set by the controller)
   /// SRAM bytes read and written, by buffer index in ArchConfig::buffers.
   std::array<uint64_t, kMaxBuffers> sram_read_bytes{};
   std::array<uint64_t, kMaxBuffers> sram_write_bytes{};

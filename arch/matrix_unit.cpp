@@ -36,8 +36,11 @@ void MatrixUnit::run() {
     TPUSIM_ASSERT(instr.kind == InstrKind::matmul, "matrix unit got a non-matmul instruction");
     CycleCategory cause = CycleCategory::idle;
     uint64_t ready = scoreboard_.wait_ready(instr, &cause);
-    if (now_cycles() > ready) {  // operands were there; the controller issued this fold late
-      ready = now_cycles();
+    // The true arrival cycle may lie before now: a double-buffered fold's stationary load starts
+    // behind the previous fold, which the sequencer accounts for. Only a late issue by the
+    // controller (its queues were full) delays it further.
+    if (instr.issue_cycle > ready) {
+      ready = instr.issue_cycle;
       cause = CycleCategory::idle;
     }
     auto s = sequencer_->schedule(instr.fold, ready);

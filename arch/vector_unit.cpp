@@ -30,8 +30,9 @@ void VectorUnit::run() {
     TPUSIM_ASSERT(instr.kind == InstrKind::vector_op, "vector unit got a non-vector instruction");
     CycleCategory cause = CycleCategory::idle;
     uint64_t ready = scoreboard_.wait_ready(instr, &cause);
-    if (now_cycles() > ready) {  // inputs were there; the controller issued this op late
-      ready = now_cycles();
+    // A late issue by the controller (its queues were full) is idle time, not a stall.
+    if (instr.issue_cycle > ready) {
+      ready = instr.issue_cycle;
       cause = CycleCategory::idle;
     }
     const uint64_t start = std::max(ready, mark_);

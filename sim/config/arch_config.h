@@ -19,6 +19,10 @@ struct ArrayConfig {
   /// The next fold's stationary operand preloads behind the current fold (TPU v1: weights are
   /// double-buffered in the array).
   bool double_buffer_stationary = false;
+  /// With double buffering: the next stationary tile shifts into the shadow registers right
+  /// behind the previous tile's swap wave (row by row, as TPU v1's weight shifting), instead of
+  /// waiting until that wave has passed the whole array.
+  bool preload_follows_wave = false;
   uint32_t mac_latency_cycles = 1;       ///< cycles for a partial sum to pass one PE
   /// The next fold's operands enter while the current fold drains.
   bool overlap_folds = false;
@@ -65,8 +69,15 @@ struct DmaConfig {
 
 /// Off-chip memory. Instance name "dram".
 struct DramConfig {
+  /// A part preset from configs/dram/<preset>.json whose numbers become the defaults of the
+  /// keys below ("" = none).
+  std::string preset;
   std::string part = "custom";    ///< label of the part the numbers come from
-  double bandwidth_gb_per_s = 34; ///< sustained bandwidth, GB = 1e9 bytes
+  /// Channels; they are modelled as one bus of their summed bandwidth. Bank and row-buffer
+  /// effects are not modelled: DMA moves whole tiles as long sequential streams that
+  /// interleave across banks, where row activations hide behind the transfers.
+  uint32_t channels = 1;
+  double bandwidth_gb_per_s = 34; ///< sustained bandwidth of all channels, GB = 1e9 bytes
   double latency_ns = 100;        ///< first-byte latency of a burst
   uint64_t burst_bytes = 64;      ///< access granularity; transfers round up to it
   uint64_t capacity_bytes = 8ULL << 30;

@@ -2,6 +2,9 @@
 
 #include <cctype>
 
+#include <algorithm>
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
@@ -27,6 +30,7 @@ ArrayConfig read_array(ObjectReader r) {
   a.dataflow = static_cast<Dataflow>(r.choice("dataflow", spellings_dataflow(), size_t(a.dataflow)));
   a.model = static_cast<ArrayModel>(r.choice("model", spellings_array_model(), size_t(a.model)));
   a.double_buffer_stationary = r.boolean("double_buffer_stationary", a.double_buffer_stationary);
+  a.preload_follows_wave = r.boolean("preload_follows_wave", a.preload_follows_wave);
   a.mac_latency_cycles = static_cast<uint32_t>(r.u64("mac_latency_cycles", 1, 64, a.mac_latency_cycles));
   a.overlap_folds = r.boolean("overlap_folds", a.overlap_folds);
   a.verify_results = r.boolean("verify_results", a.verify_results);
@@ -83,8 +87,50 @@ DmaConfig read_dma(ObjectReader r) {
   return d;
 }
 
+/// The DRAM part presets shipped in configs/dram/, by name.
+std::vector<std::string> dram_presets() {
+  std::vector<std::string> names;
+  const std::filesystem::path dir = std::filesystem::path(TPUSIM_CONFIG_DIR) / "dram";
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Fills `d` from a preset file (strict, like every config file).
+void apply_dram_preset(DramConfig& d, const std::string& name) {
+  const std::string path = (std::filesystem::path(TPUSIM_CONFIG_DIR) / "dram" / (name + ".json")).string();
+  const json doc = load_json_file(path);
+  ObjectReader p(doc, path, "");
+  d.preset = name;
+  d.part = p.string("part");
+  d.type = kDramTypes[p.choice("type", kDramTypes)];
+  (void)p.string("source");
+  const double per_channel = p.number("bandwidth_gb_per_s_per_channel", 0.0, 1e6);
+  d.channels = static_cast<uint32_t>(p.u64("channels", 1, 1024));
+  d.bandwidth_gb_per_s = per_channel * d.channels;
+  d.latency_ns = p.number("latency_ns", -1e-300, 1e6);
+  d.burst_bytes = p.u64("burst_bytes", 1, 1ULL << 24);
+  d.capacity_bytes = p.u64("capacity_bytes_per_channel", 1, kMaxBytes) * d.channels;
+  p.finish();
+}
+
 DramConfig read_dram(ObjectReader r) {
   DramConfig d;
+  if (r.has("preset")) {
+    const auto names = dram_presets();
+    const size_t i = r.choice("preset", names);
+    apply_dram_preset(d, names[i]);
+    // Channels scale a preset's bandwidth and capacity unless those are given too.
+    if (r.has("channels")) {
+      const uint32_t ch = static_cast<uint32_t>(r.u64("channels", 1, 1024));
+      d.bandwidth_gb_per_s = d.bandwidth_gb_per_s / d.channels * ch;
+      d.capacity_bytes = d.capacity_bytes / d.channels * ch;
+      d.channels = ch;
+    }
+  }
+  d.channels = static_cast<uint32_t>(r.u64("channels", 1, 1024, d.channels));
   d.part = r.string("part", d.part);
   d.bandwidth_gb_per_s = r.number("bandwidth_gb_per_s", 0.0, 1e6, d.bandwidth_gb_per_s);
   // Latency may be zero (an ideal memory), so the lower bound is exclusive of a negative number.
@@ -244,6 +290,7 @@ json to_json(const ArchConfig& a) {
                 {"dataflow", to_string(a.array.dataflow)},
                 {"model", to_string(a.array.model)},
                 {"double_buffer_stationary", a.array.double_buffer_stationary},
+                {"preload_follows_wave", a.array.preload_follows_wave},
                 {"mac_latency_cycles", a.array.mac_latency_cycles},
                 {"overlap_folds", a.array.overlap_folds},
                 {"verify_results", a.array.verify_results},
@@ -267,11 +314,13 @@ json to_json(const ArchConfig& a) {
   j["buffers"] = buffers;
   j["dma"] = {{"channels", a.dma.channels}, {"burst_bytes", a.dma.burst_bytes}};
   j["dram"] = {{"part", a.dram.part},
+               {"channels", a.dram.channels},
                {"bandwidth_gb_per_s", a.dram.bandwidth_gb_per_s},
                {"latency_ns", a.dram.latency_ns},
                {"burst_bytes", a.dram.burst_bytes},
                {"capacity_bytes", a.dram.capacity_bytes},
                {"type", a.dram.type}};
+  if (!a.dram.preset.empty()) j["dram"]["preset"] = a.dram.preset;
   j["vector"] = {{"lanes", a.vector.lanes}};
   j["energy_table"] = a.energy_table;
   j["activations_on_chip"] = a.activations_on_chip;
