@@ -14,32 +14,24 @@ cd "$root"  # messages name results/golden/... relative to the repository
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tpusim_golden_check.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+golden_cases >"$work/cases"
 failed=0 passed=0
-for preset in $GOLDEN_PRESETS; do
-  for dataflow in $GOLDEN_DATAFLOWS; do
-    for workload in $GOLDEN_WORKLOADS; do
-      case="$preset/$dataflow/$workload"
-      golden="results/golden/$case.json"
-      out="$work/$case"
-      if [ ! -f "$golden" ]; then
-        echo "MISSING $case: no baseline $golden (run scripts/update_golden.sh)"
-        failed=$((failed + 1))
-        continue
-      fi
-      if ! golden_run "$tpusim" "$root" "$preset" "$dataflow" "$workload" "$out" 2>"$work/err"; then
-        echo "ERROR   $case: $(cat "$work/err")"
-        failed=$((failed + 1))
-        continue
-      fi
-      if "$tpusim" compare --max-rows 10 "$golden" "$out/report.json" >"$work/cmp" 2>&1; then
-        passed=$((passed + 1))
-      else
-        echo "CHANGED $case:"
-        sed 's/^/    /' "$work/cmp"
-        failed=$((failed + 1))
-      fi
-    done
-  done
-done
+while read -r id arch workload dataflow; do
+  golden="results/golden/$id.json"
+  out="$work/$id"
+  if [ ! -f "$golden" ]; then
+    echo "MISSING $id: no baseline $golden (run scripts/update_golden.sh)"
+    failed=$((failed + 1))
+  elif ! golden_run "$tpusim" "$arch" "$workload" "$dataflow" "$out" 2>"$work/err"; then
+    echo "ERROR   $id: $(cat "$work/err")"
+    failed=$((failed + 1))
+  elif "$tpusim" compare --max-rows 10 "$golden" "$out/report.json" >"$work/cmp" 2>&1; then
+    passed=$((passed + 1))
+  else
+    echo "CHANGED $id:"
+    sed 's/^/    /' "$work/cmp"
+    failed=$((failed + 1))
+  fi
+done <"$work/cases"
 echo "golden: $passed match, $failed differ (baselines in results/golden/)"
 [ "$failed" -eq 0 ] || { echo "if the change is intended: scripts/update_golden.sh, review its output, commit results/golden/"; exit 1; }

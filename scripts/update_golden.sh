@@ -14,50 +14,42 @@ cd "$root"  # messages name results/golden/... relative to the repository
 golden_dir="results/golden"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tpusim_golden_update.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+golden_cases >"$work/cases"
 
 # Every run first: a failing run leaves the baselines untouched.
-for preset in $GOLDEN_PRESETS; do
-  for dataflow in $GOLDEN_DATAFLOWS; do
-    for workload in $GOLDEN_WORKLOADS; do
-      if ! golden_run "$tpusim" "$root" "$preset" "$dataflow" "$workload" "$work/$preset/$dataflow/$workload"; then
-        echo "update_golden: run $preset/$dataflow/$workload failed; nothing updated" >&2
-        exit 2
-      fi
-    done
-  done
-done
+while read -r id arch workload dataflow; do
+  if ! golden_run "$tpusim" "$arch" "$workload" "$dataflow" "$work/runs/$id"; then
+    echo "update_golden: run $id failed; nothing updated" >&2
+    exit 2
+  fi
+done <"$work/cases"
 
 unchanged=0 changed=0 added=0
-for preset in $GOLDEN_PRESETS; do
-  for dataflow in $GOLDEN_DATAFLOWS; do
-    for workload in $GOLDEN_WORKLOADS; do
-      case="$preset/$dataflow/$workload"
-      new="$work/$case/report.json"
-      golden="$golden_dir/$case.json"
-      if [ ! -f "$golden" ]; then
-        echo "NEW     $case"
-        added=$((added + 1))
-      elif "$tpusim" compare --max-rows 10 "$golden" "$new" >"$work/cmp" 2>&1; then
-        # Within the default tolerance; rewrite anyway so the file matches this build exactly.
-        unchanged=$((unchanged + 1))
-      else
-        echo "CHANGED $case:"
-        sed 's/^/    /' "$work/cmp"
-        changed=$((changed + 1))
-      fi
-      mkdir -p "$(dirname "$golden")"
-      cp "$new" "$golden"
-    done
-  done
-done
+while read -r id arch workload dataflow; do
+  new="$work/runs/$id/report.json"
+  golden="$golden_dir/$id.json"
+  if [ ! -f "$golden" ]; then
+    echo "NEW     $id"
+    added=$((added + 1))
+  elif "$tpusim" compare --max-rows 10 "$golden" "$new" >"$work/cmp" 2>&1; then
+    # Within the default tolerance; rewritten anyway so the file matches this build exactly.
+    unchanged=$((unchanged + 1))
+  else
+    echo "CHANGED $id:"
+    sed 's/^/    /' "$work/cmp"
+    changed=$((changed + 1))
+  fi
+  mkdir -p "$(dirname "$golden")"
+  cp "$new" "$golden"
+done <"$work/cases"
 
 # Baselines of cases no longer in the suite.
 removed=0
 for f in $(find "$golden_dir" -mindepth 3 -name '*.json' | sort); do
-  case=${f#"$golden_dir"/}
-  case=${case%.json}
-  if [ ! -f "$work/$case/report.json" ]; then
-    echo "REMOVED $case"
+  id=${f#"$golden_dir"/}
+  id=${id%.json}
+  if [ ! -f "$work/runs/$id/report.json" ]; then
+    echo "REMOVED $id"
     rm "$f"
     removed=$((removed + 1))
   fi
