@@ -9,7 +9,7 @@ namespace tpusim::arch {
 
 Controller::Controller(sc_core::sc_module_name name, ProgramSource& program, Scoreboard& scoreboard,
                        DmaEngine& dma, MatrixUnit& matrix, VectorUnit& vector, std::vector<SramBuffer*> buffers,
-                       Dram& dram)
+                       Dram& dram, TraceSink* trace)
     : sc_module(name),
       program_(program),
       scoreboard_(scoreboard),
@@ -17,7 +17,8 @@ Controller::Controller(sc_core::sc_module_name name, ProgramSource& program, Sco
       matrix_(matrix),
       vector_(vector),
       buffers_(std::move(buffers)),
-      dram_(dram) {
+      dram_(dram),
+      trace_(trace) {
   SC_THREAD(run);
 }
 
@@ -67,6 +68,7 @@ void Controller::run() {
     t.vector_cycles = vector_.busy_cycles() - vec0;
     t.dram_read_bytes = dram_.read_bytes() - dram_read0;
     t.dram_write_bytes = dram_.write_bytes() - dram_write0;
+    if (trace_) trace_->span(TraceLane::layers, "layer", t.start_cycle, t.end_cycle, layers_.size());
     layers_.push_back(std::move(t));
   }
   finished_ = true;

@@ -31,7 +31,8 @@ class Controller : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Controller);
   Controller(sc_core::sc_module_name name, ProgramSource& program, Scoreboard& scoreboard, DmaEngine& dma,
-             MatrixUnit& matrix, VectorUnit& vector, std::vector<SramBuffer*> buffers, Dram& dram);
+             MatrixUnit& matrix, VectorUnit& vector, std::vector<SramBuffer*> buffers, Dram& dram,
+             TraceSink* trace);
 
   bool finished() const { return finished_; }
   const std::vector<LayerTiming>& layers() const { return layers_; }
@@ -46,6 +47,7 @@ class Controller : public sc_core::sc_module {
   VectorUnit& vector_;
   std::vector<SramBuffer*> buffers_;
   Dram& dram_;
+  TraceSink* trace_;
   std::vector<LayerTiming> layers_;
   bool finished_ = false;
 };

@@ -5,12 +5,14 @@
 
 namespace tpusim::arch {
 
-DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, Scoreboard& scoreboard)
+DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, Scoreboard& scoreboard,
+                     TraceSink* trace)
     : sc_module(name),
       channels_(arch.dma.channels),
       burst_bytes_(arch.dma.burst_bytes),
       dram_(dram),
-      scoreboard_(scoreboard) {
+      scoreboard_(scoreboard),
+      trace_(trace) {
   SC_THREAD(load_thread);
   SC_THREAD(store_thread);
 }
@@ -37,6 +39,9 @@ void DmaEngine::serve(UnitQueue& queue, bool is_write) {
                                 : instr.operand == Operand::inputs ? CycleCategory::input_stall
                                                                    : CycleCategory::output_stall;
     scoreboard_.complete(instr.id, done, cause);
+    if (trace_)
+      trace_->span(is_write ? TraceLane::dma_store : TraceLane::dma_load, to_string(instr.operand), now_cycles(), done,
+                   instr.id);
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include "arch/dram.h"
 #include "arch/scoreboard.h"
+#include "arch/trace.h"
 #include "arch/unit_queue.h"
 #include "sim/config/arch_config.h"
 
@@ -18,7 +19,8 @@ namespace tpusim::arch {
 class DmaEngine : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(DmaEngine);
-  DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, Scoreboard& scoreboard);
+  DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, Scoreboard& scoreboard,
+            TraceSink* trace);
 
   UnitQueue& loads() { return loads_; }
   UnitQueue& stores() { return stores_; }
@@ -34,6 +36,7 @@ class DmaEngine : public sc_core::sc_module {
   uint64_t burst_bytes_;
   Dram& dram_;
   Scoreboard& scoreboard_;
+  TraceSink* trace_;
   UnitQueue loads_, stores_;
   uint64_t descriptors_ = 0, bursts_ = 0;
 };

@@ -7,8 +7,9 @@
 
 namespace tpusim::arch {
 
-MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Scoreboard& scoreboard)
-    : sc_module(name), array_(arch.array), scoreboard_(scoreboard) {
+MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Scoreboard& scoreboard,
+                       TraceSink* trace)
+    : sc_module(name), array_(arch.array), scoreboard_(scoreboard), trace_(trace) {
   sequencer_ = std::make_unique<timing::FoldSequencer>(array_);
   SC_THREAD(run);
 }
@@ -52,6 +53,7 @@ void MatrixUnit::run() {
     ++folds_;
     macs_ += instr.macs;
     scoreboard_.complete(instr.id, s.outputs_done_cycle, CycleCategory::compute);
+    if (trace_) trace_->span(TraceLane::array, "fold", s.start_cycle, s.outputs_done_cycle, instr.id);
     wait_until(s.array_free_cycle);
   }
 }

@@ -9,6 +9,7 @@
 #include <systemc>
 
 #include "arch/scoreboard.h"
+#include "arch/trace.h"
 #include "arch/timing/fold_timing.h"
 #include "arch/unit_queue.h"
 #include "sim/base/cycle_breakdown.h"
@@ -19,7 +20,7 @@ namespace tpusim::arch {
 class MatrixUnit : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(MatrixUnit);
-  MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Scoreboard& scoreboard);
+  MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Scoreboard& scoreboard, TraceSink* trace);
 
   UnitQueue& queue() { return queue_; }
   /// Starts attributing cycles of a new layer from `start_cycle`.
@@ -36,6 +37,7 @@ class MatrixUnit : public sc_core::sc_module {
 
   ArrayConfig array_;
   Scoreboard& scoreboard_;
+  TraceSink* trace_;
   UnitQueue queue_;
   std::unique_ptr<timing::FoldSequencer> sequencer_;
   CycleBreakdown layer_;

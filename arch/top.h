@@ -20,7 +20,8 @@ namespace tpusim::arch {
 
 class Top : public sc_core::sc_module {
  public:
-  Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program);
+  /// `trace` (may be null) receives every unit's activity.
+  Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program, TraceSink* trace = nullptr);
 
   const Controller& controller() const { return *controller_; }
   const Dram& dram() const { return *dram_; }

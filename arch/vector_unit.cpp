@@ -7,8 +7,8 @@
 
 namespace tpusim::arch {
 
-VectorUnit::VectorUnit(sc_core::sc_module_name name, Scoreboard& scoreboard)
-    : sc_module(name), scoreboard_(scoreboard) {
+VectorUnit::VectorUnit(sc_core::sc_module_name name, Scoreboard& scoreboard, TraceSink* trace)
+    : sc_module(name), scoreboard_(scoreboard), trace_(trace) {
   SC_THREAD(run);
 }
 
@@ -41,6 +41,7 @@ void VectorUnit::run() {
     busy_cycles_ += instr.vector_cycles;
     mark_ = start + instr.vector_cycles;
     scoreboard_.complete(instr.id, mark_, CycleCategory::vector);
+    if (trace_) trace_->span(TraceLane::vector, "vector_op", start, mark_, instr.id);
     wait_until(mark_);
   }
 }

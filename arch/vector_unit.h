@@ -7,6 +7,7 @@
 #include <systemc>
 
 #include "arch/scoreboard.h"
+#include "arch/trace.h"
 #include "arch/unit_queue.h"
 #include "sim/base/cycle_breakdown.h"
 
@@ -15,7 +16,7 @@ namespace tpusim::arch {
 class VectorUnit : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(VectorUnit);
-  VectorUnit(sc_core::sc_module_name name, Scoreboard& scoreboard);
+  VectorUnit(sc_core::sc_module_name name, Scoreboard& scoreboard, TraceSink* trace);
 
   UnitQueue& queue() { return queue_; }
   void begin_layer(uint64_t start_cycle);
@@ -27,6 +28,7 @@ class VectorUnit : public sc_core::sc_module {
   void run();
 
   Scoreboard& scoreboard_;
+  TraceSink* trace_;
   UnitQueue queue_;
   uint64_t mark_ = 0;  ///< cycles before this are attributed
   CycleBreakdown layer_;

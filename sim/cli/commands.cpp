@@ -76,6 +76,7 @@ int command_run(const std::vector<std::string>& args) {
       ("out", po::value<std::string>(), "write DIR/report.json and DIR/layers.csv")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
       ("dump-program", po::value<std::string>(), "write the instruction stream to FILE (JSON lines)")
+      ("timeline", po::value<std::string>(), "write a Chrome trace of unit activity to FILE (Perfetto)")
       ("quiet,q", "do not print the summary table");
   const auto vm = parse(args, desc, "run");
   if (vm.count("help")) return 0;
@@ -97,7 +98,13 @@ int command_run(const std::vector<std::string>& args) {
     throw InputError("--dump-program: scalesim-v2 timing runs no program; use --set /timing=native");
   if (vm.count("dump-program")) dump_program(arch, workload, vm["dump-program"].as<std::string>());
 
-  const RunResult run = run_workload(arch, workload);
+  RunOptions options;
+  if (vm.count("timeline")) {
+    if (arch.timing == TimingMode::scalesim_v2)
+      throw InputError("--timeline: scalesim-v2 timing has no unit activity; use --set /timing=native");
+    options.timeline_path = vm["timeline"].as<std::string>();
+  }
+  const RunResult run = run_workload(arch, workload, options);
   const nlohmann::json report = report::build_report(arch, workload, energy, run);
   if (!vm.count("quiet")) report::print_summary(std::cout, report);
   if (!out_dir.empty()) {

@@ -8,6 +8,7 @@
 #include "sim/config/json_reader.h"
 #include "sim/mapper/plan.h"
 #include "sim/mapper/workload_program.h"
+#include "sim/report/timeline.h"
 #include "sim/run/scalesim_v2_layer.h"
 
 namespace tpusim {
@@ -52,12 +53,18 @@ RunResult run_scalesim(const ArchConfig& arch, const Workload& workload) {
 
 }  // namespace
 
-RunResult run_workload(const ArchConfig& arch, const Workload& workload) {
+RunResult run_workload(const ArchConfig& arch, const Workload& workload, const RunOptions& options) {
   validate_run(arch, workload);
   if (arch.timing == TimingMode::scalesim_v2) return run_scalesim(arch, workload);
   const auto contexts = mapper::plan_residency(arch, workload);
   mapper::WorkloadProgram program(arch, workload, contexts);
-  arch::Top top("top", arch, program);
+  std::unique_ptr<report::ChromeTrace> trace;
+  if (!options.timeline_path.empty()) {
+    std::vector<std::string> names;
+    for (const auto& l : workload.layers) names.push_back(l.name);
+    trace = std::make_unique<report::ChromeTrace>(options.timeline_path, arch.clock_mhz, std::move(names));
+  }
+  arch::Top top("top", arch, program, trace.get());
   sc_core::sc_start();
   const auto& ctrl = top.controller();
   if (!ctrl.finished() || ctrl.layers().size() != workload.layers.size())
@@ -95,6 +102,7 @@ RunResult run_workload(const ArchConfig& arch, const Workload& workload) {
     }
     run.layers.push_back(std::move(r));
   }
+  if (trace) trace->close();
   return run;
 }
 

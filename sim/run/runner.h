@@ -2,6 +2,8 @@
 /// Runs a workload on an architecture: validates the mapping of every layer, elaborates the
 /// SystemC model (native timing) or evaluates a compatibility model, and returns per-layer
 /// counters. One native run per process (SystemC elaborates once).
+#include <string>
+
 #include "sim/config/arch_config.h"
 #include "sim/config/workload.h"
 #include "sim/run/layer_result.h"
@@ -12,7 +14,12 @@ namespace tpusim {
 /// options); InputError otherwise, so no report is ever half-written.
 void validate_run(const ArchConfig& arch, const Workload& workload);
 
+/// Optional outputs of a run.
+struct RunOptions {
+  std::string timeline_path;  ///< Chrome trace of unit activity ("" = none)
+};
+
 /// Runs the workload. InternalError if the model ends with work outstanding.
-RunResult run_workload(const ArchConfig& arch, const Workload& workload);
+RunResult run_workload(const ArchConfig& arch, const Workload& workload, const RunOptions& options = {});
 
 }  // namespace tpusim

@@ -1,0 +1,33 @@
+#pragma once
+/// A Chrome trace-event JSON of the model's activity (DMA loads and stores, matrix-unit folds,
+/// vector ops, layers), which Perfetto and chrome://tracing open. Events stream to the file as
+/// they happen, so memory does not grow with the workload; the file appears complete or not at
+/// all (it is written under a temporary name and renamed by close()).
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "arch/trace.h"
+
+namespace tpusim::report {
+
+class ChromeTrace : public arch::TraceSink {
+ public:
+  /// `layer_names` label the layers lane; times are converted from cycles at `clock_mhz`.
+  ChromeTrace(const std::string& path, double clock_mhz, std::vector<std::string> layer_names);
+  ~ChromeTrace() override;
+  void span(arch::TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id) override;
+  /// Finishes the JSON and moves the file into place.
+  void close();
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream out_;
+  double clock_mhz_;
+  std::vector<std::string> layer_names_;
+  uint64_t layer_ = 0;  ///< the layer whose instructions are being traced
+  bool closed_ = false;
+};
+
+}  // namespace tpusim::report
