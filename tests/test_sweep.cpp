@@ -9,6 +9,7 @@
 #include "sim/base/error.h"
 #include "sim/sweep/constraints.h"
 #include "sim/sweep/plan.h"
+#include "sim/sweep/progress.h"
 #include "sim/sweep/spec.h"
 #include "sim/sweep/table.h"
 #include "support/test_util.h"
@@ -318,6 +319,16 @@ TEST_CASE("sweep: shards cover every row exactly once and merge to the local tab
   CHECK(partial.exit_code == 2);
   CHECK(partial.err == "tpusim: --merge: the directories hold 5 of the 8 rows of sweep \"test\"; first missing: "
                        "point 0 workload gemm_1024 (row 1)\n");
+  // Directories of another sweep (other axis values: another sweep id) do not merge.
+  const auto other_dir = dir / "other";
+  fs::create_directories(other_dir);
+  const auto other = write_spec(other_dir, json::array({{{"path", "/array/rows"}, {"values", {8}}}}));
+  REQUIRE(test::run_cli("sweep " + other.string() + " -q --out " + (dir / "o").string(), dir).exit_code == 0);
+  const auto mixed = test::run_cli("sweep --merge " + (dir / "shard1").string() + " " + (dir / "o").string() +
+                                       " --out " + (dir / "mixed").string(),
+                                   dir);
+  CHECK(mixed.exit_code == 2);
+  CHECK(mixed.err.find("tpusim: --merge " + (dir / "o").string() + ": holds sweep \"test\" (") == 0);
   CHECK(test::run_cli("sweep " + spec.string() + " --shard 4/3 --out x", dir).err ==
         "tpusim: --shard 4/3: expected I/N with 1 <= I <= N (1-based), such as 2/8\n");
 }
@@ -392,4 +403,11 @@ TEST_CASE("sweep: a point over its timeout is killed and run again on resume", "
   REQUIRE(test::run_cli(cmd + " --resume", dir).exit_code == 0);
   rows = read_jsonl(dir / "out/points.jsonl");
   CHECK(rows[0].at("status") == "ok");
+}
+
+TEST_CASE("sweep progress: durations read as seconds minutes and hours", "[sweep]") {
+  CHECK(sweep::Progress::format_duration(0.4) == "0s");
+  CHECK(sweep::Progress::format_duration(42) == "42s");
+  CHECK(sweep::Progress::format_duration(75) == "1m15s");
+  CHECK(sweep::Progress::format_duration(7380) == "2h03m");
 }
