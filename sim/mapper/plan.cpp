@@ -10,6 +10,7 @@
 #include "sim/base/error.h"
 #include "sim/base/math.h"
 #include "sim/config/json_reader.h"
+#include "sim/mapper/sparsity.h"
 
 namespace tpusim::mapper {
 
@@ -92,6 +93,15 @@ Loop GemmPlan::reuse_loop_b() const {
   return dataflow == Dataflow::ws ? Loop::stream : dataflow == Dataflow::os ? Loop::row : Loop::col;
 }
 
+uint64_t GemmPlan::a_tile_bytes(DataType input, uint64_t elements) const {
+  return bytes_for(input, static_cast<uint64_t>((static_cast<unsigned __int128>(elements) * dense_k + gemm.k - 1) / gemm.k));
+}
+
+uint64_t GemmPlan::b_tile_bytes(uint64_t elements) const {
+  const auto den = static_cast<unsigned __int128>(gemm.k) * gemm.n;
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(elements) * weight_bytes + den - 1) / den);
+}
+
 int GemmPlan::position(Loop l) const {
   for (int i = 0; i < 3; ++i)
     if (order[i] == l) return i;
@@ -162,13 +172,13 @@ Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
   if (p.context.inputs_on_chip)  // all of the input sits in the buffer already
     need[a_buf] += bytes_for(dt.input, p.a_footprint * p.gemm.count);
   else if (p.keep_a && !a_inner)
-    need[a_buf] += bytes_for(dt.input, scale_up(live(ua).a, p.a_footprint, mk)) + bytes_for(dt.input, tile.a);
+    need[a_buf] += bytes_for(dt.input, scale_up(live(ua).a, p.a_footprint, mk)) + p.a_tile_bytes(dt.input, tile.a);
   else
-    need[a_buf] += bytes_for(dt.input, tile.a) * copies(a_buf);
+    need[a_buf] += p.a_tile_bytes(dt.input, tile.a) * copies(a_buf);
   if (p.keep_b && !b_inner)
-    need[b_buf] += bytes_for(dt.weight, live(ub).b) + bytes_for(dt.weight, tile.b);
+    need[b_buf] += p.b_tile_bytes(live(ub).b) + p.b_tile_bytes(tile.b);
   else
-    need[b_buf] += bytes_for(dt.weight, tile.b) * copies(b_buf);
+    need[b_buf] += p.b_tile_bytes(tile.b) * copies(b_buf);
   const bool red_inner = p.position(red) == 2;
   const uint64_t psum_tiles = bytes_for(dt.accumulator, tile.out) * copies(psum_buf);
   if (acc_buf) need[o_buf] += bytes_for(dt.output, tile.out) * copies(o_buf);
@@ -193,7 +203,7 @@ Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
   if (need[psum_buf] > psum_buf->capacity_bytes) c.feasible = false;
 
   const uint64_t a_total = p.context.inputs_on_chip ? 0 : bytes_for(dt.input, p.a_footprint);
-  const uint64_t b_total = bytes_for(dt.weight, p.gemm.k * p.gemm.n);
+  const uint64_t b_total = p.weight_bytes;
   const uint64_t out_total = p.context.outputs_stay ? 0 : bytes_for(dt.output, p.gemm.m * p.gemm.n);
   const uint64_t psum_total = bytes_for(dt.accumulator, p.gemm.m * p.gemm.n);
   const uint64_t a_mult = (p.keep_a || a_inner) ? 1 : p.loop_count(ua);
@@ -211,7 +221,10 @@ Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
 GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
   GemmPlan p;
   p.context = ctx;
-  p.gemm = layer.gemm;
+  const EffectiveGemm executed = effective_gemm(arch, layer);
+  p.gemm = executed.executed;
+  p.dense_k = layer.gemm.k;
+  p.weight_bytes = executed.weight_bytes / layer.gemm.count;
   p.dataflow = arch.array.dataflow;
   p.dims = map_dims(p.dataflow, p.gemm);
   p.tile_rows = std::min<uint64_t>(arch.array.rows, p.dims.sr);
@@ -230,8 +243,13 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
 
   // The smallest working set: double-buffered tiles of every operand.
   std::map<const BufferConfig*, Need> needs;
-  add_need(needs, a_buf, dt.input, at0.a, per_t.a - at0.a, "inputs");
-  add_need(needs, b_buf, dt.weight, at0.b, per_t.b - at0.b, "weights");
+  // Activations are fetched dense and weights as stored: scale their element counts (exact
+  // for dense layers, where both factors are 1).
+  const auto a_scaled = [&](uint64_t e) { return scale_up(e, p.dense_k, p.gemm.k); };
+  const uint64_t wbits = std::max<uint64_t>(1, bits_of(dt.weight));
+  const auto b_scaled = [&](uint64_t e) { return scale_up(e, p.weight_bytes * 8, p.gemm.k * p.gemm.n * wbits); };
+  add_need(needs, a_buf, dt.input, a_scaled(at0.a), a_scaled(per_t.a) - a_scaled(at0.a), "inputs");
+  add_need(needs, b_buf, dt.weight, b_scaled(at0.b), b_scaled(per_t.b) - b_scaled(at0.b), "weights");
   if (acc_buf) {
     add_need(needs, acc_buf, dt.accumulator, at0.out, per_t.out - at0.out, "partial sums");
     add_need(needs, o_buf, dt.output, at0.out, per_t.out - at0.out, "outputs");

@@ -62,6 +62,16 @@ struct GemmPlan {
   /// element up to kernel_h*kernel_w times); M*K otherwise. A tile's DRAM bytes scale by
   /// a_footprint / (M*K): halos are assumed to be reused within a tile.
   uint64_t a_footprint = 0;
+  /// Dense K of the layer: `gemm` is what the array executes (K shortened by N:M skipping or by
+  /// packing several narrow MACs per PE, sim/mapper/sparsity.h); activation tiles are fetched
+  /// dense, so A's bytes scale by dense_k / gemm.k.
+  uint64_t dense_k = 0;
+  /// Weight bytes per GEMM instance as stored (kept values plus N:M metadata); B tiles scale
+  /// by weight_bytes / (gemm.k * gemm.n).
+  uint64_t weight_bytes = 0;
+  /// Bytes of A and B tiles of `elements` executed elements (see dense_k and weight_bytes).
+  uint64_t a_tile_bytes(DataType input, uint64_t elements) const;
+  uint64_t b_tile_bytes(uint64_t elements) const;
   LayerContext context;
   /// The traffic model the mapper minimised (bytes, all GEMM instances).
   uint64_t est_dram_read_bytes = 0, est_dram_write_bytes = 0;

@@ -93,11 +93,12 @@ void LayerProgram::prepare_fold() {
   a_prev_ = a_key;
   b_prev_ = b_key;
   have_prev_ = true;
-  c.a_bytes = bytes_for(arch_.datatypes.input, c.tiles.a);
-  const uint64_t mk = p.gemm.m * p.gemm.k;
+  c.a_bytes = p.a_tile_bytes(arch_.datatypes.input, c.tiles.a);
+  // A's DRAM bytes: the tile's share of the unique input (a_footprint over the dense M x K).
+  const uint64_t mk = p.gemm.m * p.dense_k;
   c.a_dram_bytes = std::max<uint64_t>(
       1, static_cast<uint64_t>((static_cast<unsigned __int128>(c.a_bytes) * p.a_footprint + mk - 1) / mk));
-  c.b_bytes = bytes_for(arch_.datatypes.weight, c.tiles.b);
+  c.b_bytes = p.b_tile_bytes(c.tiles.b);
   c.out_bytes = bytes_for(arch_.datatypes.output, c.tiles.out);
   c.psum_bytes = bytes_for(arch_.datatypes.accumulator, c.tiles.out);
   cur_ = c;

@@ -96,7 +96,10 @@ RunResult run_workload(const ArchConfig& arch, const Workload& workload, const R
       const auto plan = mapper::plan_gemm(arch, layer, contexts[i]);
       r.mapping_efficiency = plan.mapping_efficiency(arch);
       r.mapping = describe_plan(plan);
-      TPUSIM_ASSERT(r.macs == layer.gemm.macs(), "executed MACs differ from the layer's MACs");
+      // The array stepped through the executed GEMM (shorter K with N:M skipping or packing);
+      // the layer's MACs stay the dense count.
+      TPUSIM_ASSERT(t.macs == plan.gemm.macs(), "executed MAC slots differ from the mapped GEMM's");
+      r.macs = layer.gemm.macs();
     } else {
       r.vector_ops = layer.vector.ops;
     }
