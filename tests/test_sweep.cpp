@@ -219,6 +219,12 @@ TEST_CASE("sweep plan: product order zip constraints and keys", "[sweep]") {
   // The same effective config and workload give the same key whatever the sweep.
   CHECK(plan_zip.jobs[1].key == plan.jobs[9].key);  // 32/ws on gemm_1024 in both
 
+  // A SCALE-Sim .cfg works as the arch: its rows are the same as after `tpusim run` imports it.
+  json cfg_spec = json::parse(test::read_text(write_spec(dir, axes, {"gemm_1024"})));
+  cfg_spec["arch"] = test::source_path("configs/scalesim/scale.cfg");
+  test::write_text(dir / "cfg.json", cfg_spec.dump());
+  CHECK(sweep::plan_sweep(sweep::load_sweep_spec((dir / "cfg.json").string())).jobs.size() == 9);
+
   // An axis path the config does not have is an error before anything runs.
   const json bad_axes = {{{"path", "/array/rwos"}, {"values", {16}}}};
   const auto spec_path = write_spec(dir, bad_axes);

@@ -1,5 +1,6 @@
 #include "sim/sweep/plan.h"
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "sim/base/error.h"
 #include "sim/config/json_reader.h"
 #include "sim/energy/energy_table.h"
+#include "sim/importers/scalesim_cfg.h"
 #include "sim/sweep/constraints.h"
 
 namespace tpusim::sweep {
@@ -82,7 +84,11 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
   SweepPlan plan;
   plan.spec = spec;
   plan.columns = spec.columns();
-  const json base_doc = config::load_json_file(spec.arch_path);
+  // A SCALE-Sim .cfg becomes the JSON document `tpusim run` would build from it, so overrides
+  // and keys work the same; the children get the .cfg itself.
+  const json base_doc = std::filesystem::path(spec.arch_path).extension() == ".cfg"
+                            ? importers::scalesim_cfg_to_json(read_file_text(spec.arch_path), spec.arch_path)
+                            : config::load_json_file(spec.arch_path);
   const json base_effective = config::to_json(config::parse_arch(base_doc, spec.arch_path));
   check_axis_paths(spec, base_effective, base_doc);
 
