@@ -1,16 +1,19 @@
 #include "arch/dma_engine.h"
 
+#include <algorithm>
+
 #include "arch/clock.h"
 #include "sim/base/math.h"
 
 namespace tpusim::arch {
 
-DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, Scoreboard& scoreboard,
-                     TraceSink* trace)
+DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram,
+                     std::vector<SramBuffer*> buffers, Scoreboard& scoreboard, TraceSink* trace)
     : sc_module(name),
       channels_(arch.dma.channels),
       burst_bytes_(arch.dma.burst_bytes),
       dram_(dram),
+      buffers_(std::move(buffers)),
       scoreboard_(scoreboard),
       trace_(trace) {
   SC_THREAD(load_thread);
@@ -33,7 +36,12 @@ void DmaEngine::serve(UnitQueue& queue, bool is_write) {
     }
     ++descriptors_;
     bursts_ += ceil_div(instr.dram_bytes, burst_bytes_);
-    const uint64_t done = dram_.transfer(instr.dram_bytes, now_cycles(), is_write);
+    uint64_t done = dram_.transfer(instr.dram_bytes, now_cycles(), is_write);
+    // The buffer side: a load writes its SRAM bytes, a store reads them, through the ports.
+    for (size_t b = 0; b < buffers_.size(); ++b) {
+      const uint64_t bytes = is_write ? instr.sram_read_bytes[b] : instr.sram_write_bytes[b];
+      if (bytes) done = std::max(done, buffers_[b]->claim(bytes, now_cycles()));
+    }
     in_flight.push_back(done);
     const CycleCategory cause = instr.operand == Operand::weights  ? CycleCategory::weight_stall
                                 : instr.operand == Operand::inputs ? CycleCategory::input_stall

@@ -5,11 +5,13 @@
 /// descriptors per queue are in flight, which hides DRAM latency. Instance name "dma".
 #include <cstdint>
 #include <deque>
+#include <vector>
 
 #include <systemc>
 
 #include "arch/dram.h"
 #include "arch/scoreboard.h"
+#include "arch/sram_buffer.h"
 #include "arch/trace.h"
 #include "arch/unit_queue.h"
 #include "sim/config/arch_config.h"
@@ -19,8 +21,8 @@ namespace tpusim::arch {
 class DmaEngine : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(DmaEngine);
-  DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, Scoreboard& scoreboard,
-            TraceSink* trace);
+  DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, std::vector<SramBuffer*> buffers,
+            Scoreboard& scoreboard, TraceSink* trace);
 
   UnitQueue& loads() { return loads_; }
   UnitQueue& stores() { return stores_; }
@@ -35,6 +37,7 @@ class DmaEngine : public sc_core::sc_module {
   uint32_t channels_;
   uint64_t burst_bytes_;
   Dram& dram_;
+  std::vector<SramBuffer*> buffers_;  ///< by index in ArchConfig::buffers
   Scoreboard& scoreboard_;
   TraceSink* trace_;
   UnitQueue loads_, stores_;

@@ -82,7 +82,8 @@ TEST_CASE("cycles are never below the compute cycles or the DRAM bus time", "[me
 }
 
 TEST_CASE("with unlimited memory the native model is the matrix unit alone", "[memory][systemc]") {
-  // Buffers of 1 GiB, 1e6 GB/s at 1 GHz (1e6 B/cycle) and no latency: every transfer of this
+  // Buffers of 1 GiB with 16 MiB/cycle ports, 1e6 GB/s at 1 GHz (1e6 B/cycle) and no
+  // latency: every transfer of this
   // layer completes within the first cycle (tens of KB / 1e6 B per cycle < 1), so every fold's
   // operands are ready at cycle 1 and the layer takes 1 + the folds' own time, which the pure
   // FoldSequencer gives for the mapper's fold sequence with all operands ready at 0.
@@ -93,8 +94,10 @@ TEST_CASE("with unlimited memory the native model is the matrix unit alone", "[m
       {"activations_on_chip", true},
       {"array", {{"rows", 16}, {"cols", 16}, {"dataflow", "ws"}, {"double_buffer_stationary", true},
                  {"overlap_folds", true}}},
-      {"buffers", {{"unified", {{"holds", {"inputs", "outputs"}}, {"capacity_bytes", 1u << 30}}},
-                   {"weights", {{"holds", {"weights"}}, {"capacity_bytes", 1u << 30}}}}},
+      {"buffers", {{"unified", {{"holds", {"inputs", "outputs"}}, {"capacity_bytes", 1u << 30},
+                                {"bytes_per_cycle_per_port", 1u << 24}}},
+                   {"weights", {{"holds", {"weights"}}, {"capacity_bytes", 1u << 30},
+                                {"bytes_per_cycle_per_port", 1u << 24}}}}},
       {"dma", {{"channels", 64}}},
       {"dram", {{"bandwidth_gb_per_s", 1e6}, {"latency_ns", 0}, {"burst_bytes", 1}}}};
   const ArchConfig arch = config::parse_arch(doc, "unlimited.json");
