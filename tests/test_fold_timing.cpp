@@ -20,8 +20,10 @@ using namespace tpusim::arch::timing;
 
 namespace {
 
-ArrayConfig make_array(uint32_t rows, uint32_t cols, Dataflow df, bool db, bool overlap, uint32_t lat) {
+ArrayConfig make_array(uint32_t rows, uint32_t cols, Dataflow df, bool db, bool overlap, uint32_t lat,
+                       bool follow = false) {
   ArrayConfig a;
+  a.preload_follows_wave = follow;
   a.rows = rows;
   a.cols = cols;
   a.dataflow = df;
@@ -35,7 +37,7 @@ ArrayConfig make_array(uint32_t rows, uint32_t cols, Dataflow df, bool db, bool 
 std::string describe(const ArrayConfig& a, const std::vector<FoldShape>& folds, const std::vector<uint64_t>& ready) {
   std::ostringstream os;
   os << a.rows << "x" << a.cols << " " << tpusim::to_string(a.dataflow) << " db=" << a.double_buffer_stationary
-     << " overlap=" << a.overlap_folds << " L=" << a.mac_latency_cycles << " folds:";
+      << " overlap=" << a.overlap_folds << " follow=" << a.preload_follows_wave << " L=" << a.mac_latency_cycles << " folds:";
   for (size_t i = 0; i < folds.size(); ++i) {
     os << " " << folds[i].rows_used << "x" << folds[i].cols_used << "x" << folds[i].stream_len << "@"
        << (ready.empty() ? 0 : ready[i]);
@@ -74,17 +76,20 @@ void check_same(const ArrayConfig& a, const std::vector<FoldShape>& folds, const
 
 }  // namespace
 
-TEST_CASE("FoldSequencer equals the cycle model fold by fold (1200 random draws)", "[fold_timing][property]") {
+TEST_CASE("FoldSequencer equals the cycle model fold by fold (1500 random draws)", "[fold_timing][property]") {
   std::mt19937_64 rng(20261124);
   auto pick = [&](uint64_t lo, uint64_t hi) { return std::uniform_int_distribution<uint64_t>(lo, hi)(rng); };
   const uint32_t dims[] = {1, 2, 3, 4, 5, 7, 8, 12, 16};
-  for (int draw = 0; draw < 1200; ++draw) {
+  // Options (db, overlap, preload_follows_wave): every pair of the first two, and the wave-following
+  // preload with and without overlap, for every dataflow (os ignores preload_follows_wave).
+  const bool options[6][3] = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {1, 1, 0}, {1, 0, 1}, {1, 1, 1}};
+  for (int draw = 0; draw < 1500; ++draw) {
     uint32_t rows = dims[pick(0, 8)], cols = dims[pick(0, 8)];
     if (draw % 10 == 0) rows = 1;  // 1 x N
     if (draw % 10 == 1) cols = 1;  // N x 1
     const auto df = static_cast<Dataflow>(draw % 3);
-    const int opts = (draw / 3) % 4;  // every (db, overlap) pair for every dataflow
-    const ArrayConfig a = make_array(rows, cols, df, opts & 1, opts & 2, static_cast<uint32_t>(pick(1, 4)));
+    const bool* o = options[(draw / 3) % 6];
+    const ArrayConfig a = make_array(rows, cols, df, o[0], o[1], static_cast<uint32_t>(pick(1, 4)), o[2]);
     PeArrayModel model(a, {});
 
     std::vector<FoldShape> folds;
@@ -130,7 +135,7 @@ TEST_CASE("isolated folds: closed form equals the cycle model up to 64x64 and fo
   for (int draw = 0; draw < 60; ++draw) {
     const uint32_t rows = static_cast<uint32_t>(pick(1, 64)), cols = static_cast<uint32_t>(pick(1, 64));
     const ArrayConfig a = make_array(rows, cols, static_cast<Dataflow>(draw % 3), pick(0, 1), pick(0, 1),
-                                     static_cast<uint32_t>(pick(1, 3)));
+                                     static_cast<uint32_t>(pick(1, 3)), pick(0, 1));
     const FoldShape f{pick(1, rows), pick(1, cols), pick(0, 3) == 0 ? pick(2000, 20000) : pick(1, 100)};
     PeArrayModel model(a, {});
     const ArrayTiming t = model.run_folds({f}, {}, draw + 1);
@@ -212,6 +217,46 @@ TEST_CASE("hand-derived fold timings", "[fold_timing]") {
     PeArrayModel model(a, {});
     const auto A = random_operands(DataType::int8, 8 * 8, 1), B = random_operands(DataType::int8, 8 * 4, 2);
     CHECK(model.run_gemm(8, 4, 8, A, B).timing.total_cycles == 28);
+  }
+  SECTION("4x4 ws, preload follows the swap wave: short folds every R = 4 cycles") {
+    // Three K-folds (K = 12) of M = 2, N = 4: folds 4x4x2, double-buffered, overlap, L = 1.
+    // Fold 0: load 0..3, S = 4, A = 7, compute 7..8 (mark 9).
+    // Fold 1: its load front enters row 0 of column 0 at the end of ld and row q at the end of
+    // ld + q; fold 0's swap wave is at row q of column 0 in cycle S_0 + q = 4 + q, so ld = 4
+    // (= max(S_0, A_0-R+1 = 4, ld_0+R = 4)), the front reaching each row in the very cycle of
+    // fold 0's swap there. Column j shifts j cycles later, as fold 0's wave. S = max(ld+R = 8,
+    // A_0+s_0-(r-1)L = 6) = 8, A = 11, compute 11..12. Fold 2: ld = 8, S = 12, A = 15,
+    // compute 15..16, last MAC at A+s+c-2 = 19, E = A+s+c+L-2 = 20.
+    // The period is R = 4; waiting for the whole wave (the default) it is R+c-1+(r-1)L = 10.
+    // Labels: load 0..3 (4), fill 4..6 (3), compute 6 (2 per fold); between compute windows
+    // (9..10, 13..14) and after the last (17..19) the previous fold's tail MACs: fill 2+2+3.
+    const ArrayConfig a = make_array(4, 4, Dataflow::ws, true, true, 1, true);
+    FoldSequencer seq(a);
+    CycleBreakdown all;
+    const FoldSchedule f0 = seq.schedule({4, 4, 2}, 0);
+    const FoldSchedule f1 = seq.schedule({4, 4, 2}, 0);
+    const FoldSchedule f2 = seq.schedule({4, 4, 2}, 0);
+    CHECK(f0.anchor_cycle == 7);
+    CHECK(f1.load_start_cycle == 4);
+    CHECK(f1.stream_start_cycle == 8);
+    CHECK(f1.anchor_cycle == 11);
+    CHECK(f2.load_start_cycle == 8);
+    CHECK(f2.anchor_cycle == 15);
+    CHECK(f2.outputs_done_cycle == 20);
+    for (const auto* f : {&f0, &f1, &f2}) all += f->breakdown;
+    all += seq.finish(0).breakdown;
+    CHECK(seq.mark() == 20);
+    CHECK(all[CycleCategory::weight_load] == 4);
+    CHECK(all[CycleCategory::fill] == 10);
+    CHECK(all[CycleCategory::compute] == 6);
+    // The same GEMM (M = 2, N = 4, K = 12) with real data through the cycle model; without the
+    // option fold 1 loads from A_0+c-1 = 10 (S = 14, A = 17), fold 2 from 20 (A = 27): E = 32.
+    PeArrayModel model(a, {});
+    const auto A = random_operands(DataType::int8, 2 * 12, 3), B = random_operands(DataType::int8, 12 * 4, 4);
+    CHECK(model.run_gemm(2, 4, 12, A, B).timing.total_cycles == 20);
+    ArrayConfig wait_wave = a;
+    wait_wave.preload_follows_wave = false;
+    CHECK(PeArrayModel(wait_wave, {}).run_gemm(2, 4, 12, A, B).timing.total_cycles == 32);
   }
   SECTION("1x1 ws, M=5 K=3 N=1, L=2: 21 cycles sequential, 17 with overlap") {
     // One PE, three K-folds of 1x1x5. Each: load 1 cycle, a[m] enters at 1+m and MACs there, the

@@ -61,6 +61,7 @@ FoldSequencer::FoldSequencer(const ArrayConfig& array) : array_(array) {}
 
 // Closed form (DERIVATION.md, "Sequences"). p is the previous fold, f this one.
 //   ws/is, double-buffered:  ld = max(ready, A_p + c_p - 1)          from the cycle of p's last swap
+//     preload_follows_wave:  ld = max(ready, S_p, A_p - R + 1, ld_p + R)   the chain follows p's wave
 //                            S  = max(ld + R, A_p + s_p - (r - 1) L, [no overlap] E_p)
 //   ws/is, single-buffered:  ld = max(ready, overlap ? A_p + s_p + c_p - 2 : E_p)   from p's last MAC
 //                            S  = ld + R
@@ -84,7 +85,14 @@ FoldSchedule FoldSequencer::schedule(const FoldShape& fold, uint64_t ready_cycle
 
   Cycle ld = 0, S = 0, A = 0, mac_end = 0, E = 0;
   if (array_.dataflow != Dataflow::os) {
-    if (db) {
+    if (db && array_.preload_follows_wave) {
+      // The shadow chain's front follows p's swap wave (DERIVATION.md, "Preload follows the
+      // wave"): it may start once p streams, when it reaches the corner row no earlier than p's
+      // swap there, and once the previous load has left the top of column 0.
+      ld = has_prev_ ? std::max({ready, Sp, Ap - R + 1, static_cast<Cycle>(prev_load_start_) + R}) : ready;
+      S = ld + R;
+      if (has_prev_) S = std::max({S, Ap + sp - (r - 1) * L, overlap ? Cycle{0} : Ep});
+    } else if (db) {
       ld = has_prev_ ? std::max(ready, Ap + cp - 1) : ready;
       S = ld + R;
       if (has_prev_) S = std::max({S, Ap + sp - (r - 1) * L, overlap ? Cycle{0} : Ep});
@@ -132,6 +140,7 @@ FoldSchedule FoldSequencer::schedule(const FoldShape& fold, uint64_t ready_cycle
   has_prev_ = true;
   prev_shape_ = fold;
   prev_stream_start_ = out.stream_start_cycle;
+  prev_load_start_ = out.load_start_cycle;
   prev_anchor_ = out.anchor_cycle;
   prev_outputs_done_ = out.outputs_done_cycle;
   max_mac_end_ = std::max(max_mac_end_, out.mac_end_cycle);

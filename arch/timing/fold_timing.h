@@ -70,6 +70,7 @@ class FoldSequencer {
   bool has_prev_ = false;
   FoldShape prev_shape_{};
   uint64_t prev_stream_start_ = 0;
+  uint64_t prev_load_start_ = 0;
   uint64_t prev_anchor_ = 0;
   uint64_t prev_outputs_done_ = 0;
   uint64_t max_mac_end_ = 0;       ///< latest MAC end of all scheduled folds (exclusive)

@@ -9,6 +9,7 @@
 // S + t + i*L; the corner PE (R-1, 0) sees it at A + t with A = S + (r-1) L.
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "arch/timing/pe_array_engine.h"
 #include "sim/base/error.h"
@@ -18,6 +19,12 @@ namespace tpusim::arch::timing {
 namespace {
 
 constexpr int64_t kNever = -1;
+
+/// A stationary load of preload_follows_wave: column j shifts during [ld + j, ld + j + R).
+struct SkewedLoad {
+  size_t fold;
+  int64_t ld;
+};
 
 struct WsRun {
   int64_t ld = kNever, S = kNever, A = kNever;  // load start, stream start, bottom-row start
@@ -32,6 +39,7 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
                           const EngineIo<Acc>& io) {
   const int64_t R = array.rows, C = array.cols, L = array.mac_latency_cycles;
   const bool db = array.double_buffer_stationary, overlap = array.overlap_folds;
+  const bool follow = db && array.preload_follows_wave;
   const size_t n = folds.size(), rc = static_cast<size_t>(R * C);
 
   std::vector<Acc> act_buf[2] = {std::vector<Acc>(rc), std::vector<Acc>(rc)};
@@ -47,6 +55,12 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
   int cur = 0;
   size_t next_load = 0, next_stream = 0;
   int64_t loader = -1;         // fold whose stationary operand is shifting in
+  // preload_follows_wave: loads whose columns still shift (column j lags column 0 by j cycles,
+  // and in each column only the rows the front has reached shift), the start of the last one,
+  // and which shadow registers hold a loaded operand their PE has not swapped in yet.
+  std::vector<SkewedLoad> loads;
+  int64_t last_load = kNever;
+  std::vector<uint8_t> armed(follow ? rc : 0);
   uint64_t pending_outputs = 0;
   uint32_t tok_max = 0;        // largest token after the previous step (>= 2: a MAC follows)
   std::vector<PeProbeSample> samples(io.probe_pes ? io.probe_pes->size() : 0);
@@ -79,7 +93,7 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
         ++next_stream;
       }
     }
-    if (loader < 0 && next_load < n) {
+    if (next_load < n && (follow ? last_load == kNever || x >= last_load + R : loader < 0)) {
       const size_t f = next_load;
       bool ok = x >= static_cast<int64_t>(folds[f].ready_cycle);
       if (ok && f > 0) {
@@ -87,6 +101,11 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
         const auto& ps_shape = folds[p].shape;
         if (run[p].S == kNever) {
           ok = false;  // the shadow/active registers still hold p's operand
+        } else if (follow) {
+          // The front reaches row q of column 0 at the end of x + q and p's swap wave is there
+          // at A_p - (R-1-q)L: both move down, the front no slower, so the corner row binds
+          // (the swap reads the shadow before the edge). Checked register by register below.
+          ok = x + R - 1 >= run[p].A;
         } else if (db) {
           // The shift happens at the end of the cycle, so it may start in the cycle of p's last
           // swap (PE(R-1, c_p-1) at A_p + c_p - 1, the only swap of that cycle).
@@ -104,14 +123,19 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
         }
       }
       if (ok) {
-        loader = static_cast<int64_t>(f);
+        if (follow) {
+          loads.push_back({f, x});
+          last_load = x;
+        } else {
+          loader = static_cast<int64_t>(f);
+        }
         run[f].ld = x;
         timing.folds[f].load_start_cycle = timing.folds[f].start_cycle = static_cast<uint64_t>(x);
         ++next_load;
       }
     }
     // ---- nothing in flight and a long wait for operands: skip it (moving registers flush) ----
-    if (loader < 0 && active.empty() && next_load < n && next_load == next_stream &&
+    if (loader < 0 && loads.empty() && active.empty() && next_load < n && next_load == next_stream &&
         static_cast<int64_t>(folds[next_load].ready_cycle) > x + C + R * L + 1) {
       const int64_t to = static_cast<int64_t>(folds[next_load].ready_cycle);
       labeller.label_idle(static_cast<uint64_t>(to - x));
@@ -142,7 +166,15 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
           inj_tok[q] = static_cast<uint32_t>(c);
         }
         if (run[f].swaps_left > 0 && d >= 0 && d < c) {  // element 0 reaches column d this cycle
-          w[q * static_cast<size_t>(C) + static_cast<size_t>(d)] = wsh[q * static_cast<size_t>(C) + static_cast<size_t>(d)];
+          const size_t o = q * static_cast<size_t>(C) + static_cast<size_t>(d);
+          if (follow) {
+            if (!armed[o]) {
+              throw InternalError("cycle model: PE(" + std::to_string(q) + ", " + std::to_string(d) +
+                                  ") swaps in a shadow operand that is not fully loaded");
+            }
+            armed[o] = 0;
+          }
+          w[o] = wsh[o];
           --run[f].swaps_left;
         }
       }
@@ -181,7 +213,7 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
     }
     ps_base = static_cast<int64_t>(last_old);
     const bool corner_mac = tok_new[static_cast<size_t>((R - 1) * C)] > 0;
-    const bool loading = loader >= 0;
+    const bool loading = loader >= 0 || (!loads.empty() && x - loads.back().ld < R);  // column 0 shifts
 
     // ---- stationary shift chain (end of cycle, after this cycle's MACs read w) ---------------
     if (loader >= 0) {
@@ -196,6 +228,29 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
             (i >= 0 && j < c) ? to_register<Acc>(fd.stat[i * fd.stat_i + j * fd.stat_j]) : Acc{};
       }
       if (tau == R - 1) loader = -1;
+    }
+    for (size_t k = 0; k < loads.size();) {
+      const auto& fd = folds[loads[k].fold];
+      const int64_t r = static_cast<int64_t>(fd.shape.rows_used), c = static_cast<int64_t>(fd.shape.cols_used);
+      for (int64_t j = 0; j < c; ++j) {
+        const int64_t tau = x - loads[k].ld - j;  // the front is at row tau of column j
+        if (tau < 0 || tau >= R) continue;
+        const int64_t i = r - 1 - tau;  // reduction row destined for physical row R-1-tau
+        for (int64_t q = tau; q >= 0; --q) {
+          const size_t o = static_cast<size_t>(q * C + j);
+          if (armed[o]) {
+            throw InternalError("cycle model: a preload overwrites the shadow of PE(" + std::to_string(q) + ", " +
+                                std::to_string(j) + ") before its swap");
+          }
+          wsh[o] = q > 0 ? wsh[o - static_cast<size_t>(C)]
+                         : (i >= 0 ? to_register<Acc>(fd.stat[i * fd.stat_i + j * fd.stat_j]) : Acc{});
+        }
+        if (tau == R - 1) {
+          for (int64_t q = R - r; q < R; ++q) armed[static_cast<size_t>(q * C + j)] = 1;
+        }
+      }
+      if (x - loads[k].ld - (c - 1) >= R - 1) loads.erase(loads.begin() + static_cast<std::ptrdiff_t>(k));
+      else ++k;
     }
 
     // ---- results leaving the bottom edge ------------------------------------------------------
@@ -236,7 +291,7 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
     tok_max = tmax;
     cur ^= 1;
     timing.stepped_cycles++;
-    if (next_stream == n && active.empty() && loader < 0) {
+    if (next_stream == n && active.empty() && loader < 0 && loads.empty()) {
       ++x;
       break;
     }
