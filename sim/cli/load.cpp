@@ -1,5 +1,6 @@
 #include "sim/cli/load.h"
 
+#include <cctype>
 #include <filesystem>
 
 #include "sim/importers/scalesim_cfg.h"
@@ -9,7 +10,12 @@ namespace tpusim::cli {
 
 namespace {
 
-std::string extension(const std::string& path) { return std::filesystem::path(path).extension().string(); }
+/// The extension in lower case: SCALE-Sim files written on other systems may say .CFG.
+std::string extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
 
 }  // namespace
 
