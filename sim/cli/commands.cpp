@@ -85,6 +85,7 @@ int command_run(const std::vector<std::string>& args) {
   const ArchConfig arch = load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
   const Workload workload = load_workload(vm["workload"].as<std::string>());
   const EnergyTable energy = load_energy_table(resolve_energy_table(arch.energy_table, arch.file));
+  energy.check_covers(arch);  // a datatype or DRAM type the table lacks fails before simulating
   validate_run(arch, workload);
   std::string out_dir;
   if (vm.count("out")) {
