@@ -112,7 +112,7 @@ def cycles_axis(axis):
     """Log axis of cycles with readable labels (2M, 5M, 10M) rather than bare powers of ten;
     call after plotting (a narrow range gets a label at every integer multiple)."""
     lo, hi = axis.get_view_interval()
-    subs = (1.0, 2.0, 5.0) if hi > 30 * max(lo, 1) else tuple(float(i) for i in range(1, 10))
+    subs = (1.0, 2.0, 5.0) if hi > 8 * max(lo, 1) else tuple(float(i) for i in range(1, 10))
     axis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=subs))
     axis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
     axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -264,12 +264,18 @@ def plot_pareto(workload, rows, columns, out_dir):
     else:
         ax.scatter(xs, ys, color="tab:grey", s=14, alpha=0.6, label="points")
     front = sorted((r for r in rows if r["pareto"]), key=lambda r: int(r["cycles"]))
-    ax.plot([int(r["cycles"]) for r in front], [float(r["energy_pj"]) / div for r in front], "o-",
-            color="tab:red", mfc="none", ms=9, label="Pareto front" + (" (cycles, energy, area)" if have_area else ""))
-    shown = label_columns(front, columns) if len(front) > 1 else label_columns(rows, columns)
-    for r in front[:12]:
-        ax.annotate(axis_label(r, shown), (int(r["cycles"]), float(r["energy_pj"]) / div), fontsize=7,
-                    xytext=(4, 4), textcoords="offset points")
+    fx = [int(r["cycles"]) for r in front]
+    fy = [float(r["energy_pj"]) / div for r in front]
+    if have_area:
+        # Three objectives: the front is not a curve in this plane, so its points are only ringed.
+        ax.scatter(fx, fy, s=110, facecolors="none", edgecolors="tab:red", linewidths=1.5,
+                   label=f"Pareto front over cycles, energy and area ({len(front)} points)")
+    else:
+        ax.plot(fx, fy, "o-", color="tab:red", mfc="none", ms=9, label=f"Pareto front ({len(front)} points)")
+    if len(front) <= 8:  # more labels than that overlap; pareto.csv lists them all
+        shown = label_columns(front, columns) if len(front) > 1 else label_columns(rows, columns)
+        for r, x, y in zip(front, fx, fy):
+            ax.annotate(axis_label(r, shown), (x, y), fontsize=7, xytext=(5, 5), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_yscale("log")
     # Plain numbers on the energy axis: a sweep often spans less than a decade.
