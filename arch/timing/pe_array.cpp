@@ -216,21 +216,24 @@ GemmOutput reference_gemm(const PeDataTypes& types, uint64_t m, uint64_t n, uint
   return out;
 }
 
+std::string unsupported_types_reason(const PeDataTypes& types) {
+  const bool ints = is_int_type(types.input) && is_int_type(types.weight) && types.accumulator == DataType::int32;
+  const bool floats = is_float_type(types.input) && is_float_type(types.weight) &&
+                      types.accumulator == DataType::fp32 && !types.int64_accumulator;
+  if (ints || floats) return "";
+  return std::string("the cycle model computes integer inputs with an int32/int64 accumulator or bf16/fp16/fp32 "
+                     "inputs with an fp32 accumulator; got ") +
+         to_string(types.input) + " x " + to_string(types.weight) + " -> " +
+         (types.int64_accumulator ? std::string("int64") : std::string(to_string(types.accumulator)));
+}
+
 PeArrayModel::PeArrayModel(const ArrayConfig& array, const PeDataTypes& types) : array_(array), types_(types) {
   if (array.rows < 1 || array.cols < 1 || array.mac_latency_cycles < 1 || array.cols > 0xFFFF) {
     throw InternalError("PeArrayModel: array " + std::to_string(array.rows) + "x" + std::to_string(array.cols) +
                         " with MAC latency " + std::to_string(array.mac_latency_cycles) + " is not modelled");
   }
-  const bool ints = is_int_type(types.input) && is_int_type(types.weight) &&
-                    types.accumulator == DataType::int32;
-  const bool floats = is_float_type(types.input) && is_float_type(types.weight) &&
-                      types.accumulator == DataType::fp32 && !types.int64_accumulator;
-  if (!ints && !floats) {
-    throw InputError(std::string("/datatypes: the cycle model computes integer inputs with an int32/int64 "
-                                 "accumulator or bf16/fp16/fp32 inputs with an fp32 accumulator; got ") +
-                     to_string(types.input) + " x " + to_string(types.weight) + " -> " +
-                     (types.int64_accumulator ? std::string("int64") : std::string(to_string(types.accumulator))));
-  }
+  const std::string why = unsupported_types_reason(types);
+  if (!why.empty()) throw InputError("/datatypes: " + why);
 }
 
 void PeArrayModel::set_probe(std::vector<std::pair<uint32_t, uint32_t>> pes, ProbeCallback callback) {

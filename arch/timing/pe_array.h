@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -98,6 +99,10 @@ double round_to(DataType t, double v);
 GemmOutput reference_gemm(const PeDataTypes& types, uint64_t m, uint64_t n, uint64_t k,
                           const std::vector<double>& a, const std::vector<double>& b,
                           uint64_t k_chunk);
+
+/// Why the cycle model cannot compute with these datatypes, or "" when it can (every dataflow
+/// supports the same datatypes).
+std::string unsupported_types_reason(const PeDataTypes& types);
 
 class PeArrayModel {
  public:

@@ -77,6 +77,7 @@ int command_run(const std::vector<std::string>& args) {
       ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
       ("dump-program", po::value<std::string>(), "write the instruction stream to FILE (JSON lines)")
       ("timeline", po::value<std::string>(), "write a Chrome trace of unit activity to FILE (Perfetto)")
+      ("vcd", po::value<std::string>(), "cycle model, arrays up to 16x16: write a VCD waveform of the corner PEs to FILE")
       ("quiet,q", "do not print the summary table");
   const auto vm = parse(args, desc, "run");
   if (vm.count("help")) return 0;
@@ -86,7 +87,9 @@ int command_run(const std::vector<std::string>& args) {
   const Workload workload = load_workload(vm["workload"].as<std::string>());
   const EnergyTable energy = load_energy_table(resolve_energy_table(arch.energy_table, arch.file));
   energy.check_covers(arch);  // a datatype or DRAM type the table lacks fails before simulating
-  validate_run(arch, workload);
+  RunOptions options;
+  if (vm.count("vcd")) options.vcd_path = vm["vcd"].as<std::string>();
+  validate_run(arch, workload, options);
   std::string out_dir;
   if (vm.count("out")) {
     out_dir = vm["out"].as<std::string>();
@@ -99,7 +102,6 @@ int command_run(const std::vector<std::string>& args) {
     throw InputError("--dump-program: scalesim-v2 timing runs no program; use --set /timing=native");
   if (vm.count("dump-program")) dump_program(arch, workload, vm["dump-program"].as<std::string>());
 
-  RunOptions options;
   if (vm.count("timeline")) {
     if (arch.timing == TimingMode::scalesim_v2)
       throw InputError("--timeline: scalesim-v2 timing has no unit activity; use --set /timing=native");

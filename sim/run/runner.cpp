@@ -7,6 +7,9 @@
 #include "sim/base/error.h"
 #include "sim/config/json_reader.h"
 #include "sim/mapper/plan.h"
+#include "sim/mapper/program.h"
+#include "arch/matrix_unit.h"
+#include "arch/timing/pe_array.h"
 #include "sim/mapper/workload_program.h"
 #include "sim/report/timeline.h"
 #include "sim/run/scalesim_v2_layer.h"
@@ -28,18 +31,61 @@ std::map<std::string, std::string> describe_plan(const mapper::GemmPlan& p) {
           {"est_dram_bytes", std::to_string(p.est_dram_read_bytes + p.est_dram_write_bytes)}};
 }
 
+/// What the register-level model cannot do, as input errors.
+void check_cycle_model(const ArchConfig& arch) {
+  const arch::timing::PeDataTypes types{arch.datatypes.input, arch.datatypes.weight, arch.datatypes.accumulator, false};
+  const std::string why = arch::timing::unsupported_types_reason(types);
+  if (!why.empty()) config::fail_at(arch.file, "/datatypes", why + "; use /array/model \"analytic\"");
+  if (arch.array.macs_per_pe_per_cycle != 1)
+    config::fail_at(arch.file, "/array/macs_per_pe_per_cycle",
+                    fmt::format("the cycle model does one MAC per PE per cycle, got {}; use 1 or /array/model "
+                                "\"analytic\"", arch.array.macs_per_pe_per_cycle));
+  if (arch.array.cols > 0xFFFF)
+    config::fail_at(arch.file, "/array/cols", fmt::format("the cycle model steps at most 65535 columns, got {}",
+                                                          arch.array.cols));
+}
+
+/// Estimates the PE-cycles the cycle model would step (every matrix layer's folds back to back
+/// with operands ready, by the closed form it equals) and refuses runs above the limit.
+void check_cycle_budget(const ArchConfig& arch, const Workload& workload,
+                        const std::vector<mapper::LayerContext>& contexts) {
+  const uint64_t limit = arch.array.max_pe_cycles, pes = uint64_t{arch.array.rows} * arch.array.cols;
+  double pe_cycles = 0;
+  for (size_t i = 0; i < workload.layers.size() && pe_cycles <= static_cast<double>(limit); ++i) {
+    if (!is_matrix_op(workload.layers[i].op)) continue;
+    mapper::LayerProgram program(arch, workload.layers[i], contexts[i]);
+    arch::timing::FoldSequencer seq(arch.array);
+    arch::Instr instr;
+    while (program.next(instr))
+      if (instr.kind == arch::InstrKind::matmul) seq.schedule(instr.fold, 0);
+    pe_cycles += static_cast<double>(seq.finish(0).array_free_cycle) * static_cast<double>(pes);
+  }
+  if (pe_cycles > static_cast<double>(limit))
+    config::fail_at(arch.file, "/array/max_pe_cycles",
+                    fmt::format("the cycle model would step at least {:.3g} PE-cycles ({} PEs), above the limit "
+                                "{}; use /array/model \"analytic\" (equal cycle counts) or raise "
+                                "/array/max_pe_cycles (0 = no limit)",
+                                pe_cycles, pes, limit));
+}
+
 }  // namespace
 
-void validate_run(const ArchConfig& arch, const Workload& workload) {
+void validate_run(const ArchConfig& arch, const Workload& workload, const RunOptions& options) {
+  const bool cycle = arch.timing == TimingMode::native && arch.array.model == ArrayModel::cycle;
+  if (!options.vcd_path.empty() && !cycle)
+    throw InputError("--vcd: the waveform comes from the cycle model; add --set /array/model=cycle");
+  if (!options.vcd_path.empty() && (arch.array.rows > 16 || arch.array.cols > 16))
+    throw InputError(fmt::format("--vcd: the waveform is for arrays up to 16x16, got {}x{}", arch.array.rows,
+                                 arch.array.cols));
   if (arch.timing == TimingMode::scalesim_v2) return;  // SCALE-Sim has no buffer-fit limits
-  if (arch.array.model == ArrayModel::cycle)
-    config::fail_at(arch.file, "/array/model", "\"cycle\" is not available in this build yet; use \"analytic\"");
+  if (cycle) check_cycle_model(arch);
   const auto contexts = mapper::plan_residency(arch, workload);
   for (size_t i = 0; i < workload.layers.size(); ++i) {
     const Layer& layer = workload.layers[i];
     if (is_matrix_op(layer.op)) (void)mapper::plan_gemm(arch, layer, contexts[i]);
     else (void)mapper::plan_vector(arch, layer, contexts[i]);
   }
+  if (cycle && arch.array.max_pe_cycles > 0) check_cycle_budget(arch, workload, contexts);
 }
 
 namespace {
@@ -54,7 +100,7 @@ RunResult run_scalesim(const ArchConfig& arch, const Workload& workload) {
 }  // namespace
 
 RunResult run_workload(const ArchConfig& arch, const Workload& workload, const RunOptions& options) {
-  validate_run(arch, workload);
+  validate_run(arch, workload, options);
   if (arch.timing == TimingMode::scalesim_v2) return run_scalesim(arch, workload);
   const auto contexts = mapper::plan_residency(arch, workload);
   mapper::WorkloadProgram program(arch, workload, contexts);
@@ -65,11 +111,15 @@ RunResult run_workload(const ArchConfig& arch, const Workload& workload, const R
     trace = std::make_unique<report::ChromeTrace>(options.timeline_path, arch.clock_mhz, std::move(names));
   }
   arch::Top top("top", arch, program, trace.get());
+  auto* matrix = dynamic_cast<arch::MatrixUnit*>(sc_core::sc_find_object("top.array"));
+  TPUSIM_ASSERT(matrix != nullptr, "no matrix unit at top.array");
+  if (!options.vcd_path.empty()) matrix->enable_vcd(options.vcd_path);
   sc_core::sc_start();
   const auto& ctrl = top.controller();
   if (!ctrl.finished() || ctrl.layers().size() != workload.layers.size())
     throw InternalError(fmt::format("internal error: simulation ended with work outstanding ({} of {} layers done)",
                                     ctrl.layers().size(), workload.layers.size()));
+  if (!options.vcd_path.empty()) matrix->write_vcd();
   RunResult run;
   for (size_t i = 0; i < workload.layers.size(); ++i) {
     const Layer& layer = workload.layers[i];

@@ -10,14 +10,16 @@
 
 namespace tpusim {
 
-/// Checks everything that can be judged before simulating (tiles fit the buffers, supported
-/// options); InputError otherwise, so no report is ever half-written.
-void validate_run(const ArchConfig& arch, const Workload& workload);
-
 /// Optional outputs of a run.
 struct RunOptions {
   std::string timeline_path;  ///< Chrome trace of unit activity ("" = none)
+  /// Cycle model, arrays up to 16x16: VCD waveform of the array's corner PEs ("" = none).
+  std::string vcd_path;
 };
+
+/// Checks everything that can be judged before simulating (tiles fit the buffers, supported
+/// options); InputError otherwise, so no report is ever half-written.
+void validate_run(const ArchConfig& arch, const Workload& workload, const RunOptions& options = {});
 
 /// Runs the workload. InternalError if the model ends with work outstanding.
 RunResult run_workload(const ArchConfig& arch, const Workload& workload, const RunOptions& options = {});
