@@ -249,8 +249,10 @@ SweepSummary run_sweep(const SweepOptions& o) {
         const SweepJob& job = *rows_of_key[key].front();
         ProcessTask task;
         task.id = next;
-        task.argv = {o.executable, "run", "--arch", fs::absolute(plan.spec.arch_path).string(), "--workload",
-                     fs::absolute(plan.spec.workload_paths[job.workload]).string()};
+        // Paths as resolved from the spec (the child shares our working directory), so the
+        // children's errors name files as the parent's do.
+        task.argv = {o.executable, "run", "--arch", plan.spec.arch_path, "--workload",
+                     plan.spec.workload_paths[job.workload]};
         for (const auto& ov : plan.points[job.point].overrides) {
           task.argv.push_back("--set");
           task.argv.push_back(ov.text);
