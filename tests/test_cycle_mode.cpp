@@ -122,7 +122,7 @@ TEST_CASE("cycle mode rejects datatypes it cannot compute and --vcd outside its 
   CHECK(!std::filesystem::exists(dir / "x.vcd"));
 }
 
-TEST_CASE("--vcd writes a waveform of the corner PEs", "[cycle_mode][vcd]") {
+TEST_CASE("run with a VCD file writes a waveform of the corner PEs", "[cycle_mode][vcd]") {
   const auto dir = tpusim::test::temp_dir("cycle_mode_vcd");
   tpusim::test::write_text(dir / "arch.json", small_arch().dump());
   tpusim::test::write_text(dir / "w.json", small_layers().dump());
