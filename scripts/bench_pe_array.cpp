@@ -23,23 +23,27 @@ struct Timer {
   double cpu_s() const { return static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC; }
 };
 
-void bench_cycle(uint32_t n, Dataflow df, bool db, const PeDataTypes& types, const char* type_name) {
+void bench_cycle(uint32_t n, Dataflow df, bool db, const PeDataTypes& types, const char* type_name,
+                 bool follow = false, uint64_t stream_override = 0) {
   ArrayConfig a;
   a.rows = a.cols = n;
   a.dataflow = df;
   a.double_buffer_stationary = db;
+  a.preload_follows_wave = follow;
   a.overlap_folds = true;
   a.verify_results = false;
   a.max_pe_cycles = 0;
   PeArrayModel model(a, types);
   // Full folds with streams long enough that the run takes a fraction of a second.
-  const uint64_t stream = n <= 32 ? 4096 : 2048;
-  const std::vector<FoldShape> folds(n <= 32 ? 64 : 4, FoldShape{n, n, stream});
+  const uint64_t stream = stream_override ? stream_override : n <= 32 ? 4096 : 2048;
+  const size_t count = stream_override ? (n <= 32 ? 8192 : 64) : (n <= 32 ? 64 : 4);
+  const std::vector<FoldShape> folds(count, FoldShape{n, n, stream});
   const Timer timer;
   const ArrayTiming t = model.run_folds(folds, {}, 1);
   const double cpu = timer.cpu_s(), wall = timer.wall_s();
-  std::printf("cycle model %3ux%-3u %s db=%d %-5s %8llu cycles  %.3g PE-cycles/CPU-s  (%.3g per wall-s)\n", n, n,
-              to_string(df), db, type_name, static_cast<unsigned long long>(t.total_cycles),
+  std::printf("cycle model %3ux%-3u %s db=%d%s %-5s s=%-4llu %8llu cycles  %.3g PE-cycles/CPU-s  (%.3g per wall-s)\n", n, n,
+              to_string(df), db, follow ? "+follow" : "", type_name, static_cast<unsigned long long>(stream),
+              static_cast<unsigned long long>(t.total_cycles),
               static_cast<double>(t.pe_cycles) / cpu, static_cast<double>(t.pe_cycles) / wall);
 }
 
@@ -71,6 +75,8 @@ int main() {
     for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is}) bench_cycle(n, df, true, int8, "int8");
     bench_cycle(n, Dataflow::ws, true, fp32, "bf16");
     bench_cycle(n, Dataflow::os, true, fp32, "bf16");
+    // Short folds (s = n) with the wave-following preload: a stationary shift every fold.
+    bench_cycle(n, Dataflow::ws, true, int8, "int8", true, n);
   }
   bench_analytic();
   return 0;
