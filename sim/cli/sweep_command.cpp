@@ -37,7 +37,7 @@ void parse_shard(const std::string& text, sweep::SweepOptions& o) {
 }
 
 void print_summary(const std::string& what, const sweep::SweepSummary& s, const std::string& out_dir) {
-  std::string line = fmt::format("{}: {} rows", what, s.rows);
+  std::string line = fmt::format("{}: {} row{}", what, s.rows, s.rows == 1 ? "" : "s");
   if (s.rows != s.total_rows) line += fmt::format(" of {}", s.total_rows);
   line += fmt::format(" (ran {}, reused {}, failed {}", s.ran, s.reused, s.failed);
   if (s.excluded_points) line += fmt::format(", {} points excluded by constraints", s.excluded_points);
