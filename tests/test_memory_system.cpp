@@ -55,6 +55,13 @@ TEST_CASE("TPU v1 MLP0-like layers are weight-bandwidth bound", "[memory]") {
   const auto& b = base["totals"]["cycle_breakdown"];
   CHECK(b["weight_stall"].get<uint64_t>() > 0);
   CHECK(base["totals"]["dram_read_bytes"].get<uint64_t>() == 5ull * 2000 * 2000);
+  // Five times the bandwidth (GDDR5-class): the paper expects about 3x the TOPS; the issue asks
+  // for 2x to 5x. Below 2x the array would be hiding nothing; above 5x is impossible (5x the
+  // bytes per second at most removes all weight stalls).
+  const json fast = run_report("configs/tpu_v1.json", "tests/data/memory/mlp0_batch200.json",
+                               "--set /dram/bandwidth_gb_per_s=170.64", "mlp5x");
+  CHECK(tops(fast) / tops(base) >= 2.0);
+  CHECK(tops(fast) / tops(base) <= 5.0);
 }
 
 TEST_CASE("TPU v1 3x3 conv at batch 8 is compute bound", "[memory]") {
