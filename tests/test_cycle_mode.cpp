@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "arch/array_cycle_run.h"
+#include "sim/base/error.h"
 #include "support/test_util.h"
 
 using nlohmann::json;
@@ -152,4 +154,30 @@ TEST_CASE("run with a VCD file writes a waveform of the corner PEs", "[cycle_mod
   }
   // Value changes at increasing times, the last within the run's cycles.
   CHECK(text.find("\n#") != std::string::npos);
+}
+
+TEST_CASE("the layer check throws when a fold's closed-form times differ from the stepped model", "[cycle_mode]") {
+  // A 4x4 ws single-buffered fold 4x4x4 from cycle 100: load 100..103, S = 104, A = 107, compute
+  // 107..110, E = 114 (test_fold_timing.cpp, "finish() empties the array"). The closed form's
+  // schedule passes; the same schedule with its anchor one cycle late is an internal error.
+  tpusim::ArchConfig arch;
+  arch.array.rows = arch.array.cols = 4;
+  tpusim::arch::timing::FoldSequencer seq(arch.array);
+  seq.finish(100);
+  const auto s = seq.schedule({4, 4, 4}, 0);
+  tpusim::CycleBreakdown layer = s.breakdown;
+  layer += seq.finish(114).breakdown;
+  REQUIRE(layer.total() == 14);
+
+  tpusim::arch::ArrayCycleRun run(arch);
+  run.begin_layer(100);
+  run.record({4, 4, 4}, 0, tpusim::CycleCategory::idle, s);
+  CHECK(run.end_layer(114, layer).cycles == layer.cycles);
+  CHECK(run.stepped_pe_cycles() == 14 * 16);
+
+  auto late = s;
+  late.anchor_cycle += 1;
+  run.begin_layer(100);
+  run.record({4, 4, 4}, 0, tpusim::CycleCategory::idle, late);
+  CHECK_THROWS_AS(run.end_layer(114, layer), tpusim::InternalError);
 }

@@ -56,7 +56,9 @@ void check_cycle_budget(const ArchConfig& arch, const Workload& workload,
     mapper::LayerProgram program(arch, workload.layers[i], contexts[i]);
     arch::timing::FoldSequencer seq(arch.array);
     arch::Instr instr;
-    while (program.next(instr))
+    // Stops as soon as the limit is passed: a huge layer has millions of folds.
+    while (program.next(instr) &&
+           pe_cycles + static_cast<double>(seq.mark()) * static_cast<double>(pes) <= static_cast<double>(limit))
       if (instr.kind == arch::InstrKind::matmul) seq.schedule(instr.fold, 0);
     pe_cycles += static_cast<double>(seq.finish(0).array_free_cycle) * static_cast<double>(pes);
   }
