@@ -114,7 +114,7 @@ TEST_CASE("sweep spec: bad specs name the file and the JSON pointer", "[sweep]")
   CHECK(with("/axes/0/path", "array/rows") ==
         "s.json: /axes/0/path: must be a JSON pointer into the architecture config such as \"/array/rows\", got "
         "\"array/rows\"");
-  CHECK(with("/axes/0/values", json::array()) == "s.json: /axes/0/values: must be a non-empty array, got an array");
+  CHECK(with("/axes/0/values", json::array()) == "s.json: /axes/0/values: must be a non-empty array, got an empty array");
   CHECK(with("/axes/0/values/1", nullptr) == "s.json: /axes/0/values/1: must be a config value, got null");
   CHECK(with("/axes/0/range", json{{"start", 1}, {"stop", 4}, {"step", 1}}) ==
         "s.json: /axes/0: needs exactly one of \"values\" or \"range\"");

@@ -89,7 +89,7 @@ TEST_CASE("workload errors: each bad workload file exits 2 with its one-line mes
       {"truncated", "{\"name\": \"w\", \"layers\": [{\"name\": \"g\", \"op\": \"ge",
        "malformed JSON: parse error at line 1, column 49: syntax error while parsing value - invalid string: "
        "missing closing quote; last read: '\"ge'"},
-      {"not an object", "[]", "/: must be an object, got an array"},
+      {"not an object", "[]", "/: must be an object, got an empty array"},
       {"unknown top-level key (typo)", edited(workload_of(gemm_layer()), [](json& w) { w["batchh"] = 2; }).dump(1),
        "/batchh: unknown key; allowed: batch, layers, name, notes, source"},
       {"missing required key: name", edited(workload_of(gemm_layer()), [](json& w) { w.erase("name"); }).dump(1),

@@ -63,7 +63,7 @@ struct BufferConfig {
 
 /// The DMA engine between DRAM and the buffers. Instance name "dma".
 struct DmaConfig {
-  uint32_t channels = 2;          ///< transfers in flight at once (loads and stores)
+  uint32_t channels = 2;          ///< descriptors in flight at once, for loads and for stores each
   uint64_t burst_bytes = 64;      ///< descriptors are split into bursts of this size
 };
 
@@ -78,7 +78,7 @@ struct DramConfig {
   /// interleave across banks, where row activations hide behind the transfers.
   uint32_t channels = 1;
   double bandwidth_gb_per_s = 34; ///< sustained bandwidth of all channels, GB = 1e9 bytes
-  double latency_ns = 100;        ///< first-byte latency of a burst
+  double latency_ns = 100;        ///< added once per transfer, after its last byte crossed the bus
   uint64_t burst_bytes = 64;      ///< access granularity; transfers round up to it
   uint64_t capacity_bytes = 8ULL << 30;
   /// DRAM technology for energy per bit: ddr3, ddr4, lpddr4, lpddr5, hbm2, gddr6. When the

@@ -120,6 +120,9 @@ DramConfig read_dram(ObjectReader r) {
   DramConfig d;
   if (r.has("preset")) {
     const auto names = dram_presets();
+    if (names.empty())
+      r.fail("preset", fmt::format("no DRAM presets found in {}/dram (is tpusim installed with its configs?)",
+                                   TPUSIM_CONFIG_DIR));
     const size_t i = r.choice("preset", names);
     apply_dram_preset(d, names[i]);
     // Channels scale a preset's bandwidth and capacity unless those are given too.

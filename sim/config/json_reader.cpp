@@ -32,7 +32,7 @@ json load_json_file(const std::string& path) {
 std::string describe(const json& v) {
   switch (v.type()) {
     case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
+    case json::value_t::array: return v.empty() ? "an empty array" : fmt::format("an array of {}", v.size());
     case json::value_t::null: return "null";
     default: {
       std::string s = v.dump();
@@ -63,7 +63,10 @@ ObjectReader::ObjectReader(const json& value, std::string file, std::string poin
   if (!value_.is_object()) fail_at(file_, pointer_, "must be an object, got " + describe(value_));
 }
 
-bool ObjectReader::has(const std::string& key) const { return value_.contains(key); }
+bool ObjectReader::has(const std::string& key) const {
+  read_.insert(key);
+  return value_.contains(key);
+}
 
 void ObjectReader::fail(const std::string& key, const std::string& message) const {
   fail_at(file_, pointer_of(key), message);

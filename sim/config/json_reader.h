@@ -30,6 +30,8 @@ class ObjectReader {
   const std::string& file() const { return file_; }
   const std::string& pointer() const { return pointer_; }
   std::string pointer_of(const std::string& key) const { return pointer_ + "/" + pointer_escape(key); }
+  /// Whether `key` is present. Asking makes the key a known one: it is listed among the
+  /// allowed keys when another key is unknown.
   bool has(const std::string& key) const;
   /// The raw value (marks the key as read); InputError if missing.
   const json& raw(const std::string& key);

@@ -95,9 +95,10 @@ void read_pool(ObjectReader& r, Layer& l, uint64_t batch) {
     check_window(r, "kernel", c.kernel_h, 1, c.in_h, c.pad_h, "in_h");
     check_window(r, "kernel", c.kernel_w, 1, c.in_w, c.pad_w, "in_w");
   }
-  const uint64_t per_image_in = checked_mul(c.in_h * c.in_w, c.in_c, kMaxMacs, r, "channels");
+  const uint64_t plane = checked_mul(c.in_h, c.in_w, kMaxMacs, r, "in_w");
+  const uint64_t per_image_in = checked_mul(plane, c.in_c, kMaxMacs, r, "channels");
   l.vector.elements_in = checked_mul(c.batch, per_image_in, kMaxMacs, r, "batch");
-  l.vector.elements_out = c.batch * c.out_h() * c.out_w() * c.in_c;
+  l.vector.elements_out = checked_mul(c.batch, c.out_h() * c.out_w() * c.in_c, kMaxMacs, r, "batch");
   // One compare or add per window element.
   l.vector.ops = checked_mul(l.vector.elements_out, c.kernel_h * c.kernel_w, kMaxMacs, r, "kernel");
 }
