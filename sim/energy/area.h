@@ -1,6 +1,6 @@
 #pragma once
 /// Silicon area of the accelerator from per-unit figures of the energy table, and the static
-/// (leakage) power that follows from it: area x leakage density (docs/energy.md).
+/// (leakage) power that follows from it: area x leakage density (README "Energy, area, quantization and sparsity").
 #include <map>
 #include <string>
 

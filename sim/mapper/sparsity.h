@@ -4,7 +4,7 @@
 /// mapper tiles `executed` instead of the layer's dense GEMM, and sizes weight tiles with
 /// `weight_bytes_for`. Energy uses the same function (sim/energy/energy_model.cpp).
 ///
-/// Structured N:M sparsity (docs/energy.md): in every group of m consecutive weights along K,
+/// Structured N:M sparsity (README "Energy, area, quantization and sparsity"): in every group of m consecutive weights along K,
 /// n are nonzero; the weights are stored compressed (n values per group plus ceil(log2 m) bits
 /// of index metadata per value, as in NVIDIA Ampere's 2:4 sparse tensor cores). Skipping the
 /// zeros saves cycles only where each PE can pick its activation from the group of m by the

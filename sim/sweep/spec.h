@@ -2,7 +2,7 @@
 /// Sweep specifications: which architecture, which workloads, which config values to vary and
 /// how to combine them. Parsed strictly (unknown keys and bad values are InputErrors naming the
 /// spec file and the JSON pointer); relative paths resolve against the spec file's directory.
-/// The format is documented in docs/sweeps.md.
+/// The format is documented in README "Design-space sweeps".
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,7 +33,7 @@ struct ExprTerm {
 };
 using Expr = std::vector<ExprTerm>;
 
-/// A comparison such as "/array/rows * /array/cols <= 16384" (see docs/sweeps.md).
+/// A comparison such as "/array/rows * /array/cols <= 16384" (see README "Design-space sweeps").
 struct Comparison {
   Expr left, right;
   std::string op;       ///< one of < <= == != >= >
