@@ -29,4 +29,9 @@ void Instr::add_dep(uint64_t dep) {
   deps[dep_count++] = dep;
 }
 
+void Instr::add_release_dep(uint64_t dep) {
+  release_deps |= static_cast<uint8_t>(1u << dep_count);
+  add_dep(dep);
+}
+
 }  // namespace tpusim::arch

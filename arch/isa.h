@@ -29,12 +29,18 @@ struct Instr {
   uint64_t macs = 0;                   ///< matmul: useful MACs
   std::array<uint64_t, kMaxDeps> deps{};  ///< ids this instruction waits for (all < id)
   uint8_t dep_count = 0;
+  /// Bit i set: deps[i] is the last reader of the buffer slot this load refills, and the load
+  /// waits until that reader has *released* its operand (read it into the array), not until
+  /// it completes.
+  uint8_t release_deps = 0;
   uint64_t issue_cycle = 0;  ///< when the controller queued it (set by the controller)
   /// SRAM bytes read and written, by buffer index in ArchConfig::buffers.
   std::array<uint64_t, kMaxBuffers> sram_read_bytes{};
   std::array<uint64_t, kMaxBuffers> sram_write_bytes{};
 
   void add_dep(uint64_t dep);
+  /// A dependency on the release of this load's operand slot by instruction `dep`.
+  void add_release_dep(uint64_t dep);
 };
 
 /// A stream of layers, each a stream of instructions in a valid topological order.

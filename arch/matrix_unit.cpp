@@ -62,7 +62,13 @@ void MatrixUnit::run() {
     layer_ += s.breakdown;
     ++folds_;
     macs_ += instr.macs;
-    scoreboard_.complete(instr.id, s.outputs_done_cycle, CycleCategory::compute);
+    // A stationary operand has been read into the array once its shift-in ends (the stream
+    // starts); a streamed one once its stream has passed (the fold's compute window ends).
+    const uint64_t stationary_read = s.stream_start_cycle, streamed_read = s.array_free_cycle;
+    const Dataflow df = array_.dataflow;
+    scoreboard_.complete(instr.id, s.outputs_done_cycle, CycleCategory::compute,
+                         df == Dataflow::is ? stationary_read : streamed_read,
+                         df == Dataflow::ws ? stationary_read : streamed_read);
     if (trace_) trace_->span(TraceLane::array, "fold", s.start_cycle, s.outputs_done_cycle, instr.id);
     wait_until(s.array_free_cycle);
   }

@@ -18,8 +18,10 @@ class Scoreboard {
 
   /// Starts a new layer (instruction ids restart at 0).
   void reset();
-  /// Records instruction `id` (of kind `cause` when waited for) completing at `cycle`.
-  void complete(uint64_t id, uint64_t cycle, CycleCategory cause);
+  /// Records instruction `id` (of kind `cause` when waited for) completing at `cycle`, having
+  /// released its input and weight buffer slots at the given cycles (default: at completion).
+  void complete(uint64_t id, uint64_t cycle, CycleCategory cause, uint64_t inputs_released = kUnknown,
+                uint64_t weights_released = kUnknown);
   /// Blocks the calling thread until every dependency of `instr` is registered; returns the
   /// cycle when the last completes and, via `cause`, the stall category of that last one.
   uint64_t wait_ready(const Instr& instr, CycleCategory* cause);
@@ -31,9 +33,10 @@ class Scoreboard {
  private:
   struct Entry {
     uint64_t cycle = kUnknown;
+    uint64_t inputs_released = kUnknown, weights_released = kUnknown;
     CycleCategory cause = CycleCategory::idle;
   };
-  std::vector<Entry> done_;  ///< indexed by instruction id; 9 bytes-ish per instruction of the layer
+  std::vector<Entry> done_;  ///< indexed by instruction id: 32 bytes per instruction of the layer
   uint64_t registered_ = 0;
   uint64_t last_completion_ = 0;
   sc_core::sc_event progress_;

@@ -130,7 +130,7 @@ bool LayerProgram::next_matrix(Instr& out) {
         out.operand = Operand::inputs;
         out.dram_bytes = cur_.a_dram_bytes;
         out.sram_write_bytes[a_buf] += cur_.a_bytes;
-        if (a_ring_.must_wait()) out.add_dep(a_ring_.wait_for());
+        if (a_ring_.must_wait()) out.add_release_dep(a_ring_.wait_for());
         load_a_id_ = out.id;
         return true;
       case 2:  // load B
@@ -140,7 +140,7 @@ bool LayerProgram::next_matrix(Instr& out) {
         out.operand = Operand::weights;
         out.dram_bytes = cur_.b_bytes;
         out.sram_write_bytes[b_buf] += cur_.b_bytes;
-        if (b_ring_.must_wait()) out.add_dep(b_ring_.wait_for());
+        if (b_ring_.must_wait()) out.add_release_dep(b_ring_.wait_for());
         load_b_id_ = out.id;
         return true;
       case 3:  // bring spilled partial sums back
@@ -212,7 +212,7 @@ bool LayerProgram::next_vector(Instr& out) {
         out.operand = Operand::inputs;
         out.dram_bytes = in_bytes;
         out.sram_write_bytes[in_buf] += in_bytes;
-        if (in_ring_.must_wait()) out.add_dep(in_ring_.wait_for());
+        if (in_ring_.must_wait()) out.add_release_dep(in_ring_.wait_for());
         load_a_id_ = out.id;
         return true;
       case 1: {
