@@ -25,17 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A valid 4x4 WS architecture with three 1 KiB int8 buffers (filter is the weights buffer).
-json good_arch() {
-  return {{"name", "tiny"},
-          {"clock_mhz", 1000},
-          {"array", {{"rows", 4}, {"cols", 4}, {"dataflow", "ws"}}},
-          {"buffers",
-           {{"ifmap", {{"holds", {"inputs"}}, {"capacity_bytes", 1024}}},
-            {"filter", {{"holds", {"weights"}}, {"capacity_bytes", 1024}}},
-            {"ofmap", {{"holds", {"outputs"}}, {"capacity_bytes", 1024}}}}},
-          {"dram", {{"bandwidth_gb_per_s", 16}, {"latency_ns", 10}}}};
-}
 
 /// A valid workload: one 4x4x4 GEMM named "g".
 json good_workload() {
@@ -95,21 +84,21 @@ TEST_CASE("config errors: each bad architecture file exits 2 with its one-line m
   // Sanity: the unmodified inputs run.
   {
     const std::string arch = (dir / "good.json").string();
-    test::write_text(arch, good_arch().dump(1));
+    test::write_text(arch, test::tiny_arch_json().dump(1));
     const auto r = test::run_cli("run -q --arch " + arch + " --workload " + workload, dir);
     REQUIRE(r.exit_code == 0);
   }
 
   std::vector<ArchCase> cases;
   auto mutated = [](const std::function<void(json&)>& edit) {
-    json a = good_arch();
+    json a = test::tiny_arch_json();
     edit(a);
     return a;
   };
   const std::string kRowsRange = "/array/rows: must be an integer in [1, 65536], got ";
 
   {
-    const std::string good = good_arch().dump(1);
+    const std::string good = test::tiny_arch_json().dump(1);
     // A stray '}' where a key should be: nlohmann reports the line and column of the token.
     cases.push_back({"malformed", "{\"name\": \"tiny\", }",
                      "malformed JSON: parse error at line 1, column 18: syntax error while parsing object key - "
@@ -199,7 +188,7 @@ TEST_CASE("config errors: each bad --set exits 2 naming the option", "[errors][c
   const std::string workload = (dir / "workload.json").string();
   const std::string arch = (dir / "arch.json").string();
   test::write_text(workload, good_workload().dump(1));
-  test::write_text(arch, good_arch().dump(1));
+  test::write_text(arch, test::tiny_arch_json().dump(1));
 
   struct SetCase {
     const char* what;
@@ -245,7 +234,7 @@ TEST_CASE("config loading: --set values are JSON, else strings", "[loading][conf
   CHECK(flag.value == json(true));
 
   // Applied overrides reach the parsed config.
-  json doc = good_arch();
+  json doc = test::tiny_arch_json();
   config::apply_overrides(doc, {rows, df});
   const ArchConfig a = config::parse_arch(doc, "tiny.json");
   CHECK(a.array.rows == 64);

@@ -22,17 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A valid 4x4 WS architecture with three 1 KiB int8 buffers.
-json small_arch() {
-  return {{"name", "tiny"},
-          {"clock_mhz", 1000},
-          {"array", {{"rows", 4}, {"cols", 4}, {"dataflow", "ws"}}},
-          {"buffers",
-           {{"ifmap", {{"holds", {"inputs"}}, {"capacity_bytes", 1024}}},
-            {"filter", {{"holds", {"weights"}}, {"capacity_bytes", 1024}}},
-            {"ofmap", {{"holds", {"outputs"}}, {"capacity_bytes", 1024}}}}},
-          {"dram", {{"bandwidth_gb_per_s", 16}, {"latency_ns", 10}}}};
-}
 
 json gemm_layer() { return {{"name", "g"}, {"op", "gemm"}, {"m", 4}, {"n", 4}, {"k", 4}}; }
 
@@ -69,7 +58,7 @@ struct WorkloadCase {
 TEST_CASE("workload errors: each bad workload file exits 2 with its one-line message", "[errors][workload]") {
   const fs::path dir = test::temp_dir("workload_errors");
   const std::string arch = (dir / "arch.json").string();
-  test::write_text(arch, small_arch().dump(1));
+  test::write_text(arch, test::tiny_arch_json().dump(1));
 
   // Sanity: the unmodified layers run.
   for (const json& layer : {gemm_layer(), conv_layer()}) {

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace tpusim::test {
 
 /// A fresh empty directory under the system temp dir, unique per process.
@@ -45,6 +47,19 @@ inline CliResult run_cli(const std::string& args, const std::filesystem::path& s
   r.out = read_text(out);
   r.err = read_text(err);
   return r;
+}
+
+/// A valid 4x4 WS architecture with three 1 KiB int8 buffers (ifmap, filter, ofmap) and a
+/// 16 GB/s, 10 ns DRAM: the base that bad-input tests break one key of.
+inline nlohmann::json tiny_arch_json() {
+  return {{"name", "tiny"},
+          {"clock_mhz", 1000},
+          {"array", {{"rows", 4}, {"cols", 4}, {"dataflow", "ws"}}},
+          {"buffers",
+           {{"ifmap", {{"holds", {"inputs"}}, {"capacity_bytes", 1024}}},
+            {"filter", {{"holds", {"weights"}}, {"capacity_bytes", 1024}}},
+            {"ofmap", {{"holds", {"outputs"}}, {"capacity_bytes", 1024}}}}},
+          {"dram", {{"bandwidth_gb_per_s", 16}, {"latency_ns", 10}}}};
 }
 
 inline std::string source_path(const std::string& rel) { return std::string(TPUSIM_SOURCE_DIR) + "/" + rel; }
