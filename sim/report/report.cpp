@@ -61,6 +61,7 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
   report["energy_table"] = energy.name;
 
   const double pes = static_cast<double>(arch.array.rows) * arch.array.cols;
+  const double pe_slots = arch.array.macs_per_pe_per_cycle;  // MAC slots per PE per cycle
   const double hz = arch.clock_mhz * 1e6;
   json layers = json::array();
   uint64_t cycles = 0, compute = 0, stall = 0, macs = 0, dram_rd = 0, dram_wr = 0;
@@ -84,7 +85,11 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
     l["macs"] = r.macs;
     l["vector_ops"] = r.vector_ops;
     l["folds"] = r.folds;
-    l["utilization"] = r.utilization_override ? *r.utilization_override : ratio(double(r.macs), double(r.cycles) * pes);
+    // Utilization counts the MAC slots the PEs executed (N:M-skipped zeros are not executed;
+    // a PE packing p narrow MACs has p slots per cycle), so it stays within 0..1.
+    const MacCounts mc = mac_counts(arch, r, layer);
+    l["utilization"] = r.utilization_override ? *r.utilization_override
+                                              : ratio(mc.executed, double(r.cycles) * pes * pe_slots);
     l["mapping_efficiency"] = r.mapping_efficiency;
     if (r.compute_utilization) l["compute_utilization"] = *r.compute_utilization;
     l["seconds"] = r.cycles / hz;
@@ -101,7 +106,6 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
       e_sum += v;
       total_energy[k] += v;
     }
-    const MacCounts mc = mac_counts(arch, r, layer);
     executed_macs += mc.executed;
     effective_macs += mc.effective;
     l["executed_macs"] = mc.executed;
@@ -139,7 +143,7 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
   t["compute_cycles"] = compute;
   t["stall_cycles"] = stall;
   t["macs"] = macs;
-  t["utilization"] = ratio(double(macs), double(cycles) * pes);
+  t["utilization"] = ratio(executed_macs, double(cycles) * pes * pe_slots);
   t["seconds"] = seconds;
   t["tops"] = ratio(2.0 * double(macs), seconds) / 1e12;
   t["dram_read_bytes"] = dram_rd;
