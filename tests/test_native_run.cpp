@@ -119,3 +119,27 @@ TEST_CASE("CLI run writes consistent and deterministic reports", "[native][cli]"
   const std::string csv = test::read_text(dir / "a/layers.csv");
   CHECK(std::count(csv.begin(), csv.end(), '\n') == static_cast<long>(report["layers"].size() + 1));
 }
+
+TEST_CASE("2:4 weight sparsity under os skips half of K and keeps utilization within 0..1", "[native][cli]") {
+  // Two 512x512x1024 GEMMs on the Gemmini-like 16x16 array, os: the second is 2:4 sparse, so
+  // the array executes K' = ceil(1024 / 4) * 2 = 512 reduction steps: half the MAC slots of
+  // the dense layer (512 * 512 * 512 = 134,217,728 of 268,435,456). Its dense MACs stay
+  // 268,435,456, its cycles drop, and utilization (executed slots / PE slots) stays <= 1.
+  const auto dir = test::temp_dir("sparse");
+  const auto r = test::run_cli("run -q --arch " + test::source_path("configs/gemmini_like_16x16.json") +
+                                   " --workload " + test::source_path("tests/data/sparsity/dense_vs_2of4.json") +
+                                   " --set /array/dataflow=os --out " + (dir / "out").string(),
+                               dir);
+  REQUIRE(r.exit_code == 0);
+  const auto report = nlohmann::json::parse(test::read_text(dir / "out/report.json"));
+  const auto& dense = report["layers"][0];
+  const auto& sparse = report["layers"][1];
+  CHECK(dense["macs"].get<uint64_t>() == 268435456ull);
+  CHECK(sparse["macs"].get<uint64_t>() == 268435456ull);
+  CHECK(sparse["executed_macs"].get<double>() == 134217728.0);
+  CHECK(sparse["cycles"].get<uint64_t>() < dense["cycles"].get<uint64_t>());
+  for (const auto& l : {dense, sparse}) {
+    CHECK(l["utilization"].get<double>() > 0.0);
+    CHECK(l["utilization"].get<double>() <= 1.0);
+  }
+}
