@@ -92,6 +92,9 @@ TEST_CASE("workload errors: each bad workload file exits 2 with its one-line mes
       {"non-integer", with_raw(gemm_with([](json& l) { l["m"] = "@RAW@"; }), "1.5"), "/layers/0/m: " + kDim + "1.5"},
       {"absurd", with_raw(conv_with([](json& l) { l["in_h"] = "@RAW@"; }), "1e15"),
        "/layers/0/in_h: " + kDim + "1e+15"},
+      // JSON parsers keep the last of two equal keys; a duplicate is rejected where it stands.
+      {"duplicate key", R"({"name": "w", "layers": [{"name": "g", "op": "gemm", "m": 4, "n": 4, "k": 4, "m": 8}]})",
+       "/layers/0/m: duplicate key; each key may appear once"},
       {"unknown op", gemm_with([](json& l) { l["op"] = "conv3d"; }).dump(1),
        "/layers/0/op: unknown \"conv3d\"; allowed: gemm, linear, conv2d, maxpool, avgpool, global_avgpool, relu, "
        "gelu, add, softmax, layernorm"},

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -14,13 +15,62 @@ void fail_at(const std::string& file, const std::string& pointer, const std::str
   throw InputError(fmt::format("{}: {}: {}", file, pointer.empty() ? "/" : pointer, message));
 }
 
+namespace {
+
+/// Rejects an object key given twice (JSON parsers keep the last one silently, which hides a
+/// typo'd copy): tracks the JSON pointer of the value being parsed.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(std::string path) : path_(std::move(path)) {}
+
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start: frames_.push_back({false, 0, {}, {}}); break;
+      case json::parse_event_t::array_start: frames_.push_back({true, 0, {}, {}}); break;
+      case json::parse_event_t::key: {
+        Frame& f = frames_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) fail_at(path_, pointer(), "duplicate key; each key may appear once");
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value: element_done(); break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_array;
+    size_t index;
+    std::set<std::string> keys;
+    std::string key;
+  };
+  void element_done() {
+    if (!frames_.empty() && frames_.back().is_array) ++frames_.back().index;
+  }
+  std::string pointer() const {
+    std::string p;
+    for (const auto& f : frames_) p += "/" + (f.is_array ? std::to_string(f.index) : pointer_escape(f.key));
+    return p;
+  }
+  std::string path_;
+  std::vector<Frame> frames_;
+};
+
+}  // namespace
+
 json load_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file (missing or unreadable)", path));
   std::stringstream buffer;
   buffer << in.rdbuf();
   try {
-    return json::parse(buffer.str());
+    return json::parse(buffer.str(), DuplicateKeyCheck(path));
   } catch (const json::parse_error& e) {
     // nlohmann's message carries "at line L, column C: ..."; keep the part after the prefix.
     std::string what = e.what();
