@@ -110,7 +110,7 @@ void apply_dram_preset(DramConfig& d, const std::string& name) {
   const double per_channel = p.number("bandwidth_gb_per_s_per_channel", 0.0, 1e6);
   d.channels = static_cast<uint32_t>(p.u64("channels", 1, 1024));
   d.bandwidth_gb_per_s = per_channel * d.channels;
-  d.latency_ns = p.number("latency_ns", -1e-300, 1e6);
+  d.latency_ns = p.non_negative("latency_ns", 1e6);
   d.burst_bytes = p.u64("burst_bytes", 1, 1ULL << 24);
   d.capacity_bytes = p.u64("capacity_bytes_per_channel", 1, kMaxBytes) * d.channels;
   p.finish();
@@ -136,8 +136,7 @@ DramConfig read_dram(ObjectReader r) {
   d.channels = static_cast<uint32_t>(r.u64("channels", 1, 1024, d.channels));
   d.part = r.string("part", d.part);
   d.bandwidth_gb_per_s = r.number("bandwidth_gb_per_s", 0.0, 1e6, d.bandwidth_gb_per_s);
-  // Latency may be zero (an ideal memory), so the lower bound is exclusive of a negative number.
-  d.latency_ns = r.number("latency_ns", -1e-300, 1e6, d.latency_ns);
+  d.latency_ns = r.non_negative("latency_ns", 1e6, d.latency_ns);
   d.burst_bytes = r.u64("burst_bytes", 1, 1ULL << 24, d.burst_bytes);
   d.capacity_bytes = r.u64("capacity_bytes", 1, kMaxBytes, d.capacity_bytes);
   if (r.has("type")) {

@@ -173,6 +173,19 @@ double ObjectReader::number(const std::string& key, double min_exclusive, double
   return has(key) ? number(key, min_exclusive, max) : fallback;
 }
 
+double ObjectReader::non_negative(const std::string& key, double max) {
+  const json& v = raw(key);
+  const std::string want = fmt::format("must be a number in [0, {}]", max);
+  if (!v.is_number()) fail(key, want + ", got " + describe(v));
+  const double d = v.get<double>();
+  if (!std::isfinite(d) || d < 0 || d > max) fail(key, want + ", got " + describe(v));
+  return d;
+}
+
+double ObjectReader::non_negative(const std::string& key, double max, double fallback) {
+  return has(key) ? non_negative(key, max) : fallback;
+}
+
 bool ObjectReader::boolean(const std::string& key, bool fallback) {
   read_.insert(key);
   if (!has(key)) return fallback;

@@ -42,6 +42,9 @@ class ObjectReader {
   /// Finite number in (min_exclusive, max].
   double number(const std::string& key, double min_exclusive, double max);
   double number(const std::string& key, double min_exclusive, double max, double fallback);
+  /// Finite number in [0, max] (zero allowed, e.g. an ideal memory's latency).
+  double non_negative(const std::string& key, double max);
+  double non_negative(const std::string& key, double max, double fallback);
   bool boolean(const std::string& key, bool fallback);
   std::string string(const std::string& key);
   std::string string(const std::string& key, const std::string& fallback);
