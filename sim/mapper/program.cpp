@@ -42,6 +42,17 @@ Instr LayerProgram::make(InstrKind kind) {
   return i;
 }
 
+Instr LayerProgram::make_load(Operand operand, uint64_t dram_bytes, uint64_t sram_bytes, size_t buffer,
+                              const SlotRing& ring) {
+  Instr i = make(InstrKind::load);
+  i.operand = operand;
+  i.dram_bytes = dram_bytes;
+  i.sram_write_bytes[buffer] += sram_bytes;
+  // The slot it fills is free once the array has read the tile loaded there `slots` loads ago.
+  if (ring.must_wait()) i.add_release_dep(ring.wait_for());
+  return i;
+}
+
 bool LayerProgram::next(Instr& out) { return matrix_ ? next_matrix(out) : next_vector(out); }
 
 void LayerProgram::prepare_fold() {
@@ -126,21 +137,13 @@ bool LayerProgram::next_matrix(Instr& out) {
       case 1:  // load A
         phase_ = 2;
         if (!cur_.load_a) break;
-        out = make(InstrKind::load);
-        out.operand = Operand::inputs;
-        out.dram_bytes = cur_.a_dram_bytes;
-        out.sram_write_bytes[a_buf] += cur_.a_bytes;
-        if (a_ring_.must_wait()) out.add_release_dep(a_ring_.wait_for());
+        out = make_load(Operand::inputs, cur_.a_dram_bytes, cur_.a_bytes, a_buf, a_ring_);
         load_a_id_ = out.id;
         return true;
       case 2:  // load B
         phase_ = 3;
         if (!cur_.load_b) break;
-        out = make(InstrKind::load);
-        out.operand = Operand::weights;
-        out.dram_bytes = cur_.b_bytes;
-        out.sram_write_bytes[b_buf] += cur_.b_bytes;
-        if (b_ring_.must_wait()) out.add_release_dep(b_ring_.wait_for());
+        out = make_load(Operand::weights, cur_.b_bytes, cur_.b_bytes, b_buf, b_ring_);
         load_b_id_ = out.id;
         return true;
       case 3:  // bring spilled partial sums back
@@ -208,11 +211,7 @@ bool LayerProgram::next_vector(Instr& out) {
       case 0:  // bring the chunk's inputs, unless the whole input is on chip
         phase_ = 1;
         if (ctx_.inputs_on_chip) break;
-        out = make(InstrKind::load);
-        out.operand = Operand::inputs;
-        out.dram_bytes = in_bytes;
-        out.sram_write_bytes[in_buf] += in_bytes;
-        if (in_ring_.must_wait()) out.add_release_dep(in_ring_.wait_for());
+        out = make_load(Operand::inputs, in_bytes, in_bytes, in_buf, in_ring_);
         load_a_id_ = out.id;
         return true;
       case 1: {

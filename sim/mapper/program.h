@@ -33,6 +33,9 @@ class LayerProgram {
   bool next_matrix(Instr& out);
   bool next_vector(Instr& out);
   Instr make(InstrKind kind);
+  struct SlotRing;
+  /// A DMA load of `operand` into `buffer`, waiting for the slot it refills.
+  Instr make_load(Operand operand, uint64_t dram_bytes, uint64_t sram_bytes, size_t buffer, const SlotRing& ring);
   size_t buffer_index(BufferRole role) const;
 
   const ArchConfig& arch_;
