@@ -51,15 +51,9 @@ EnergyTable write_and_load(const json& t, const std::string& tag) {
 
 /// A 4x4 WS array with three 1 KiB int8 buffers and a ddr4 DRAM at 1 B/cycle (1 GHz).
 ArchConfig tiny_arch() {
-  json doc = {{"name", "tiny"},
-              {"clock_mhz", 1000},
-              {"array", {{"rows", 4}, {"cols", 4}, {"dataflow", "ws"}}},
-              {"buffers",
-               {{"ifmap", {{"holds", {"inputs"}}, {"capacity_bytes", 1024}}},
-                {"filter", {{"holds", {"weights"}}, {"capacity_bytes", 1024}}},
-                {"ofmap", {{"holds", {"outputs"}}, {"capacity_bytes", 1024}}}}},
-              {"dma", {{"channels", 2}, {"burst_bytes", 1}}},
-              {"dram", {{"type", "ddr4"}, {"bandwidth_gb_per_s", 1.0}, {"latency_ns", 10.0}, {"burst_bytes", 1}}}};
+  json doc = test::tiny_arch_json();
+  doc["dma"] = {{"channels", 2}, {"burst_bytes", 1}};
+  doc["dram"] = {{"type", "ddr4"}, {"bandwidth_gb_per_s", 1.0}, {"latency_ns", 10.0}, {"burst_bytes", 1}};
   return config::parse_arch(doc, "tiny.json");
 }
 

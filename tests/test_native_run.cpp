@@ -13,16 +13,9 @@ namespace {
 
 /// A 4x4 WS array with tiny int8 buffers and the given DRAM (bytes per cycle at 1 GHz).
 ArchConfig tiny_arch(double gb_per_s, double latency_ns) {
-  nlohmann::json doc = {
-      {"name", "tiny"},
-      {"clock_mhz", 1000},
-      {"array", {{"rows", 4}, {"cols", 4}, {"dataflow", "ws"}}},
-      {"buffers",
-       {{"ifmap", {{"holds", {"inputs"}}, {"capacity_bytes", 1024}}},
-        {"filter", {{"holds", {"weights"}}, {"capacity_bytes", 1024}}},
-        {"ofmap", {{"holds", {"outputs"}}, {"capacity_bytes", 1024}}}}},
-      {"dma", {{"channels", 2}, {"burst_bytes", 1}}},
-      {"dram", {{"bandwidth_gb_per_s", gb_per_s}, {"latency_ns", latency_ns}, {"burst_bytes", 1}}}};
+  nlohmann::json doc = test::tiny_arch_json();
+  doc["dma"] = {{"channels", 2}, {"burst_bytes", 1}};
+  doc["dram"] = {{"bandwidth_gb_per_s", gb_per_s}, {"latency_ns", latency_ns}, {"burst_bytes", 1}};
   return config::parse_arch(doc, "tiny.json");
 }
 
