@@ -8,8 +8,8 @@
 #include <ctime>
 #include <vector>
 
-#include "arch/timing/fold_timing.h"
-#include "arch/timing/pe_array.h"
+#include "arch/matrix/timing/fold_timing.h"
+#include "arch/matrix/cycle_model/pe_array.h"
 
 using namespace tpusim;
 using namespace tpusim::arch::timing;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "sim/mapper/program.h"
 #include "sim/report/compute_report_csv.h"
 #include "sim/report/report.h"
+#include "sim/report/timeline.h"
 #include "sim/run/runner.h"
 
 namespace po = boost::program_options;
@@ -102,12 +104,17 @@ int command_run(const std::vector<std::string>& args) {
     throw InputError("--dump-program: scalesim-v2 timing runs no program; use --set /timing=native");
   if (vm.count("dump-program")) dump_program(arch, workload, vm["dump-program"].as<std::string>());
 
+  std::unique_ptr<report::ChromeTrace> trace;
   if (vm.count("timeline")) {
     if (arch.timing == TimingMode::scalesim_v2)
       throw InputError("--timeline: scalesim-v2 timing has no unit activity; use --set /timing=native");
-    options.timeline_path = vm["timeline"].as<std::string>();
+    std::vector<std::string> names;
+    for (const auto& l : workload.layers) names.push_back(l.name);
+    trace = std::make_unique<report::ChromeTrace>(vm["timeline"].as<std::string>(), arch.clock_mhz, std::move(names));
+    options.trace = trace.get();
   }
   const RunResult run = run_workload(arch, workload, options);
+  if (trace) trace->close();
   const nlohmann::json report = report::build_report(arch, workload, energy, run);
   if (!vm.count("quiet")) report::print_summary(std::cout, report);
   if (!out_dir.empty()) {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/config/arch_loader.h"
+#include "sim/spec/arch_loader.h"
 
 namespace tpusim::cli {
 

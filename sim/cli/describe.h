@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/config/arch_config.h"
+#include "sim/spec/arch_config.h"
 
 namespace tpusim::cli {
 

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/arch_config.h"
-#include "sim/config/arch_loader.h"
-#include "sim/config/workload.h"
+#include "sim/spec/arch_config.h"
+#include "sim/spec/arch_loader.h"
+#include "sim/spec/workload.h"
 
 namespace tpusim::cli {
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "sim/config/arch_config.h"
+#include "sim/spec/arch_config.h"
 #include "sim/energy/energy_table.h"
 
 namespace tpusim {

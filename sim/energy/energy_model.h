@@ -4,8 +4,8 @@
 #include <map>
 #include <string>
 
-#include "sim/config/arch_config.h"
-#include "sim/config/workload.h"
+#include "sim/spec/arch_config.h"
+#include "sim/spec/workload.h"
 #include "sim/energy/energy_table.h"
 #include "sim/run/layer_result.h"
 

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
-#include "sim/config/json_reader.h"
+#include "sim/spec/json_reader.h"
 #include "sim/energy/accelergy_ert.h"
 
 namespace tpusim {

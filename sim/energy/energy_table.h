@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "sim/config/arch_config.h"
-#include "sim/config/types.h"
+#include "sim/spec/arch_config.h"
+#include "sim/spec/types.h"
 
 namespace tpusim {
 

@@ -27,8 +27,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/config/arch_config.h"
-#include "sim/config/arch_loader.h"
+#include "sim/spec/arch_config.h"
+#include "sim/spec/arch_loader.h"
 
 namespace tpusim::importers {
 

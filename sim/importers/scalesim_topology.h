@@ -25,7 +25,7 @@
 /// per channel named `<name>Channel_<i>` with channels = 1 and the row's Num Filter.
 #include <string>
 
-#include "sim/config/workload.h"
+#include "sim/spec/workload.h"
 
 namespace tpusim::importers {
 

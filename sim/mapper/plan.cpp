@@ -9,7 +9,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/math.h"
-#include "sim/config/json_reader.h"
+#include "sim/spec/json_reader.h"
 #include "sim/mapper/sparsity.h"
 
 namespace tpusim::mapper {

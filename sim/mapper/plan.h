@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/arch_config.h"
-#include "sim/config/workload.h"
+#include "sim/spec/arch_config.h"
+#include "sim/spec/workload.h"
 
 namespace tpusim::mapper {
 
-/// The three loop dimensions of a fold under a dataflow (see arch/timing/fold_timing.h):
+/// The three loop dimensions of a fold under a dataflow (see arch/matrix/timing/fold_timing.h):
 /// Sr on array rows, Sc on array columns, T streamed in time.
 struct MappedDims {
   uint64_t sr = 1, sc = 1, t = 1;

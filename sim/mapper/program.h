@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <string>
 
-#include "arch/isa.h"
+#include "arch/isa/isa.h"
 #include "sim/base/cycle_breakdown.h"
-#include "sim/config/arch_config.h"
-#include "sim/config/workload.h"
+#include "sim/spec/arch_config.h"
+#include "sim/spec/workload.h"
 #include "sim/mapper/plan.h"
 
 namespace tpusim::mapper {

@@ -22,8 +22,8 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/config/arch_config.h"
-#include "sim/config/workload.h"
+#include "sim/spec/arch_config.h"
+#include "sim/spec/workload.h"
 
 namespace tpusim::mapper {
 

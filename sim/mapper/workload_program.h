@@ -2,7 +2,7 @@
 /// The whole workload as a ProgramSource: layers in order, each lowered lazily by LayerProgram.
 #include <memory>
 
-#include "arch/isa.h"
+#include "arch/isa/isa.h"
 #include "sim/mapper/program.h"
 
 namespace tpusim::mapper {

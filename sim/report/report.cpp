@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
-#include "sim/config/arch_loader.h"
+#include "sim/spec/arch_loader.h"
 #include "sim/energy/area.h"
 #include "sim/energy/energy_model.h"
 #include "sim/mapper/sparsity.h"

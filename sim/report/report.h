@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/config/arch_config.h"
-#include "sim/config/workload.h"
+#include "sim/spec/arch_config.h"
+#include "sim/spec/workload.h"
 #include "sim/energy/energy_table.h"
 #include "sim/run/layer_result.h"
 

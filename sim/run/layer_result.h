@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sim/base/cycle_breakdown.h"
-#include "sim/config/workload.h"
+#include "sim/spec/workload.h"
 
 namespace tpusim {
 

@@ -3,15 +3,14 @@
 #include <fmt/format.h>
 #include <systemc>
 
-#include "arch/top.h"
+#include "arch/chip/top.h"
 #include "sim/base/error.h"
-#include "sim/config/json_reader.h"
+#include "sim/spec/json_reader.h"
 #include "sim/mapper/plan.h"
 #include "sim/mapper/program.h"
-#include "arch/matrix_unit.h"
-#include "arch/timing/pe_array.h"
+#include "arch/matrix/matrix_unit.h"
+#include "arch/matrix/cycle_model/pe_array.h"
 #include "sim/mapper/workload_program.h"
-#include "sim/report/timeline.h"
 #include "sim/run/scalesim_v2_layer.h"
 
 namespace tpusim {
@@ -106,13 +105,7 @@ RunResult run_workload(const ArchConfig& arch, const Workload& workload, const R
   if (arch.timing == TimingMode::scalesim_v2) return run_scalesim(arch, workload);
   const auto contexts = mapper::plan_residency(arch, workload);
   mapper::WorkloadProgram program(arch, workload, contexts);
-  std::unique_ptr<report::ChromeTrace> trace;
-  if (!options.timeline_path.empty()) {
-    std::vector<std::string> names;
-    for (const auto& l : workload.layers) names.push_back(l.name);
-    trace = std::make_unique<report::ChromeTrace>(options.timeline_path, arch.clock_mhz, std::move(names));
-  }
-  arch::Top top("top", arch, program, trace.get());
+  arch::Top top("top", arch, program, options.trace);
   auto* matrix = dynamic_cast<arch::MatrixUnit*>(sc_core::sc_find_object("top.array"));
   TPUSIM_ASSERT(matrix != nullptr, "no matrix unit at top.array");
   if (!options.vcd_path.empty()) matrix->enable_vcd(options.vcd_path);
@@ -157,7 +150,6 @@ RunResult run_workload(const ArchConfig& arch, const Workload& workload, const R
     }
     run.layers.push_back(std::move(r));
   }
-  if (trace) trace->close();
   return run;
 }
 

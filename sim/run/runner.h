@@ -4,15 +4,18 @@
 /// counters. One native run per process (SystemC elaborates once).
 #include <string>
 
-#include "sim/config/arch_config.h"
-#include "sim/config/workload.h"
+#include "arch/trace.h"
+
+#include "sim/spec/arch_config.h"
+#include "sim/spec/workload.h"
 #include "sim/run/layer_result.h"
 
 namespace tpusim {
 
 /// Optional outputs of a run.
 struct RunOptions {
-  std::string timeline_path;  ///< Chrome trace of unit activity ("" = none)
+  /// Receives every unit's activity (null = no trace). The caller owns and closes it.
+  arch::TraceSink* trace = nullptr;
   /// Cycle model, arrays up to 16x16: VCD waveform of the array's corner PEs ("" = none).
   std::string vcd_path;
 };

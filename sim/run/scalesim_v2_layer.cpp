@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "arch/timing/scalesim_v2.h"
+#include "sim/compat/scalesim/scalesim_v2.h"
 #include "sim/base/error.h"
 
 namespace tpusim::sim {

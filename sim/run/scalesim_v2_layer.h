@@ -1,9 +1,9 @@
 #pragma once
 /// The scalesim-v2 timing mode: fills a LayerResult with SCALE-Sim v2's CALC-mode numbers
-/// (arch/timing/scalesim_v2.h) instead of running the SystemC model. It lives here, beside the
+/// (sim/compat/scalesim/scalesim_v2.h) instead of running the SystemC model. It lives here, beside the
 /// runner, because LayerResult belongs to sim/ and arch/ must not depend on sim/.
-#include "sim/config/arch_config.h"
-#include "sim/config/workload.h"
+#include "sim/spec/arch_config.h"
+#include "sim/spec/workload.h"
 #include "sim/run/layer_result.h"
 
 namespace tpusim::sim {

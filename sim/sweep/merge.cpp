@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
-#include "sim/config/json_reader.h"
+#include "sim/spec/json_reader.h"
 #include "sim/report/report.h"
 #include "sim/sweep/runner.h"
 #include "sim/sweep/table.h"

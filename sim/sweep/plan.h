@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/config/arch_loader.h"
+#include "sim/spec/arch_loader.h"
 #include "sim/sweep/spec.h"
 
 namespace tpusim::sweep {

@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
-#include "sim/config/json_reader.h"
+#include "sim/spec/json_reader.h"
 #include "sim/report/report.h"
 #include "sim/sweep/plan.h"
 #include "sim/sweep/process_pool.h"

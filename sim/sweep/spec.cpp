@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
-#include "sim/config/json_reader.h"
+#include "sim/spec/json_reader.h"
 
 namespace tpusim::sweep {
 

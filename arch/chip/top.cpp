@@ -1,0 +1,47 @@
+#include "arch/chip/top.h"
+
+#include "sim/base/error.h"
+
+namespace tpusim::arch {
+
+Top::Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program, TraceSink* trace)
+    : sc_module(name) {
+  dram_ = std::make_unique<Dram>("dram", arch);
+  std::vector<SramBuffer*> raw;
+  for (const auto& b : arch.buffers) {
+    buffers_.push_back(std::make_unique<SramBuffer>(b.name.c_str(), b));
+    raw.push_back(buffers_.back().get());
+  }
+  dma_ = std::make_unique<DmaEngine>("dma", arch, *dram_, raw, scoreboard_, trace);
+  array_ = std::make_unique<MatrixUnit>("array", arch, scoreboard_, trace);
+  vector_ = std::make_unique<VectorUnit>("vector", scoreboard_, trace);
+  controller_ = std::make_unique<Controller>("controller", program, scoreboard_, *this, trace);
+}
+
+UnitQueue& Top::queue(InstrKind kind) {
+  switch (kind) {
+    case InstrKind::load: return dma_->loads();
+    case InstrKind::store: return dma_->stores();
+    case InstrKind::matmul: return array_->queue();
+    case InstrKind::vector_op: return vector_->queue();
+  }
+  throw InternalError("instruction of no known kind");
+}
+
+void Top::begin_layer(bool matrix, uint64_t start_cycle) {
+  matrix ? array_->begin_layer(start_cycle) : vector_->begin_layer(start_cycle);
+}
+
+CycleBreakdown Top::end_layer(bool matrix, uint64_t end_cycle) {
+  return matrix ? array_->end_layer(end_cycle) : vector_->end_layer(end_cycle);
+}
+
+CoreCounters Top::counters() const {
+  return {array_->folds(), array_->macs(), vector_->busy_cycles(), dram_->read_bytes(), dram_->write_bytes()};
+}
+
+void Top::count_sram(const Instr& instr) {
+  for (size_t b = 0; b < buffers_.size(); ++b) buffers_[b]->count(instr.sram_read_bytes[b], instr.sram_write_bytes[b]);
+}
+
+}  // namespace tpusim::arch

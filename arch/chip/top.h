@@ -1,0 +1,49 @@
+#pragma once
+/// The accelerator, elaborated from the architecture config: controller, matrix unit, vector
+/// unit, SRAM buffers, DMA engine and DRAM. Instance names are the config keys
+/// (top.array, top.dma, top.dram, top.<buffer name>).
+#include <memory>
+#include <vector>
+
+#include <systemc>
+
+#include "arch/control/controller.h"
+#include "arch/control/core_ports.h"
+#include "arch/memory/dma_engine.h"
+#include "arch/memory/dram/dram.h"
+#include "arch/matrix/matrix_unit.h"
+#include "arch/control/scoreboard.h"
+#include "arch/memory/sram_buffer.h"
+#include "arch/vector/vector_unit.h"
+#include "sim/spec/arch_config.h"
+
+namespace tpusim::arch {
+
+class Top : public sc_core::sc_module, public CorePorts {
+ public:
+  /// `trace` (may be null) receives every unit's activity.
+  Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program, TraceSink* trace = nullptr);
+
+  const Controller& controller() const { return *controller_; }
+  const Dram& dram() const { return *dram_; }
+  const DmaEngine& dma() const { return *dma_; }
+  const std::vector<std::unique_ptr<SramBuffer>>& buffers() const { return buffers_; }
+
+ private:
+  UnitQueue& queue(InstrKind kind) override;
+  void begin_layer(bool matrix, uint64_t start_cycle) override;
+  CycleBreakdown end_layer(bool matrix, uint64_t end_cycle) override;
+  CoreCounters counters() const override;
+  size_t buffer_count() const override { return buffers_.size(); }
+  void count_sram(const Instr& instr) override;
+
+  Scoreboard scoreboard_;
+  std::unique_ptr<Dram> dram_;
+  std::unique_ptr<DmaEngine> dma_;
+  std::unique_ptr<MatrixUnit> array_;
+  std::unique_ptr<VectorUnit> vector_;
+  std::vector<std::unique_ptr<SramBuffer>> buffers_;
+  std::unique_ptr<Controller> controller_;
+};
+
+}  // namespace tpusim::arch

@@ -1,0 +1,48 @@
+#pragma once
+/// The controller: pulls the program layer by layer and issues each instruction, in program
+/// order, to the queue of the unit that executes it (DMA loads/stores, matrix unit, vector
+/// unit). Units run decoupled and overlap as dependencies and buffer slots allow. Layers are
+/// separated by a barrier: a layer ends when all its instructions have completed.
+#include <cstdint>
+#include <vector>
+
+#include <systemc>
+
+#include "arch/control/core_ports.h"
+#include "arch/control/scoreboard.h"
+#include "arch/isa/isa.h"
+#include "arch/trace.h"
+#include "sim/base/cycle_breakdown.h"
+
+namespace tpusim::arch {
+
+/// What the hardware measured for one layer.
+struct LayerTiming {
+  uint64_t start_cycle = 0, end_cycle = 0;
+  CycleBreakdown breakdown;  ///< sums to end_cycle - start_cycle
+  uint64_t instructions = 0, folds = 0, macs = 0, vector_cycles = 0;
+  uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
+  std::vector<uint64_t> sram_read_bytes, sram_write_bytes;  ///< by buffer index
+};
+
+class Controller : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Controller);
+  Controller(sc_core::sc_module_name name, ProgramSource& program, Scoreboard& scoreboard, CorePorts& core,
+             TraceSink* trace);
+
+  bool finished() const { return finished_; }
+  const std::vector<LayerTiming>& layers() const { return layers_; }
+
+ private:
+  void run();
+
+  ProgramSource& program_;
+  Scoreboard& scoreboard_;
+  CorePorts& core_;
+  TraceSink* trace_;
+  std::vector<LayerTiming> layers_;
+  bool finished_ = false;
+};
+
+}  // namespace tpusim::arch

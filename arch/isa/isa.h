@@ -1,0 +1,59 @@
+#pragma once
+/// The instructions the controller issues to the decoupled units (DMA, matrix unit, vector
+/// unit), and the interface through which it receives them. The mapper (sim/mapper) produces
+/// them; the hardware model only executes them. Pure data.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "arch/isa/fold_shape.h"
+
+namespace tpusim::arch {
+
+constexpr size_t kMaxBuffers = 8;
+constexpr size_t kMaxDeps = 4;
+
+enum class InstrKind { load, matmul, vector_op, store };
+const char* to_string(InstrKind k);
+
+/// What a DMA transfer moves (decides the stall category when a consumer waits for it).
+enum class Operand { inputs, weights, outputs };
+const char* to_string(Operand o);
+
+struct Instr {
+  uint64_t id = 0;  ///< program order, from 0 in each layer
+  InstrKind kind = InstrKind::load;
+  Operand operand = Operand::inputs;   ///< load/store: what moves
+  uint64_t dram_bytes = 0;             ///< load/store: payload bytes to/from DRAM
+  timing::FoldShape fold;              ///< matmul
+  uint64_t vector_cycles = 0;          ///< vector_op: busy cycles on the vector unit
+  uint64_t macs = 0;                   ///< matmul: useful MACs
+  std::array<uint64_t, kMaxDeps> deps{};  ///< ids this instruction waits for (all < id)
+  uint8_t dep_count = 0;
+  /// Bit i set: deps[i] is the last reader of the buffer slot this load refills, and the load
+  /// waits until that reader has *released* its operand (read it into the array), not until
+  /// it completes.
+  uint8_t release_deps = 0;
+  uint64_t issue_cycle = 0;  ///< when the controller queued it (set by the controller)
+  /// SRAM bytes read and written, by buffer index in ArchConfig::buffers.
+  std::array<uint64_t, kMaxBuffers> sram_read_bytes{};
+  std::array<uint64_t, kMaxBuffers> sram_write_bytes{};
+
+  void add_dep(uint64_t dep);
+  /// A dependency on the release of this load's operand slot by instruction `dep`.
+  void add_release_dep(uint64_t dep);
+};
+
+/// A stream of layers, each a stream of instructions in a valid topological order.
+class ProgramSource {
+ public:
+  virtual ~ProgramSource() = default;
+  /// Moves to the next layer; false when the workload is done.
+  virtual bool next_layer() = 0;
+  /// Next instruction of the current layer; false at its end.
+  virtual bool next_instr(Instr& out) = 0;
+  /// Whether the current layer runs on the matrix unit (else the vector unit).
+  virtual bool layer_is_matrix() const = 0;
+};
+
+}  // namespace tpusim::arch

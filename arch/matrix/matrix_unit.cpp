@@ -1,0 +1,170 @@
+#include "arch/matrix/matrix_unit.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "arch/clock_domain.h"
+#include "sim/base/error.h"
+
+namespace tpusim::arch {
+
+MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Scoreboard& scoreboard,
+                       TraceSink* trace)
+    : sc_module(name), array_(arch.array), scoreboard_(scoreboard), trace_(trace) {
+  sequencer_ = std::make_unique<timing::FoldSequencer>(array_);
+  if (arch.timing == TimingMode::native && array_.model == ArrayModel::cycle)
+    cycle_ = std::make_unique<ArrayCycleRun>(arch);
+  float_types_ = arch.datatypes.input == DataType::bf16 || arch.datatypes.input == DataType::fp16 ||
+                 arch.datatypes.input == DataType::fp32;
+  SC_THREAD(run);
+  SC_THREAD(replay_vcd);
+}
+
+void MatrixUnit::begin_layer(uint64_t start_cycle) {
+  sequencer_ = std::make_unique<timing::FoldSequencer>(array_);
+  // A fresh sequencer starts at mark 0: fast-forward it to the layer start with an empty finish.
+  const auto skip = sequencer_->finish(start_cycle);
+  TPUSIM_ASSERT(skip.breakdown.total() == start_cycle, "sequencer did not start at the layer start");
+  layer_ = CycleBreakdown{};
+  if (cycle_) cycle_->begin_layer(start_cycle);
+}
+
+CycleBreakdown MatrixUnit::end_layer(uint64_t end_cycle) {
+  auto tail = sequencer_->finish(end_cycle);
+  // Waiting at the end of a layer is for the last stores to reach DRAM.
+  tail.breakdown[CycleCategory::output_stall] += tail.breakdown[CycleCategory::idle];
+  tail.breakdown[CycleCategory::idle] = 0;
+  layer_ += tail.breakdown;
+  if (cycle_) return cycle_->end_layer(end_cycle, layer_);
+  return layer_;
+}
+
+void MatrixUnit::run() {
+  for (;;) {
+    const Instr instr = queue_.pop();
+    TPUSIM_ASSERT(instr.kind == InstrKind::matmul, "matrix unit got a non-matmul instruction");
+    CycleCategory cause = CycleCategory::idle;
+    uint64_t ready = scoreboard_.wait_ready(instr, &cause);
+    // The true arrival cycle may lie before now: a double-buffered fold's stationary load starts
+    // behind the previous fold, which the sequencer accounts for. Only a late issue by the
+    // controller (its queues were full) delays it further.
+    if (instr.issue_cycle > ready) {
+      ready = instr.issue_cycle;
+      cause = CycleCategory::idle;
+    }
+    auto s = sequencer_->schedule(instr.fold, ready);
+    if (cycle_) cycle_->record(instr.fold, ready, cause, s);
+    if (cause != CycleCategory::idle) {  // the wait for operands is a stall of the last one's kind
+      s.breakdown[cause] += s.breakdown[CycleCategory::idle];
+      s.breakdown[CycleCategory::idle] = 0;
+    }
+    layer_ += s.breakdown;
+    ++folds_;
+    macs_ += instr.macs;
+    // A stationary operand has been read into the array once its shift-in ends (the stream
+    // starts); a streamed one once its stream has passed (the fold's compute window ends).
+    const uint64_t stationary_read = s.stream_start_cycle, streamed_read = s.array_free_cycle;
+    const Dataflow df = array_.dataflow;
+    scoreboard_.complete(instr.id, s.outputs_done_cycle, CycleCategory::compute,
+                         df == Dataflow::is ? stationary_read : streamed_read,
+                         df == Dataflow::ws ? stationary_read : streamed_read);
+    if (trace_) trace_->span(TraceLane::array, "fold", s.start_cycle, s.outputs_done_cycle, instr.id);
+    wait_until(s.array_free_cycle);
+  }
+}
+
+}  // namespace tpusim::arch
+
+namespace tpusim::arch {
+
+namespace {
+
+/// Rewrites the VCD's time stamps "#t" (t >= offset) as "#(t - offset)", merging a stamp equal
+/// to the one before it, so that time t is cycle t of the run.
+void shift_vcd_times(const std::string& path, uint64_t offset) {
+  std::ifstream in(path);
+  if (!in) throw InputError("--vcd " + path + ": cannot read the file back");
+  std::ostringstream out;
+  std::string line;
+  bool have_last = false;
+  uint64_t last = 0;
+  while (std::getline(in, line)) {
+    if (line.size() > 1 && line[0] == '#' && line.find_first_not_of("0123456789", 1) == std::string::npos) {
+      uint64_t t = std::stoull(line.substr(1));
+      if (t >= offset) t -= offset;
+      if (have_last && t == last) continue;
+      have_last = true;
+      last = t;
+      out << '#' << t << '\n';
+    } else {
+      out << line << '\n';
+    }
+  }
+  in.close();
+  std::ofstream w(path, std::ios::trunc);
+  w << out.str();
+  if (!w) throw InputError("--vcd " + path + ": cannot write the file");
+}
+
+}  // namespace
+
+void MatrixUnit::enable_vcd(const std::string& path) {
+  TPUSIM_ASSERT(cycle_ != nullptr, "--vcd without the cycle model");
+  std::string base = path;
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+  // The default time unit is SystemC's resolution, 1 ps: one tick per cycle (arch/clock_domain.h).
+  sc_core::sc_report_handler::set_actions("default timescale unit used for tracing", sc_core::SC_DO_NOTHING);
+  vcd_ = sc_core::sc_create_vcd_trace_file(base.c_str());  // SystemC appends ".vcd"
+  if (!vcd_) throw InputError("--vcd " + path + ": cannot create the file");
+  vcd_path_ = base + ".vcd";
+  cycle_->enable_probes();
+  vcd_pes_.resize(cycle_->probe_pes().size());
+  for (size_t k = 0; k < vcd_pes_.size(); ++k) {
+    const auto [r, c] = cycle_->probe_pes()[k];
+    const std::string pe = std::string(name()) + ".pe_" + std::to_string(r) + "_" + std::to_string(c) + ".";
+    VcdPe& v = vcd_pes_[k];
+    if (float_types_) {
+      sc_core::sc_trace(vcd_, v.moving, pe + "in");
+      sc_core::sc_trace(vcd_, v.stationary, pe + (array_.dataflow == Dataflow::os ? "in_b" : "stationary"));
+      sc_core::sc_trace(vcd_, v.result, pe + (array_.dataflow == Dataflow::os ? "acc" : "psum_out"));
+    } else {
+      sc_core::sc_trace(vcd_, v.moving_int, pe + "in", 32);
+      sc_core::sc_trace(vcd_, v.stationary_int, pe + (array_.dataflow == Dataflow::os ? "in_b" : "stationary"), 32);
+      sc_core::sc_trace(vcd_, v.result_int, pe + (array_.dataflow == Dataflow::os ? "acc" : "psum_out"), 32);
+    }
+    sc_core::sc_trace(vcd_, v.valid, pe + "mac");
+  }
+}
+
+void MatrixUnit::replay_vcd() {
+  sc_core::wait(replay_start_);
+  const auto& cycles = cycle_->sample_cycles();
+  const auto& samples = cycle_->samples();
+  const size_t n = vcd_pes_.size();
+  for (size_t k = 0; k < cycles.size(); ++k) {
+    wait_until(vcd_offset_ + cycles[k]);
+    for (size_t p = 0; p < n; ++p) {
+      const timing::PeProbeSample& s = samples[k * n + p];
+      VcdPe& v = vcd_pes_[p];
+      v.moving = s.moving, v.stationary = s.stationary, v.result = s.result, v.valid = s.valid;
+      v.moving_int = static_cast<sc_dt::int64>(s.moving);
+      v.stationary_int = static_cast<sc_dt::int64>(s.stationary);
+      v.result_int = static_cast<sc_dt::int64>(s.result);
+    }
+  }
+  sc_core::wait(sc_core::sc_time::from_value(1));  // the last values are dumped at the next time step
+}
+
+void MatrixUnit::write_vcd() {
+  TPUSIM_ASSERT(vcd_ != nullptr, "write_vcd without enable_vcd");
+  // SystemC time cannot go back: play the samples after the simulated end, then shift the times.
+  vcd_offset_ = now_cycles() + 1;
+  replay_start_.notify(sc_core::SC_ZERO_TIME);
+  sc_core::sc_start();
+  sc_core::sc_close_vcd_trace_file(vcd_);
+  vcd_ = nullptr;
+  shift_vcd_times(vcd_path_, vcd_offset_);
+}
+
+}  // namespace tpusim::arch

@@ -1,0 +1,74 @@
+#pragma once
+/// The systolic matrix unit: one thread that takes matmul folds in order, waits for their
+/// operands (and output space), and spends each fold's latency from the analytic timing
+/// (arch/matrix/timing) with one wait. Every cycle of a layer is attributed to a category.
+/// With /array/model "cycle" the layer's folds are also stepped through the register-level
+/// model, which must agree cycle for cycle (arch/matrix/array_cycle_run.h). Instance name "array".
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "arch/matrix/array_cycle_run.h"
+#include "arch/control/scoreboard.h"
+#include "arch/trace.h"
+#include "arch/matrix/timing/fold_timing.h"
+#include "arch/control/unit_queue.h"
+#include "sim/base/cycle_breakdown.h"
+#include "sim/spec/arch_config.h"
+
+namespace tpusim::arch {
+
+class MatrixUnit : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(MatrixUnit);
+  MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Scoreboard& scoreboard, TraceSink* trace);
+
+  UnitQueue& queue() { return queue_; }
+  /// Starts attributing cycles of a new layer from `start_cycle`.
+  void begin_layer(uint64_t start_cycle);
+  /// Ends the layer at `end_cycle` (all its work done); returns its breakdown, summing to
+  /// end_cycle - start_cycle.
+  CycleBreakdown end_layer(uint64_t end_cycle);
+
+  uint64_t folds() const { return folds_; }
+  uint64_t macs() const { return macs_; }
+
+  /// Cycle mode: creates the VCD file at `path` and traces the corner PEs' registers (call
+  /// before sc_start). Throws InputError if the file cannot be created.
+  void enable_vcd(const std::string& path);
+  /// After the simulation: plays the recorded PE registers into the VCD file (one SystemC time
+  /// tick per cycle, after the simulated end), closes it and shifts its times so that time t
+  /// is cycle t of the run.
+  void write_vcd();
+
+ private:
+  void run();
+  void replay_vcd();
+
+  /// Traced registers of one probed PE.
+  struct VcdPe {
+    sc_dt::int64 moving_int = 0, stationary_int = 0, result_int = 0;
+    double moving = 0, stationary = 0, result = 0;
+    bool valid = false;
+  };
+
+  ArrayConfig array_;
+  Scoreboard& scoreboard_;
+  TraceSink* trace_;
+  UnitQueue queue_;
+  std::unique_ptr<timing::FoldSequencer> sequencer_;
+  CycleBreakdown layer_;
+  uint64_t folds_ = 0, macs_ = 0;
+  std::unique_ptr<ArrayCycleRun> cycle_;  ///< null with the analytic model
+  bool float_types_ = false;
+  std::string vcd_path_;
+  sc_core::sc_trace_file* vcd_ = nullptr;
+  std::vector<VcdPe> vcd_pes_;
+  uint64_t vcd_offset_ = 0;
+  sc_core::sc_event replay_start_;
+};
+
+}  // namespace tpusim::arch

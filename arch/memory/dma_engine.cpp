@@ -1,0 +1,56 @@
+#include "arch/memory/dma_engine.h"
+
+#include <algorithm>
+
+#include "arch/clock_domain.h"
+#include "sim/base/math.h"
+
+namespace tpusim::arch {
+
+DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram,
+                     std::vector<SramBuffer*> buffers, Scoreboard& scoreboard, TraceSink* trace)
+    : sc_module(name),
+      channels_(arch.dma.channels),
+      burst_bytes_(arch.dma.burst_bytes),
+      dram_(dram),
+      buffers_(std::move(buffers)),
+      scoreboard_(scoreboard),
+      trace_(trace) {
+  SC_THREAD(load_thread);
+  SC_THREAD(store_thread);
+}
+
+void DmaEngine::load_thread() { serve(loads_, false); }
+void DmaEngine::store_thread() { serve(stores_, true); }
+
+void DmaEngine::serve(UnitQueue& queue, bool is_write) {
+  std::deque<uint64_t> in_flight;  // completion cycles of outstanding descriptors, oldest first
+  for (;;) {
+    const Instr instr = queue.pop();
+    const uint64_t ready = scoreboard_.wait_ready(instr, nullptr);
+    wait_until(ready);
+    while (!in_flight.empty() && in_flight.front() <= now_cycles()) in_flight.pop_front();
+    if (in_flight.size() >= channels_) {  // every channel busy: wait for the oldest
+      wait_until(in_flight.front());
+      in_flight.pop_front();
+    }
+    ++descriptors_;
+    bursts_ += ceil_div(instr.dram_bytes, burst_bytes_);
+    uint64_t done = dram_.transfer(instr.dram_bytes, now_cycles(), is_write);
+    // The buffer side: a load writes its SRAM bytes, a store reads them, through the ports.
+    for (size_t b = 0; b < buffers_.size(); ++b) {
+      const uint64_t bytes = is_write ? instr.sram_read_bytes[b] : instr.sram_write_bytes[b];
+      if (bytes) done = std::max(done, buffers_[b]->claim(bytes, now_cycles()));
+    }
+    in_flight.push_back(done);
+    const CycleCategory cause = instr.operand == Operand::weights  ? CycleCategory::weight_stall
+                                : instr.operand == Operand::inputs ? CycleCategory::input_stall
+                                                                   : CycleCategory::output_stall;
+    scoreboard_.complete(instr.id, done, cause);
+    if (trace_)
+      trace_->span(is_write ? TraceLane::dma_store : TraceLane::dma_load, to_string(instr.operand), now_cycles(), done,
+                   instr.id);
+  }
+}
+
+}  // namespace tpusim::arch

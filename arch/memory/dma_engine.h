@@ -1,0 +1,47 @@
+#pragma once
+/// The DMA engine: a read queue (DRAM -> SRAM loads) and a write queue (SRAM -> DRAM stores),
+/// each a thread that takes descriptors in order, waits for their dependencies (buffer space,
+/// the producing fold), and streams their bursts onto the shared DRAM bus. Up to `channels`
+/// descriptors per queue are in flight, which hides DRAM latency. Instance name "dma".
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include <systemc>
+
+#include "arch/memory/dram/dram.h"
+#include "arch/control/scoreboard.h"
+#include "arch/memory/sram_buffer.h"
+#include "arch/trace.h"
+#include "arch/control/unit_queue.h"
+#include "sim/spec/arch_config.h"
+
+namespace tpusim::arch {
+
+class DmaEngine : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(DmaEngine);
+  DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, std::vector<SramBuffer*> buffers,
+            Scoreboard& scoreboard, TraceSink* trace);
+
+  UnitQueue& loads() { return loads_; }
+  UnitQueue& stores() { return stores_; }
+  uint64_t descriptors() const { return descriptors_; }
+  uint64_t bursts() const { return bursts_; }
+
+ private:
+  void load_thread();
+  void store_thread();
+  void serve(UnitQueue& queue, bool is_write);
+
+  uint32_t channels_;
+  uint64_t burst_bytes_;
+  Dram& dram_;
+  std::vector<SramBuffer*> buffers_;  ///< by index in ArchConfig::buffers
+  Scoreboard& scoreboard_;
+  TraceSink* trace_;
+  UnitQueue loads_, stores_;
+  uint64_t descriptors_ = 0, bursts_ = 0;
+};
+
+}  // namespace tpusim::arch

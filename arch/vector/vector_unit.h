@@ -1,0 +1,38 @@
+#pragma once
+/// The vector unit for non-matrix ops (pooling, activations, softmax, layernorm, add): one
+/// thread that takes vector ops in order and is busy `vector_cycles` for each (lanes elements
+/// per cycle, computed by the mapper). Instance name "vector".
+#include <cstdint>
+
+#include <systemc>
+
+#include "arch/control/scoreboard.h"
+#include "arch/trace.h"
+#include "arch/control/unit_queue.h"
+#include "sim/base/cycle_breakdown.h"
+
+namespace tpusim::arch {
+
+class VectorUnit : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(VectorUnit);
+  VectorUnit(sc_core::sc_module_name name, Scoreboard& scoreboard, TraceSink* trace);
+
+  UnitQueue& queue() { return queue_; }
+  void begin_layer(uint64_t start_cycle);
+  /// Breakdown of [start, end_cycle): busy -> vector, waiting -> stall by cause.
+  CycleBreakdown end_layer(uint64_t end_cycle);
+  uint64_t busy_cycles() const { return busy_cycles_; }
+
+ private:
+  void run();
+
+  Scoreboard& scoreboard_;
+  TraceSink* trace_;
+  UnitQueue queue_;
+  uint64_t mark_ = 0;  ///< cycles before this are attributed
+  CycleBreakdown layer_;
+  uint64_t busy_cycles_ = 0;
+};
+
+}  // namespace tpusim::arch

@@ -1,0 +1,143 @@
+#pragma once
+/// The architecture specification: parsed, validated and immutable once loaded. Defaults live
+/// here, in the member initializers, and nowhere else (configs/README.md lists them).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/spec/types.h"
+
+namespace tpusim {
+
+/// The systolic matrix unit. Instance name "array".
+struct ArrayConfig {
+  uint32_t rows = 32;                    ///< PE rows (the reduction side under WS)
+  uint32_t cols = 32;                    ///< PE columns
+  Dataflow dataflow = Dataflow::ws;      ///< which operand stays in the PEs
+  ArrayModel model = ArrayModel::analytic;
+  /// The next fold's stationary operand preloads behind the current fold (TPU v1: weights are
+  /// double-buffered in the array).
+  bool double_buffer_stationary = false;
+  /// With double buffering: the next stationary tile shifts into the shadow registers right
+  /// behind the previous tile's swap wave (row by row, as TPU v1's weight shifting), instead of
+  /// waiting until that wave has passed the whole array.
+  bool preload_follows_wave = false;
+  uint32_t mac_latency_cycles = 1;       ///< cycles for a partial sum to pass one PE
+  /// The next fold's operands enter while the current fold drains.
+  bool overlap_folds = false;
+  /// Cycle mode only: check the array's result against a reference GEMM.
+  bool verify_results = true;
+  /// Cycle mode only: refuse runs estimated above this many PE-cycles (0 = no limit).
+  uint64_t max_pe_cycles = 50'000'000'000ULL;
+  /// MACs one PE does per cycle along K (a p-wide dot product): a PE built for wide operands
+  /// that packs p narrow ones (e.g. 2 for int4 on int8 multipliers). 1, 2, 4 or 8. The mapper
+  /// executes ceil(K / p) reduction steps (sim/mapper/sparsity.h); energy and area count p MAC
+  /// units per PE (README "Energy, area, quantization and sparsity").
+  uint32_t macs_per_pe_per_cycle = 1;
+};
+
+struct DataTypes {
+  DataType input = DataType::int8;
+  DataType weight = DataType::int8;
+  DataType accumulator = DataType::int32;
+  DataType output = DataType::int8;
+};
+
+/// What a buffer holds. A buffer may hold several operand kinds (a unified buffer).
+enum class BufferRole { inputs, weights, outputs, accumulators };
+const char* to_string(BufferRole r);
+
+/// One on-chip SRAM; its instance name is `name`.
+struct BufferConfig {
+  std::string name;
+  std::vector<BufferRole> holds;
+  uint64_t capacity_bytes = 0;
+  uint32_t banks = 1;
+  uint32_t ports = 1;
+  uint64_t bytes_per_cycle_per_port = 64;
+  bool double_buffered = true;  ///< half the capacity fills while the other half is used
+
+  bool holds_role(BufferRole r) const;
+};
+
+/// The DMA engine between DRAM and the buffers. Instance name "dma".
+struct DmaConfig {
+  uint32_t channels = 2;          ///< descriptors in flight at once, for loads and for stores each
+  uint64_t burst_bytes = 64;      ///< descriptors are split into bursts of this size
+};
+
+/// Off-chip memory. Instance name "dram".
+struct DramConfig {
+  /// A part preset from configs/dram/<preset>.json whose numbers become the defaults of the
+  /// keys below ("" = none).
+  std::string preset;
+  std::string part = "custom";    ///< label of the part the numbers come from
+  /// Channels; they are modelled as one bus of their summed bandwidth. Bank and row-buffer
+  /// effects are not modelled: DMA moves whole tiles as long sequential streams that
+  /// interleave across banks, where row activations hide behind the transfers.
+  uint32_t channels = 1;
+  double bandwidth_gb_per_s = 34; ///< sustained bandwidth of all channels, GB = 1e9 bytes
+  double latency_ns = 100;        ///< added once per transfer, after its last byte crossed the bus
+  uint64_t burst_bytes = 64;      ///< access granularity; transfers round up to it
+  uint64_t capacity_bytes = 8ULL << 30;
+  /// DRAM technology for energy per bit: ddr3, ddr4, lpddr4, lpddr5, hbm2, gddr6. When the
+  /// config omits it, the loader takes the leading word of `part` if it names one ("ddr3-2133"
+  /// -> ddr3), else this default.
+  std::string type = "ddr4";
+};
+
+/// The vector unit for non-matrix ops (activation, pooling, softmax, layernorm, add).
+/// Instance name "vector".
+struct VectorConfig {
+  uint32_t lanes = 32;            ///< elements processed per cycle
+};
+
+/// Settings only SCALE-Sim v2 compatibility uses, from a SCALE-Sim `.cfg` (or an optional
+/// "/scalesim" object). The native timing ignores them; the report echoes them so a run names
+/// the SCALE-Sim setup it reproduces.
+struct ScalesimOptions {
+  std::string run_name = "scale_run";   ///< [general] run_name
+  uint64_t ifmap_offset = 0;            ///< base word address of the ifmap in SCALE-Sim's traces
+  uint64_t filter_offset = 10000000;    ///< base word address of the filter
+  uint64_t ofmap_offset = 20000000;     ///< base word address of the ofmap
+  /// [architecture_presets] Bandwidth: DRAM words per cycle, one entry per memory bank; empty
+  /// when the .cfg does not give it (CALC mode never reads it).
+  std::vector<uint64_t> bandwidth_words_per_cycle;
+  uint32_t memory_banks = 1;            ///< [architecture_presets] MemoryBanks
+  /// [run_presets] InterfaceBandwidth: false = CALC (no DRAM limit: what scalesim-v2 timing
+  /// reproduces), true = USER (DRAM limited to Bandwidth; not reproduced).
+  bool user_bandwidth = false;
+};
+
+struct ArchConfig {
+  std::string name = "unnamed";
+  std::string source;             ///< where the numbers come from
+  std::string file;               ///< the file it was loaded from (not part of the config)
+  double clock_mhz = 1000;
+  TimingMode timing = TimingMode::native;
+  ArrayConfig array;
+  DataTypes datatypes;
+  std::vector<BufferConfig> buffers;
+  DmaConfig dma;
+  DramConfig dram;
+  VectorConfig vector;
+  std::string energy_table = "energy/default_45nm.json";  ///< relative to the arch file
+  /// Activations live on chip, as in TPU v1's unified buffer: the workload's first input is
+  /// already in the buffer that holds inputs (the host put it there), and a layer's output
+  /// stays in that buffer as the next layer's input when it fits (the buffer must hold both
+  /// inputs and outputs); otherwise activations go through DRAM.
+  bool activations_on_chip = false;
+  std::optional<ScalesimOptions> scalesim;  ///< present when loaded from a .cfg or "/scalesim"
+
+  /// The buffer that holds role r (validated: exactly one for inputs, weights and outputs).
+  const BufferConfig* buffer_for(BufferRole r) const;
+  /// DRAM bytes per core cycle.
+  double dram_bytes_per_cycle() const { return bandwidth_bytes_per_s() / (clock_mhz * 1e6); }
+  double bandwidth_bytes_per_s() const { return dram.bandwidth_gb_per_s * 1e9; }
+  /// DRAM latency in core cycles (rounded up: a partial cycle still costs a cycle).
+  uint64_t dram_latency_cycles() const;
+  uint64_t peak_macs_per_cycle() const { return uint64_t(array.rows) * array.cols; }
+};
+
+}  // namespace tpusim
