@@ -16,6 +16,12 @@ Top::Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& pr
   array_ = std::make_unique<MatrixUnit>("array", arch, scoreboard_, trace);
   vector_ = std::make_unique<VectorUnit>("vector", scoreboard_, trace);
   controller_ = std::make_unique<Controller>("controller", program, scoreboard_, *this, trace);
+  controller_->register_stats(stats_);
+  array_->register_stats(stats_);
+  vector_->register_stats(stats_);
+  dma_->register_stats(stats_);
+  for (const auto& b : buffers_) b->register_stats(stats_);
+  dram_->register_stats(stats_);
 }
 
 UnitQueue& Top::queue(InstrKind kind) {
@@ -34,10 +40,6 @@ void Top::begin_layer(bool matrix, uint64_t start_cycle) {
 
 CycleBreakdown Top::end_layer(bool matrix, uint64_t end_cycle) {
   return matrix ? array_->end_layer(end_cycle) : vector_->end_layer(end_cycle);
-}
-
-CoreCounters Top::counters() const {
-  return {array_->folds(), array_->macs(), vector_->busy_cycles(), dram_->read_bytes(), dram_->write_bytes()};
 }
 
 void Top::count_sram(const Instr& instr) {

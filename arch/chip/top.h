@@ -28,15 +28,16 @@ class Top : public sc_core::sc_module, public CorePorts {
   const Dram& dram() const { return *dram_; }
   const DmaEngine& dma() const { return *dma_; }
   const std::vector<std::unique_ptr<SramBuffer>>& buffers() const { return buffers_; }
+  /// Every module's counters, registered under their instance names (top.dram.read_bytes, ...).
+  const stats::Registry& stats() const override { return stats_; }
 
  private:
   UnitQueue& queue(InstrKind kind) override;
   void begin_layer(bool matrix, uint64_t start_cycle) override;
   CycleBreakdown end_layer(bool matrix, uint64_t end_cycle) override;
-  CoreCounters counters() const override;
-  size_t buffer_count() const override { return buffers_.size(); }
   void count_sram(const Instr& instr) override;
 
+  stats::Registry stats_;
   Scoreboard scoreboard_;
   std::unique_ptr<Dram> dram_;
   std::unique_ptr<DmaEngine> dma_;

@@ -13,44 +13,39 @@ Controller::Controller(sc_core::sc_module_name name, ProgramSource& program, Sco
   SC_THREAD(run);
 }
 
+void Controller::register_stats(stats::Registry& r) const {
+  r.add(std::string(name()) + ".instructions", stats::Unit::count, "instructions issued to the units' queues",
+        &instructions_);
+}
+
 void Controller::run() {
   while (program_.next_layer()) {
     LayerTiming t;
     t.start_cycle = now_cycles();
-    const size_t buffers = core_.buffer_count();
-    t.sram_read_bytes.assign(buffers, 0);
-    t.sram_write_bytes.assign(buffers, 0);
-    const CoreCounters before = core_.counters();
+    const stats::Snapshot before = core_.stats().snapshot();
     const bool matrix = program_.layer_is_matrix();
     scoreboard_.reset();
     core_.begin_layer(matrix, t.start_cycle);
 
     Instr instr;
+    uint64_t layer_instructions = 0;
     while (program_.next_instr(instr)) {
       core_.count_sram(instr);
-      for (size_t b = 0; b < buffers; ++b) {
-        t.sram_read_bytes[b] += instr.sram_read_bytes[b];
-        t.sram_write_bytes[b] += instr.sram_write_bytes[b];
-      }
-      ++t.instructions;
+      ++layer_instructions;
+      ++instructions_;
       instr.issue_cycle = now_cycles();
       TPUSIM_ASSERT(instr.kind != InstrKind::matmul || matrix, "matmul in a vector layer");
       TPUSIM_ASSERT(instr.kind != InstrKind::vector_op || !matrix, "vector op in a matrix layer");
       core_.queue(instr.kind).push(instr);
     }
     // Barrier: every instruction registered its completion, and that time has come.
-    while (scoreboard_.registered() < t.instructions) wait(scoreboard_.progress());
+    while (scoreboard_.registered() < layer_instructions) wait(scoreboard_.progress());
     t.end_cycle = std::max(now_cycles(), scoreboard_.last_completion());
     wait_until(t.end_cycle);
     t.breakdown = core_.end_layer(matrix, t.end_cycle);
     TPUSIM_ASSERT(t.breakdown.total() == t.end_cycle - t.start_cycle,
                   "cycle breakdown does not sum to the layer's cycles");
-    const CoreCounters after = core_.counters();
-    t.folds = after.folds - before.folds;
-    t.macs = after.macs - before.macs;
-    t.vector_cycles = after.vector_cycles - before.vector_cycles;
-    t.dram_read_bytes = after.dram_read_bytes - before.dram_read_bytes;
-    t.dram_write_bytes = after.dram_write_bytes - before.dram_write_bytes;
+    t.counters = stats::difference(core_.stats().snapshot(), before);
     if (trace_) trace_->span(TraceLane::layers, "layer", t.start_cycle, t.end_cycle, layers_.size());
     layers_.push_back(std::move(t));
   }

@@ -20,9 +20,8 @@ namespace tpusim::arch {
 struct LayerTiming {
   uint64_t start_cycle = 0, end_cycle = 0;
   CycleBreakdown breakdown;  ///< sums to end_cycle - start_cycle
-  uint64_t instructions = 0, folds = 0, macs = 0, vector_cycles = 0;
-  uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
-  std::vector<uint64_t> sram_read_bytes, sram_write_bytes;  ///< by buffer index
+  /// Every registered counter's increase over the layer (indexed as CorePorts::stats()).
+  stats::Snapshot counters;
 };
 
 class Controller : public sc_core::sc_module {
@@ -32,6 +31,8 @@ class Controller : public sc_core::sc_module {
              TraceSink* trace);
 
   bool finished() const { return finished_; }
+  /// Registers instructions (issued) under this module's name.
+  void register_stats(stats::Registry& registry) const;
   const std::vector<LayerTiming>& layers() const { return layers_; }
 
  private:
@@ -43,6 +44,7 @@ class Controller : public sc_core::sc_module {
   TraceSink* trace_;
   std::vector<LayerTiming> layers_;
   bool finished_ = false;
+  uint64_t instructions_ = 0;
 };
 
 }  // namespace tpusim::arch

@@ -21,6 +21,13 @@ MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Sco
   SC_THREAD(replay_vcd);
 }
 
+void MatrixUnit::register_stats(stats::Registry& r) const {
+  const std::string n = name();
+  r.add(n + ".folds", stats::Unit::count, "matmul folds (tile operations) executed", &folds_);
+  r.add(n + ".macs", stats::Unit::count,
+        "MAC slots stepped through: rows_used x cols_used x stream_len per fold (the executed GEMM)", &macs_);
+}
+
 void MatrixUnit::begin_layer(uint64_t start_cycle) {
   sequencer_ = std::make_unique<timing::FoldSequencer>(array_);
   // A fresh sequencer starts at mark 0: fast-forward it to the layer start with an empty finish.

@@ -17,6 +17,7 @@
 #include "arch/matrix/timing/fold_timing.h"
 #include "arch/control/unit_queue.h"
 #include "sim/base/cycle_breakdown.h"
+#include "sim/base/stats.h"
 #include "sim/spec/arch_config.h"
 
 namespace tpusim::arch {
@@ -35,6 +36,8 @@ class MatrixUnit : public sc_core::sc_module {
 
   uint64_t folds() const { return folds_; }
   uint64_t macs() const { return macs_; }
+  /// Registers folds and macs under this module's name.
+  void register_stats(stats::Registry& registry) const;
 
   /// Cycle mode: creates the VCD file at `path` and traces the corner PEs' registers (call
   /// before sc_start). Throws InputError if the file cannot be created.

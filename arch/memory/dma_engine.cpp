@@ -20,6 +20,13 @@ DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram&
   SC_THREAD(store_thread);
 }
 
+void DmaEngine::register_stats(stats::Registry& r) const {
+  const std::string n = name();
+  r.add(n + ".descriptors", stats::Unit::count, "load and store descriptors served", &descriptors_);
+  r.add(n + ".bursts", stats::Unit::count, "DRAM bursts of the descriptors (payload rounded up to dma.burst_bytes)",
+        &bursts_);
+}
+
 void DmaEngine::load_thread() { serve(loads_, false); }
 void DmaEngine::store_thread() { serve(stores_, true); }
 

@@ -14,6 +14,7 @@
 #include "arch/memory/sram_buffer.h"
 #include "arch/trace.h"
 #include "arch/control/unit_queue.h"
+#include "sim/base/stats.h"
 #include "sim/spec/arch_config.h"
 
 namespace tpusim::arch {
@@ -28,6 +29,8 @@ class DmaEngine : public sc_core::sc_module {
   UnitQueue& stores() { return stores_; }
   uint64_t descriptors() const { return descriptors_; }
   uint64_t bursts() const { return bursts_; }
+  /// Registers descriptors and bursts under this module's name.
+  void register_stats(stats::Registry& registry) const;
 
  private:
   void load_thread();

@@ -9,6 +9,9 @@
 
 #include <systemc>
 
+#include <string>
+
+#include "sim/base/stats.h"
 #include "sim/spec/arch_config.h"
 
 namespace tpusim::arch {
@@ -33,6 +36,17 @@ class SramBuffer : public sc_core::sc_module {
     write_bytes_ += write_bytes;
   }
   const BufferConfig& config() const { return config_; }
+  /// Registers read_bytes, write_bytes and port_busy_cycles under this buffer's name.
+  void register_stats(stats::Registry& r) const {
+    const std::string n = name();
+    r.add(n + ".read_bytes", stats::Unit::bytes, "bytes read through the ports (array operands, DMA drains)",
+          &read_bytes_);
+    r.add(n + ".write_bytes", stats::Unit::bytes, "bytes written through the ports (DMA fills, array results)",
+          &write_bytes_);
+    r.add(n + ".port_busy_cycles", stats::Unit::cycles,
+          "cycles the ports were occupied by DMA fills and drains (bytes / (ports x bytes_per_cycle_per_port))",
+          &port_busy_cycles_);
+  }
   uint64_t read_bytes() const { return read_bytes_; }
   uint64_t write_bytes() const { return write_bytes_; }
 

@@ -12,6 +12,11 @@ VectorUnit::VectorUnit(sc_core::sc_module_name name, Scoreboard& scoreboard, Tra
   SC_THREAD(run);
 }
 
+void VectorUnit::register_stats(stats::Registry& r) const {
+  r.add(std::string(name()) + ".busy_cycles", stats::Unit::cycles, "cycles the lanes executed vector ops",
+        &busy_cycles_);
+}
+
 void VectorUnit::begin_layer(uint64_t start_cycle) {
   mark_ = start_cycle;
   layer_ = CycleBreakdown{};

@@ -10,6 +10,7 @@
 #include "arch/trace.h"
 #include "arch/control/unit_queue.h"
 #include "sim/base/cycle_breakdown.h"
+#include "sim/base/stats.h"
 
 namespace tpusim::arch {
 
@@ -23,6 +24,8 @@ class VectorUnit : public sc_core::sc_module {
   /// Breakdown of [start, end_cycle): busy -> vector, waiting -> stall by cause.
   CycleBreakdown end_layer(uint64_t end_cycle);
   uint64_t busy_cycles() const { return busy_cycles_; }
+  /// Registers busy_cycles under this module's name.
+  void register_stats(stats::Registry& registry) const;
 
  private:
   void run();

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/base/cycle_breakdown.h"
@@ -34,6 +35,9 @@ struct LayerResult {
   std::map<std::string, uint64_t> sram_reads;
   std::map<std::string, uint64_t> sram_writes;
   CycleBreakdown breakdown;       ///< sums to `cycles`
+  /// Every counter of the stats registry over the layer, by full name, in registration order
+  /// (native timing; empty in compatibility modes).
+  std::vector<std::pair<std::string, uint64_t>> counters;
   /// The mapper's choices, echoed in the report (tile sizes, loop order, residency).
   std::map<std::string, std::string> mapping;
 };

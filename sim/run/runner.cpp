@@ -115,10 +115,20 @@ RunResult run_workload(const ArchConfig& arch, const Workload& workload, const R
     throw InternalError(fmt::format("internal error: simulation ended with work outstanding ({} of {} layers done)",
                                     ctrl.layers().size(), workload.layers.size()));
   if (!options.vcd_path.empty()) matrix->write_vcd();
+  // Counters a layer's result is made of, picked from the registry once.
+  const stats::Registry& reg = top.stats();
+  const size_t folds_i = reg.index("top.array.folds"), macs_i = reg.index("top.array.macs");
+  const size_t dram_rd_i = reg.index("top.dram.read_bytes"), dram_wr_i = reg.index("top.dram.write_bytes");
+  std::vector<size_t> sram_rd_i, sram_wr_i;
+  for (const auto& b : arch.buffers) {
+    sram_rd_i.push_back(reg.index("top." + b.name + ".read_bytes"));
+    sram_wr_i.push_back(reg.index("top." + b.name + ".write_bytes"));
+  }
   RunResult run;
   for (size_t i = 0; i < workload.layers.size(); ++i) {
     const Layer& layer = workload.layers[i];
     const arch::LayerTiming& t = ctrl.layers()[i];
+    const std::vector<uint64_t>& c = t.counters.values;
     LayerResult r;
     r.name = layer.name;
     r.op = layer.op;
@@ -128,14 +138,15 @@ RunResult run_workload(const ArchConfig& arch, const Workload& workload, const R
     r.stall_cycles = b[CycleCategory::weight_stall] + b[CycleCategory::input_stall] + b[CycleCategory::output_stall];
     r.compute_cycles = b[CycleCategory::compute] + b[CycleCategory::fill] + b[CycleCategory::drain] +
                        b[CycleCategory::weight_load] + b[CycleCategory::vector];
-    r.macs = t.macs;
-    r.folds = t.folds;
-    r.dram_read_bytes = t.dram_read_bytes;
-    r.dram_write_bytes = t.dram_write_bytes;
+    r.macs = c[macs_i];
+    r.folds = c[folds_i];
+    r.dram_read_bytes = c[dram_rd_i];
+    r.dram_write_bytes = c[dram_wr_i];
     for (size_t k = 0; k < arch.buffers.size(); ++k) {
-      r.sram_reads[arch.buffers[k].name] = t.sram_read_bytes[k];
-      r.sram_writes[arch.buffers[k].name] = t.sram_write_bytes[k];
+      r.sram_reads[arch.buffers[k].name] = c[sram_rd_i[k]];
+      r.sram_writes[arch.buffers[k].name] = c[sram_wr_i[k]];
     }
+    for (size_t k = 0; k < reg.size(); ++k) r.counters.emplace_back(reg.infos()[k].name, c[k]);
     if (is_matrix_op(layer.op)) {
       r.gemm = layer.gemm;
       const auto plan = mapper::plan_gemm(arch, layer, contexts[i]);
@@ -143,7 +154,7 @@ RunResult run_workload(const ArchConfig& arch, const Workload& workload, const R
       r.mapping = describe_plan(plan);
       // The array stepped through the executed GEMM (shorter K with N:M skipping or packing);
       // the layer's MACs stay the dense count.
-      TPUSIM_ASSERT(t.macs == plan.gemm.macs(), "executed MAC slots differ from the mapped GEMM's");
+      TPUSIM_ASSERT(c[macs_i] == plan.gemm.macs(), "executed MAC slots differ from the mapped GEMM's");
       r.macs = layer.gemm.macs();
     } else {
       r.vector_ops = layer.vector.ops;

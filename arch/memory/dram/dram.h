@@ -7,6 +7,7 @@
 
 #include <systemc>
 
+#include "sim/base/stats.h"
 #include "sim/spec/arch_config.h"
 
 namespace tpusim::arch {
@@ -23,6 +24,8 @@ class Dram : public sc_core::sc_module {
   uint64_t write_bytes() const { return write_bytes_; }
   /// Cycles the bus carried data (whole cycles, rounded up at the end of the run).
   double busy_cycles() const { return busy_cycles_; }
+  /// Registers read_bytes, write_bytes and busy_cycles under this module's name.
+  void register_stats(stats::Registry& registry) const;
 
  private:
   double bytes_per_cycle_;
