@@ -16,7 +16,7 @@ using config::ObjectReader;
 
 namespace {
 
-const std::vector<std::string> kDramTypes = {"ddr3", "ddr4", "lpddr4", "lpddr5", "hbm2", "gddr6"};
+const std::vector<std::string> kDramTypes = enum_names<DramType>();
 
 struct Entry {
   double value = 0;
@@ -361,12 +361,13 @@ double EnergyTable::mac_area_for(DataType t, const ArchConfig& arch) const {
 }
 
 double EnergyTable::dram_pj_per_bit_for(const ArchConfig& arch) const {
-  const auto it = dram_pj_per_bit.find(arch.dram.type);
+  const auto it = dram_pj_per_bit.find(to_string(arch.dram.type));
   if (it == dram_pj_per_bit.end()) {
     std::string types;
     for (const auto& [k, v] : dram_pj_per_bit) types += (types.empty() ? "" : ", ") + k;
+    const char* type = to_string(arch.dram.type);
     throw InputError(fmt::format("{}: /dram_pj_per_bit/{}: missing: {} has /dram/type {}; the table has {}", file,
-                                 arch.dram.type, arch.file.empty() ? "the arch" : arch.file, arch.dram.type, types));
+                                 type, arch.file.empty() ? "the arch" : arch.file, type, types));
   }
   return it->second;
 }

@@ -19,7 +19,7 @@
 
 namespace tpusim {
 
-constexpr size_t kDataTypeCount = 7;
+constexpr size_t kDataTypeCount = enum_count<DataType>();
 
 /// A curve sampled at capacities (bytes, ascending): linear in log(value) vs log(capacity)
 /// between points (a piecewise power law). Beyond both ends: extended with the nearest

@@ -6,16 +6,6 @@
 
 namespace tpusim {
 
-const char* to_string(BufferRole r) {
-  switch (r) {
-    case BufferRole::inputs: return "inputs";
-    case BufferRole::weights: return "weights";
-    case BufferRole::outputs: return "outputs";
-    case BufferRole::accumulators: return "accumulators";
-  }
-  return "?";
-}
-
 bool BufferConfig::holds_role(BufferRole r) const {
   for (auto h : holds)
     if (h == r) return true;

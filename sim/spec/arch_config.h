@@ -46,7 +46,30 @@ struct DataTypes {
 
 /// What a buffer holds. A buffer may hold several operand kinds (a unified buffer).
 enum class BufferRole { inputs, weights, outputs, accumulators };
-const char* to_string(BufferRole r);
+
+/// SCALE-Sim's [run_presets] InterfaceBandwidth: CALC (no DRAM limit: what scalesim-v2 timing
+/// reproduces) or USER (DRAM limited to Bandwidth; not reproduced).
+enum class InterfaceBandwidth { calc, user };
+
+TPUSIM_ENUM_NAMES_BEGIN
+constexpr const char* name_of(BufferRole v) {
+  switch (v) {
+    case BufferRole::inputs: return "inputs";
+    case BufferRole::weights: return "weights";
+    case BufferRole::outputs: return "outputs";
+    case BufferRole::accumulators: return "accumulators";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(InterfaceBandwidth v) {
+  switch (v) {
+    case InterfaceBandwidth::calc: return "CALC";
+    case InterfaceBandwidth::user: return "USER";
+  }
+  return nullptr;
+}
+TPUSIM_ENUM_NAMES_END
 
 /// One on-chip SRAM; its instance name is `name`.
 struct BufferConfig {
@@ -81,10 +104,9 @@ struct DramConfig {
   double latency_ns = 100;        ///< added once per transfer, after its last byte crossed the bus
   uint64_t burst_bytes = 64;      ///< access granularity; transfers round up to it
   uint64_t capacity_bytes = 8ULL << 30;
-  /// DRAM technology for energy per bit: ddr3, ddr4, lpddr4, lpddr5, hbm2, gddr6. When the
-  /// config omits it, the loader takes the leading word of `part` if it names one ("ddr3-2133"
-  /// -> ddr3), else this default.
-  std::string type = "ddr4";
+  /// DRAM technology for energy per bit. When the config omits it, the loader takes the leading
+  /// word of `part` if it names one ("ddr3-2133" -> ddr3), else the preset's, else this default.
+  DramType type = DramType::ddr4;
 };
 
 /// The vector unit for non-matrix ops (activation, pooling, softmax, layernorm, add).
@@ -105,9 +127,7 @@ struct ScalesimOptions {
   /// when the .cfg does not give it (CALC mode never reads it).
   std::vector<uint64_t> bandwidth_words_per_cycle;
   uint32_t memory_banks = 1;            ///< [architecture_presets] MemoryBanks
-  /// [run_presets] InterfaceBandwidth: false = CALC (no DRAM limit: what scalesim-v2 timing
-  /// reproduces), true = USER (DRAM limited to Bandwidth; not reproduced).
-  bool user_bandwidth = false;
+  InterfaceBandwidth interface_bandwidth = InterfaceBandwidth::calc;  ///< [run_presets] InterfaceBandwidth
 };
 
 struct ArchConfig {

@@ -16,19 +16,13 @@ namespace {
 
 constexpr uint64_t kMaxArrayDim = 65536;          // 2^16 PEs on a side: far beyond any real array
 constexpr uint64_t kMaxBytes = 1ULL << 50;         // 1 PiB
-const std::vector<std::string> kRoleNames = {"inputs", "weights", "outputs", "accumulators"};
-const std::vector<std::string> kDramTypes = {"ddr3", "ddr4", "lpddr4", "lpddr5", "hbm2", "gddr6"};
-
-DataType read_dtype(ObjectReader& r, const std::string& key, DataType fallback) {
-  return static_cast<DataType>(r.choice(key, spellings_datatype(), static_cast<size_t>(fallback)));
-}
 
 ArrayConfig read_array(ObjectReader r) {
   ArrayConfig a;
   a.rows = static_cast<uint32_t>(r.u64("rows", 1, kMaxArrayDim, a.rows));
   a.cols = static_cast<uint32_t>(r.u64("cols", 1, kMaxArrayDim, a.cols));
-  a.dataflow = static_cast<Dataflow>(r.choice("dataflow", spellings_dataflow(), size_t(a.dataflow)));
-  a.model = static_cast<ArrayModel>(r.choice("model", spellings_array_model(), size_t(a.model)));
+  a.dataflow = r.enumeration("dataflow", a.dataflow);
+  a.model = r.enumeration("model", a.model);
   a.double_buffer_stationary = r.boolean("double_buffer_stationary", a.double_buffer_stationary);
   a.preload_follows_wave = r.boolean("preload_follows_wave", a.preload_follows_wave);
   a.mac_latency_cycles = static_cast<uint32_t>(r.u64("mac_latency_cycles", 1, 64, a.mac_latency_cycles));
@@ -44,10 +38,10 @@ ArrayConfig read_array(ObjectReader r) {
 
 DataTypes read_datatypes(ObjectReader r) {
   DataTypes d;
-  d.input = read_dtype(r, "input", d.input);
-  d.weight = read_dtype(r, "weight", d.weight);
-  d.accumulator = read_dtype(r, "accumulator", d.accumulator);
-  d.output = read_dtype(r, "output", d.output);
+  d.input = r.enumeration("input", d.input);
+  d.weight = r.enumeration("weight", d.weight);
+  d.accumulator = r.enumeration("accumulator", d.accumulator);
+  d.output = r.enumeration("output", d.output);
   r.finish();
   return d;
 }
@@ -58,17 +52,16 @@ BufferConfig read_buffer(ObjectReader r, const std::string& name) {
   const json& holds = r.raw("holds");
   const std::string holds_ptr = r.pointer_of("holds");
   if (holds.is_string()) {
-    b.holds.push_back(static_cast<BufferRole>(as_choice(holds, r.file(), holds_ptr, kRoleNames)));
+    b.holds.push_back(as_enum<BufferRole>(holds, r.file(), holds_ptr));
   } else if (holds.is_array() && !holds.empty()) {
     for (size_t i = 0; i < holds.size(); ++i) {
-      auto role = static_cast<BufferRole>(
-          as_choice(holds[i], r.file(), holds_ptr + "/" + std::to_string(i), kRoleNames));
+      const auto role = as_enum<BufferRole>(holds[i], r.file(), holds_ptr + "/" + std::to_string(i));
       if (b.holds_role(role))
         fail_at(r.file(), holds_ptr + "/" + std::to_string(i), fmt::format("\"{}\" listed twice", to_string(role)));
       b.holds.push_back(role);
     }
   } else {
-    r.fail("holds", "must be a non-empty array of " + join(kRoleNames) + ", got " + describe(holds));
+    r.fail("holds", "must be a non-empty array of " + join(enum_names<BufferRole>()) + ", got " + describe(holds));
   }
   b.capacity_bytes = r.u64("capacity_bytes", 1, kMaxBytes);
   b.banks = static_cast<uint32_t>(r.u64("banks", 1, 4096, b.banks));
@@ -105,7 +98,7 @@ void apply_dram_preset(DramConfig& d, const std::string& name) {
   ObjectReader p(doc, path, "");
   d.preset = name;
   d.part = p.string("part");
-  d.type = kDramTypes[p.choice("type", kDramTypes)];
+  d.type = p.enumeration<DramType>("type");
   (void)p.string("source");
   const double per_channel = p.number("bandwidth_gb_per_s_per_channel", 0.0, 1e6);
   d.channels = static_cast<uint32_t>(p.u64("channels", 1, 1024));
@@ -140,7 +133,7 @@ DramConfig read_dram(ObjectReader r) {
   d.burst_bytes = r.u64("burst_bytes", 1, 1ULL << 24, d.burst_bytes);
   d.capacity_bytes = r.u64("capacity_bytes", 1, kMaxBytes, d.capacity_bytes);
   if (r.has("type")) {
-    d.type = kDramTypes[r.choice("type", kDramTypes)];
+    d.type = r.enumeration<DramType>("type");
   } else {
     // The leading word of the part label, when it names a type: "ddr3-2133 x2" -> ddr3.
     std::string lead;
@@ -148,8 +141,7 @@ DramConfig read_dram(ObjectReader r) {
       if (!std::isalnum(static_cast<unsigned char>(c))) break;
       lead += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    for (const auto& t : kDramTypes)
-      if (lead == t) d.type = t;
+    if (const auto t = enum_from_name<DramType>(lead)) d.type = *t;
   }
   r.finish();
   return d;
@@ -176,7 +168,7 @@ ScalesimOptions read_scalesim(ObjectReader r) {
       s.bandwidth_words_per_cycle.push_back(as_u64(bw[i], r.file(), ptr + "/" + std::to_string(i), 1, 1ULL << 32));
   }
   s.memory_banks = static_cast<uint32_t>(r.u64("memory_banks", 1, 4096, s.memory_banks));
-  s.user_bandwidth = r.choice("interface_bandwidth", {"CALC", "USER"}, s.user_bandwidth ? 1 : 0) == 1;
+  s.interface_bandwidth = r.enumeration("interface_bandwidth", s.interface_bandwidth);
   r.finish();
   return s;
 }
@@ -243,7 +235,7 @@ ArchConfig parse_arch(const json& doc, const std::string& file) {
   a.source = r.string("source", a.source);
   (void)r.string("notes", "");  // free text for humans
   a.clock_mhz = r.number("clock_mhz", 0.0, 1e6, a.clock_mhz);
-  a.timing = static_cast<TimingMode>(r.choice("timing", spellings_timing(), size_t(a.timing)));
+  a.timing = r.enumeration("timing", a.timing);
   if (r.has("array")) a.array = read_array(ObjectReader(r.raw("array"), file, "/array"));
   if (r.has("datatypes")) a.datatypes = read_datatypes(ObjectReader(r.raw("datatypes"), file, "/datatypes"));
   {
@@ -260,7 +252,7 @@ ArchConfig parse_arch(const json& doc, const std::string& file) {
   a.activations_on_chip = r.boolean("activations_on_chip", a.activations_on_chip);
   if (r.has("scalesim")) a.scalesim = read_scalesim(ObjectReader(r.raw("scalesim"), file, "/scalesim"));
   r.finish();
-  if (a.timing == TimingMode::scalesim_v2 && a.scalesim && a.scalesim->user_bandwidth)
+  if (a.timing == TimingMode::scalesim_v2 && a.scalesim && a.scalesim->interface_bandwidth == InterfaceBandwidth::user)
     fail_at(file, "/scalesim/interface_bandwidth",
             "scalesim-v2 timing reproduces SCALE-Sim's CALC mode only, got \"USER\"; set it to \"CALC\", "
             "or set /timing to \"native\" to model the DRAM bandwidth");
@@ -321,7 +313,7 @@ json to_json(const ArchConfig& a) {
                {"latency_ns", a.dram.latency_ns},
                {"burst_bytes", a.dram.burst_bytes},
                {"capacity_bytes", a.dram.capacity_bytes},
-               {"type", a.dram.type}};
+               {"type", to_string(a.dram.type)}};
   if (!a.dram.preset.empty()) j["dram"]["preset"] = a.dram.preset;
   j["vector"] = {{"lanes", a.vector.lanes}};
   j["energy_table"] = a.energy_table;
@@ -334,7 +326,7 @@ json to_json(const ArchConfig& a) {
                      {"ofmap_offset", s.ofmap_offset},
                      {"bandwidth_words_per_cycle", s.bandwidth_words_per_cycle},
                      {"memory_banks", s.memory_banks},
-                     {"interface_bandwidth", s.user_bandwidth ? "USER" : "CALC"}};
+                     {"interface_bandwidth", to_string(s.interface_bandwidth)}};
   }
   return j;
 }

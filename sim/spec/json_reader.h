@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/base/enum_names.h"
+
 namespace tpusim::config {
 
 using json = nlohmann::json;
@@ -51,6 +53,14 @@ class ObjectReader {
   /// One of `allowed` (returns its index); the message lists the allowed spellings.
   size_t choice(const std::string& key, const std::vector<std::string>& allowed);
   size_t choice(const std::string& key, const std::vector<std::string>& allowed, size_t fallback);
+  /// One of enum E's spellings (sim/base/enum_names.h), returned as the enum; the message lists
+  /// the spellings. Without a default the key is required.
+  template <class E>
+  E enumeration(const std::string& key);
+  template <class E>
+  E enumeration(const std::string& key, E fallback) {
+    return has(key) ? enumeration<E>(key) : fallback;
+  }
 
   /// Rejects keys that were not read, naming the first in key order.
   void finish() const;
@@ -72,8 +82,19 @@ class ObjectReader {
 uint64_t as_u64(const json& v, const std::string& file, const std::string& pointer, uint64_t min, uint64_t max);
 size_t as_choice(const json& v, const std::string& file, const std::string& pointer,
                  const std::vector<std::string>& allowed);
+/// One of enum E's spellings at a pointer (for array elements), as the enum.
+template <class E>
+E as_enum(const json& v, const std::string& file, const std::string& pointer) {
+  // The index is into E's own table, whose names enum_names<E>() lists in the same order.
+  return enum_values<E>()[as_choice(v, file, pointer, enum_names<E>())];
+}
 
 /// Joins spellings for messages: "os, ws, is".
 std::string join(const std::vector<std::string>& items, const char* sep = ", ");
+
+template <class E>
+E ObjectReader::enumeration(const std::string& key) {
+  return as_enum<E>(raw(key), file_, pointer_of(key));
+}
 
 }  // namespace tpusim::config

@@ -1,8 +1,11 @@
 #pragma once
-/// Enumerations shared by the config, the timing functions and the reports, with their spellings.
+/// Enumerations shared by the config, the timing functions and the reports, with their spellings
+/// (one name table per enum: sim/base/enum_names.h).
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "sim/base/enum_names.h"
 
 namespace tpusim {
 
@@ -14,21 +17,67 @@ enum class ArrayModel { analytic, cycle };
 enum class TimingMode { native, scalesim_v2 };
 /// Element types of operands, accumulators and outputs.
 enum class DataType { int4, int8, int16, int32, bf16, fp16, fp32 };
+/// DRAM technology, which selects the energy per bit (configs/energy/*.json "dram_pj_per_bit").
+enum class DramType { ddr3, ddr4, lpddr4, lpddr5, hbm2, gddr6 };
 
-const char* to_string(Dataflow v);
-const char* to_string(ArrayModel v);
-const char* to_string(TimingMode v);
-const char* to_string(DataType v);
+TPUSIM_ENUM_NAMES_BEGIN
+constexpr const char* name_of(Dataflow v) {
+  switch (v) {
+    case Dataflow::os: return "os";
+    case Dataflow::ws: return "ws";
+    case Dataflow::is: return "is";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(ArrayModel v) {
+  switch (v) {
+    case ArrayModel::analytic: return "analytic";
+    case ArrayModel::cycle: return "cycle";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(TimingMode v) {
+  switch (v) {
+    case TimingMode::native: return "native";
+    case TimingMode::scalesim_v2: return "scalesim-v2";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(DataType v) {
+  switch (v) {
+    case DataType::int4: return "int4";
+    case DataType::int8: return "int8";
+    case DataType::int16: return "int16";
+    case DataType::int32: return "int32";
+    case DataType::bf16: return "bf16";
+    case DataType::fp16: return "fp16";
+    case DataType::fp32: return "fp32";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(DramType v) {
+  switch (v) {
+    case DramType::ddr3: return "ddr3";
+    case DramType::ddr4: return "ddr4";
+    case DramType::lpddr4: return "lpddr4";
+    case DramType::lpddr5: return "lpddr5";
+    case DramType::hbm2: return "hbm2";
+    case DramType::gddr6: return "gddr6";
+  }
+  return nullptr;
+}
+TPUSIM_ENUM_NAMES_END
 
 /// Size of one element in bits (int4 is 4) and bytes rounded up for whole-element buffers.
 uint32_t bits_of(DataType t);
 /// Bytes moved for `count` elements of type t (int4 packs two per byte).
 uint64_t bytes_for(DataType t, uint64_t count);
 
-/// The allowed spellings, in order, for error messages ("os, ws, is").
-std::vector<std::string> spellings_dataflow();
-std::vector<std::string> spellings_array_model();
-std::vector<std::string> spellings_timing();
-std::vector<std::string> spellings_datatype();
+/// The datatype spellings in enum order (energy tables index their per-datatype entries by it).
+inline std::vector<std::string> spellings_datatype() { return enum_names<DataType>(); }
 
 }  // namespace tpusim

@@ -17,9 +17,6 @@ namespace {
 
 constexpr uint64_t kMaxDim = 1ULL << 32;      // any single tensor dimension
 constexpr uint64_t kMaxMacs = 1ULL << 62;     // a layer's MACs must fit a signed 64-bit counter
-const std::vector<std::string> kOpNames = {"gemm",    "linear",         "conv2d", "maxpool",
-                                           "avgpool", "global_avgpool", "relu",   "gelu",
-                                           "add",     "softmax",        "layernorm"};
 
 /// a*b, or InputError if it exceeds `limit` (keeps every counter far from overflow).
 uint64_t checked_mul(uint64_t a, uint64_t b, uint64_t limit, const ObjectReader& r, const std::string& what) {
@@ -162,7 +159,7 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
   Layer l;
   l.name = r.string("name");
   if (l.name.empty()) r.fail("name", "must be a non-empty string");
-  l.op = static_cast<OpKind>(r.choice("op", kOpNames));
+  l.op = r.enumeration<OpKind>("op");
   switch (l.op) {
     case OpKind::gemm:
       l.gemm.m = r.u64("m", 1, kMaxDim);
@@ -204,8 +201,6 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
 
 }  // namespace
 
-const char* to_string(OpKind op) { return kOpNames[static_cast<size_t>(op)].c_str(); }
-std::vector<std::string> spellings_op() { return kOpNames; }
 bool is_matrix_op(OpKind op) { return op == OpKind::gemm || op == OpKind::linear || op == OpKind::conv2d; }
 
 uint64_t Workload::total_macs() const {

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/base/enum_names.h"
+
 namespace tpusim {
 
 /// Every op the workload format knows. Matrix ops run on the systolic array; the rest on the
@@ -15,8 +17,27 @@ enum class OpKind {
   maxpool, avgpool, global_avgpool,                    // vector unit: pooling
   relu, gelu, add, softmax, layernorm                  // vector unit: elementwise / row-wise
 };
-const char* to_string(OpKind op);
-std::vector<std::string> spellings_op();
+
+TPUSIM_ENUM_NAMES_BEGIN
+/// The spellings of "op" in workload files (sim/base/enum_names.h).
+constexpr const char* name_of(OpKind v) {
+  switch (v) {
+    case OpKind::gemm: return "gemm";
+    case OpKind::linear: return "linear";
+    case OpKind::conv2d: return "conv2d";
+    case OpKind::maxpool: return "maxpool";
+    case OpKind::avgpool: return "avgpool";
+    case OpKind::global_avgpool: return "global_avgpool";
+    case OpKind::relu: return "relu";
+    case OpKind::gelu: return "gelu";
+    case OpKind::add: return "add";
+    case OpKind::softmax: return "softmax";
+    case OpKind::layernorm: return "layernorm";
+  }
+  return nullptr;
+}
+TPUSIM_ENUM_NAMES_END
+
 bool is_matrix_op(OpKind op);
 
 /// C[m x n] = A[m x k] * B[k x n], repeated `count` times on independent operands (groups of a

@@ -210,7 +210,7 @@ SweepSpec parse_sweep_spec(const json& doc, const std::string& file) {
         if (!seen.insert(path).second) fail_at(file, ptr, fmt::format("\"{}\" is swept by an earlier axis", path));
     }
   }
-  s.combine = r.choice("combine", {"product", "zip"}, 0) == 0 ? Combine::product : Combine::zip;
+  s.combine = r.enumeration("combine", s.combine);
   if (s.combine == Combine::zip) {
     for (size_t i = 1; i < s.axes.size(); ++i)
       if (s.axes[i].steps.size() != s.axes[0].steps.size())

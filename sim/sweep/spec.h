@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/base/enum_names.h"
+
 namespace tpusim::sweep {
 
 /// How the axes are combined into points.
@@ -17,6 +19,16 @@ enum class Combine {
   product,  ///< every combination; the first axis varies slowest
   zip,      ///< the i-th value of every axis together; all axes have the same length
 };
+
+TPUSIM_ENUM_NAMES_BEGIN
+constexpr const char* name_of(Combine v) {
+  switch (v) {
+    case Combine::product: return "product";
+    case Combine::zip: return "zip";
+  }
+  return nullptr;
+}
+TPUSIM_ENUM_NAMES_END
 
 /// One swept dimension. A plain axis has one path; a linked axis sets several paths together
 /// (e.g. /array/rows and /array/cols), each step giving one value per path.

@@ -207,7 +207,7 @@ TEST_CASE("SCALE-Sim .cfg files import into a scalesim-v2 architecture", "[scale
     CHECK(a.scalesim->ofmap_offset == 20000000);
     CHECK(a.scalesim->bandwidth_words_per_cycle == std::vector<uint64_t>{10});
     CHECK(a.scalesim->memory_banks == 1);
-    CHECK_FALSE(a.scalesim->user_bandwidth);
+    CHECK(a.scalesim->interface_bandwidth == tpusim::InterfaceBandwidth::calc);
     // 10 one-byte words per cycle at the default 1000 MHz = 10 GB/s for the native model.
     CHECK(a.dram.bandwidth_gb_per_s == Approx(10.0));
     // The echoed config parses back to the same settings.
@@ -255,7 +255,7 @@ TEST_CASE("SCALE-Sim .cfg files import into a scalesim-v2 architecture", "[scale
           "\"USER\"; set it to \"CALC\", or set /timing to \"native\" to model the DRAM bandwidth");
     nlohmann::json doc = tpusim::importers::scalesim_cfg_to_json(user, "x.cfg");
     tpusim::config::apply_overrides(doc, {tpusim::config::parse_override("/timing=native")});
-    CHECK(tpusim::config::parse_arch(doc, "x.cfg").scalesim->user_bandwidth);
+    CHECK(tpusim::config::parse_arch(doc, "x.cfg").scalesim->interface_bandwidth == tpusim::InterfaceBandwidth::user);
   }
 
   SECTION("malformed .cfg files name the file, line and column") {
