@@ -10,8 +10,8 @@
 
 #include "sim/base/error.h"
 #include "sim/cli/describe.h"
-#include "sim/cli/load.h"
 #include "sim/energy/energy_table.h"
+#include "sim/importers/formats.h"
 #include "sim/mapper/program.h"
 #include "sim/report/compute_report_csv.h"
 #include "sim/report/report.h"
@@ -85,8 +85,8 @@ int command_run(const std::vector<std::string>& args) {
   if (vm.count("help")) return 0;
 
   // Everything that can be judged before simulating is judged first: no half-written report.
-  const ArchConfig arch = load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
-  const Workload workload = load_workload(vm["workload"].as<std::string>());
+  const ArchConfig arch = importers::load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
+  const Workload workload = importers::load_workload(vm["workload"].as<std::string>());
   const EnergyTable energy = load_energy_table(resolve_energy_table(arch.energy_table, arch.file));
   energy.check_covers(arch);  // a datatype or DRAM type the table lacks fails before simulating
   RunOptions options;
@@ -134,7 +134,7 @@ int command_describe(const std::vector<std::string>& args) {
       ("json", "print JSON instead of a summary");
   const auto vm = parse(args, desc, "describe");
   if (vm.count("help")) return 0;
-  const ArchConfig arch = load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
+  const ArchConfig arch = importers::load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
   const nlohmann::json d = describe_arch(arch);
   if (vm.count("json")) std::cout << d.dump(2) << "\n";
   else print_description(std::cout, arch, d);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/spec/json_reader.h"
 #include "sim/importers/text_source.h"
 
@@ -235,14 +236,7 @@ json scalesim_cfg_to_json(const std::string& text, const std::string& file) {
 }
 
 ArchConfig load_arch_cfg(const std::string& path, const std::vector<config::Override>& overrides) {
-  json doc = scalesim_cfg_to_json(read_text_file(path), path);
-  if (overrides.empty()) return config::parse_arch(doc, path);
-  config::apply_overrides(doc, overrides);
-  try {
-    return config::parse_arch(doc, path);
-  } catch (const InputError& e) {
-    config::rethrow_with_override_context(e, overrides);
-  }
+  return config::parse_arch(scalesim_cfg_to_json(read_file(path), path), path, overrides);
 }
 
 }  // namespace tpusim::importers

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/base/math.h"
 #include "sim/importers/text_source.h"
 
@@ -258,6 +259,6 @@ Workload parse_workload_csv(const std::string& text, const std::string& file) {
   return w;
 }
 
-Workload load_workload_csv(const std::string& path) { return parse_workload_csv(read_text_file(path), path); }
+Workload load_workload_csv(const std::string& path) { return parse_workload_csv(read_file(path), path); }
 
 }  // namespace tpusim::importers

@@ -1,21 +1,10 @@
 #include "sim/importers/text_source.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
 
 namespace tpusim::importers {
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open file (missing or unreadable)", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 std::vector<TextLine> split_lines(const std::string& text) {
   std::vector<TextLine> lines;

@@ -21,9 +21,6 @@ struct TextField {
   uint32_t column = 1;
 };
 
-/// Reads a whole file; InputError "path: cannot open file ..." if it cannot.
-std::string read_text_file(const std::string& path);
-
 /// Splits text into lines (LF or CRLF), dropping a UTF-8 byte order mark.
 std::vector<TextLine> split_lines(const std::string& text);
 

@@ -262,15 +262,18 @@ ArchConfig parse_arch(const json& doc, const std::string& file) {
   return a;
 }
 
-ArchConfig load_arch_json(const std::string& path, const std::vector<Override>& overrides) {
-  json doc = load_json_file(path);
-  if (overrides.empty()) return parse_arch(doc, path);
+ArchConfig parse_arch(json doc, const std::string& file, const std::vector<Override>& overrides) {
+  if (overrides.empty()) return parse_arch(doc, file);
   apply_overrides(doc, overrides);
   try {
-    return parse_arch(doc, path);
+    return parse_arch(doc, file);
   } catch (const InputError& e) {
     rethrow_with_override_context(e, overrides);
   }
+}
+
+ArchConfig load_arch_json(const std::string& path, const std::vector<Override>& overrides) {
+  return parse_arch(load_json_file(path), path, overrides);
 }
 
 json to_json(const ArchConfig& a) {

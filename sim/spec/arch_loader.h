@@ -27,7 +27,11 @@ void apply_overrides(nlohmann::json& doc, const std::vector<Override>& overrides
 /// resolve the energy table path.
 ArchConfig parse_arch(const nlohmann::json& doc, const std::string& file);
 
-/// Loads an architecture from a `.json` file (a SCALE-Sim `.cfg` is handled by the importer).
+/// Applies `--set` overrides to an architecture document, then parses it; an error the overrides
+/// caused names the option.
+ArchConfig parse_arch(nlohmann::json doc, const std::string& file, const std::vector<Override>& overrides);
+
+/// Loads an architecture from a `.json` file. Loaders of every format: sim/importers/formats.h.
 ArchConfig load_arch_json(const std::string& path, const std::vector<Override>& overrides = {});
 
 /// The effective configuration with defaults filled in (what the report echoes). Parsing it

@@ -1,13 +1,12 @@
 #include "sim/spec/json_reader.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 
 namespace tpusim::config {
 
@@ -64,18 +63,16 @@ class DuplicateKeyCheck {
 
 }  // namespace
 
-json load_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open file (missing or unreadable)", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+json load_json_file(const std::string& path) { return parse_json_text(read_file(path), path); }
+
+json parse_json_text(const std::string& text, const std::string& file) {
   try {
-    return json::parse(buffer.str(), DuplicateKeyCheck(path));
+    return json::parse(text, DuplicateKeyCheck(file));
   } catch (const json::parse_error& e) {
     // nlohmann's message carries "at line L, column C: ..."; keep the part after the prefix.
     std::string what = e.what();
     const auto pos = what.find("parse error");
-    throw InputError(fmt::format("{}: malformed JSON: {}", path, pos == std::string::npos ? what : what.substr(pos)));
+    throw InputError(fmt::format("{}: malformed JSON: {}", file, pos == std::string::npos ? what : what.substr(pos)));
   }
 }
 

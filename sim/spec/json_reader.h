@@ -16,6 +16,8 @@ using json = nlohmann::json;
 
 /// Reads and parses a JSON file; InputError on a missing file or malformed/truncated JSON.
 json load_json_file(const std::string& path);
+/// Parses JSON text read from `file` (named in messages), rejecting duplicate keys.
+json parse_json_text(const std::string& text, const std::string& file);
 
 /// Short rendering of a JSON value for messages ("0", "\"wx\"", "an object").
 std::string describe(const json& v);

@@ -1,16 +1,14 @@
 #include "sim/sweep/plan.h"
 
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/spec/json_reader.h"
 #include "sim/energy/energy_table.h"
-#include "sim/importers/scalesim_cfg.h"
+#include "sim/importers/formats.h"
 #include "sim/sweep/constraints.h"
 
 namespace tpusim::sweep {
@@ -72,28 +70,23 @@ std::string hash_hex(const std::string& text) {
   return fmt::format("{:016x}{:016x}", a, b);
 }
 
-std::string read_file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open file (missing or unreadable)", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 SweepPlan plan_sweep(const SweepSpec& spec) {
   SweepPlan plan;
   plan.spec = spec;
   plan.columns = spec.columns();
-  // A SCALE-Sim .cfg becomes the JSON document `tpusim run` would build from it, so overrides
-  // and keys work the same; the children get the .cfg itself.
-  const json base_doc = std::filesystem::path(spec.arch_path).extension() == ".cfg"
-                            ? importers::scalesim_cfg_to_json(read_file_text(spec.arch_path), spec.arch_path)
-                            : config::load_json_file(spec.arch_path);
+  // The architecture in any format becomes the JSON document `tpusim run` builds from it
+  // (sim/importers/formats.h), so overrides and keys work the same; the children get the file.
+  const json base_doc = importers::load_arch_document(spec.arch_path);
   const json base_effective = config::to_json(config::parse_arch(base_doc, spec.arch_path));
   check_axis_paths(spec, base_effective, base_doc);
 
+  // Workloads are judged before any point runs, by the loader `tpusim run` uses; their text
+  // goes into the keys.
   std::vector<std::string> workload_text;
-  for (const auto& w : spec.workload_paths) workload_text.push_back(read_file_text(w));
+  for (const auto& w : spec.workload_paths) {
+    (void)importers::load_workload(w);
+    workload_text.push_back(read_file(w));
+  }
   std::map<std::string, std::string> energy_text;  // by resolved path; "" when unreadable
 
   const uint64_t combinations = combination_count(spec);
@@ -128,7 +121,7 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
         if (it == energy_text.end()) {
           std::string text;
           try {
-            text = read_file_text(energy_path);
+            text = read_file(energy_path);
           } catch (const InputError&) {
             // The child run reports the missing table as the point's error.
           }

@@ -46,7 +46,4 @@ SweepPlan plan_sweep(const SweepSpec& spec);
 /// 128-bit FNV-1a of `text` as 32 hex digits (two 64-bit lanes with different offsets).
 std::string hash_hex(const std::string& text);
 
-/// Reads a whole file; InputError naming it when unreadable.
-std::string read_file_text(const std::string& path);
-
 }  // namespace tpusim::sweep
