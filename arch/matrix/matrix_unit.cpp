@@ -11,7 +11,11 @@ namespace tpusim::arch {
 
 MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Scoreboard& scoreboard,
                        TraceSink* trace)
-    : sc_module(name), array_(arch.array), scoreboard_(scoreboard), trace_(trace) {
+    : sc_module(name),
+      array_(arch.array),
+      traits_(dataflow::traits_of(arch.array.dataflow)),
+      scoreboard_(scoreboard),
+      trace_(trace) {
   sequencer_ = std::make_unique<timing::FoldSequencer>(array_);
   if (arch.timing == TimingMode::native && array_.model == ArrayModel::cycle)
     cycle_ = std::make_unique<ArrayCycleRun>(arch);
@@ -72,10 +76,10 @@ void MatrixUnit::run() {
     // A stationary operand has been read into the array once its shift-in ends (the stream
     // starts); a streamed one once its stream has passed (the fold's compute window ends).
     const uint64_t stationary_read = s.stream_start_cycle, streamed_read = s.array_free_cycle;
-    const Dataflow df = array_.dataflow;
+    const dataflow::GemmOperand stationary = traits_.stationary_operand();
     scoreboard_.complete(instr.id, s.outputs_done_cycle, CycleCategory::compute,
-                         df == Dataflow::is ? stationary_read : streamed_read,
-                         df == Dataflow::ws ? stationary_read : streamed_read);
+                         stationary == dataflow::GemmOperand::a ? stationary_read : streamed_read,
+                         stationary == dataflow::GemmOperand::b ? stationary_read : streamed_read);
     if (trace_) trace_->span(TraceLane::array, "fold", s.start_cycle, s.outputs_done_cycle, instr.id);
     wait_until(s.array_free_cycle);
   }
@@ -131,14 +135,15 @@ void MatrixUnit::enable_vcd(const std::string& path) {
     const auto [r, c] = cycle_->probe_pes()[k];
     const std::string pe = std::string(name()) + ".pe_" + std::to_string(r) + "_" + std::to_string(c) + ".";
     VcdPe& v = vcd_pes_[k];
+    const dataflow::ProbeNames names = traits_.probe_names();
     if (float_types_) {
-      sc_core::sc_trace(vcd_, v.moving, pe + "in");
-      sc_core::sc_trace(vcd_, v.stationary, pe + (array_.dataflow == Dataflow::os ? "in_b" : "stationary"));
-      sc_core::sc_trace(vcd_, v.result, pe + (array_.dataflow == Dataflow::os ? "acc" : "psum_out"));
+      sc_core::sc_trace(vcd_, v.moving, pe + names.moving);
+      sc_core::sc_trace(vcd_, v.stationary, pe + names.stationary);
+      sc_core::sc_trace(vcd_, v.result, pe + names.result);
     } else {
-      sc_core::sc_trace(vcd_, v.moving_int, pe + "in", 32);
-      sc_core::sc_trace(vcd_, v.stationary_int, pe + (array_.dataflow == Dataflow::os ? "in_b" : "stationary"), 32);
-      sc_core::sc_trace(vcd_, v.result_int, pe + (array_.dataflow == Dataflow::os ? "acc" : "psum_out"), 32);
+      sc_core::sc_trace(vcd_, v.moving_int, pe + names.moving, 32);
+      sc_core::sc_trace(vcd_, v.stationary_int, pe + names.stationary, 32);
+      sc_core::sc_trace(vcd_, v.result_int, pe + names.result, 32);
     }
     sc_core::sc_trace(vcd_, v.valid, pe + "mac");
   }

@@ -12,6 +12,7 @@
 #include <systemc>
 
 #include "arch/matrix/array_cycle_run.h"
+#include "arch/matrix/dataflow/dataflow.h"
 #include "arch/control/scoreboard.h"
 #include "arch/trace.h"
 #include "arch/matrix/timing/fold_timing.h"
@@ -59,6 +60,7 @@ class MatrixUnit : public sc_core::sc_module {
   };
 
   ArrayConfig array_;
+  const dataflow::DataflowTraits& traits_;  ///< release rule and waveform names of the dataflow
   Scoreboard& scoreboard_;
   TraceSink* trace_;
   UnitQueue queue_;

@@ -14,24 +14,6 @@
 
 namespace tpusim::mapper {
 
-MappedDims map_dims(Dataflow df, const GemmShape& g) {
-  switch (df) {
-    case Dataflow::os: return {g.m, g.n, g.k};
-    case Dataflow::ws: return {g.k, g.n, g.m};
-    case Dataflow::is: return {g.k, g.m, g.n};
-  }
-  return {};
-}
-
-FoldTiles fold_tiles(Dataflow df, uint64_t r, uint64_t c, uint64_t t) {
-  switch (df) {
-    case Dataflow::os: return {r * t, t * c, r * c};  // A[m x k-chunk], B[k-chunk x n], C[m x n]
-    case Dataflow::ws: return {t * r, r * c, t * c};  // A[m-chunk x k], B[k x n] stationary
-    case Dataflow::is: return {r * c, r * t, c * t};  // A[k x m] stationary, B[k x n-chunk]
-  }
-  return {};
-}
-
 namespace {
 
 /// Bytes a buffer needs as an affine function of the chunk length t: fixed + per_t * t.
@@ -81,16 +63,6 @@ LoopOrder parse_loop_order(const std::string& text) {
   }
   TPUSIM_ASSERT(n == 3, "unvalidated loop order " + text);
   return o;
-}
-
-Loop GemmPlan::reuse_loop_a() const {
-  // A's tiles: ws (stream, row), os (row, stream), is (row, col).
-  return dataflow == Dataflow::is ? Loop::stream : Loop::col;
-}
-
-Loop GemmPlan::reuse_loop_b() const {
-  // B's tiles: ws (row, col), os (stream, col), is (row, stream).
-  return dataflow == Dataflow::ws ? Loop::stream : dataflow == Dataflow::os ? Loop::row : Loop::col;
 }
 
 uint64_t GemmPlan::a_tile_bytes(DataType input, uint64_t elements) const {
@@ -282,7 +254,11 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
     orders = {{Loop::col, Loop::stream, Loop::row}, {Loop::col, Loop::row, Loop::stream},
               {Loop::stream, Loop::col, Loop::row}, {Loop::stream, Loop::row, Loop::col},
               {Loop::row, Loop::col, Loop::stream}, {Loop::row, Loop::stream, Loop::col}};
-    if (p.dataflow == Dataflow::os) std::swap(orders[0], orders[1]);
+    // The first order with the reduction innermost moves to the front, the others keep their
+    // places.
+    const Loop red = p.reduction();
+    const auto first = std::find_if(orders.begin(), orders.end(), [&](const LoopOrder& o) { return o[2] == red; });
+    std::rotate(orders.begin(), first, first + 1);
   }
   std::optional<Candidate> best;
   for (const auto& order : orders) {

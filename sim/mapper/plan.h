@@ -7,25 +7,20 @@
 #include <string>
 #include <vector>
 
+#include "arch/matrix/dataflow/dataflow.h"
 #include "sim/spec/arch_config.h"
 #include "sim/spec/workload.h"
 
 namespace tpusim::mapper {
 
-/// The three loop dimensions of a fold under a dataflow (see arch/matrix/timing/fold_timing.h):
-/// Sr on array rows, Sc on array columns, T streamed in time.
-struct MappedDims {
-  uint64_t sr = 1, sc = 1, t = 1;
-};
-MappedDims map_dims(Dataflow df, const GemmShape& g);
-
-/// Element counts of the operand tiles one fold touches.
-struct FoldTiles {
-  uint64_t a = 0;    ///< activations (inputs)
-  uint64_t b = 0;    ///< weights
-  uint64_t out = 0;  ///< partial sums / outputs
-};
-FoldTiles fold_tiles(Dataflow df, uint64_t rows_used, uint64_t cols_used, uint64_t t);
+/// The loop dimensions of a fold and the operand tiles it touches, as the dataflow's traits
+/// define them (arch/matrix/dataflow/dataflow.h).
+using MappedDims = arch::dataflow::MappedDims;
+using FoldTiles = arch::dataflow::FoldTiles;
+inline MappedDims map_dims(Dataflow df, const GemmShape& g) { return arch::dataflow::traits_of(df).map_dims(g); }
+inline FoldTiles fold_tiles(Dataflow df, uint64_t rows_used, uint64_t cols_used, uint64_t t) {
+  return arch::dataflow::traits_of(df).fold_tiles(rows_used, cols_used, t);
+}
 
 /// Thrown by the planners when resident activations leave no room for the tiles.
 struct NoFit {};
@@ -37,7 +32,7 @@ struct LayerContext {
 };
 
 /// The three fold loops: row folds (array rows), column folds (array cols), stream chunks.
-enum class Loop { row, col, stream };
+using Loop = arch::dataflow::Loop;
 const char* to_string(Loop l);
 using LoopOrder = std::array<Loop, 3>;  ///< outermost first
 std::string to_string(const LoopOrder& order);
@@ -78,11 +73,12 @@ struct GemmPlan {
 
   uint64_t folds() const { return gemm.count * row_folds * col_folds * t_chunks; }
   uint64_t loop_count(Loop l) const { return l == Loop::row ? row_folds : l == Loop::col ? col_folds : t_chunks; }
+  const arch::dataflow::DataflowTraits& traits() const { return arch::dataflow::traits_of(dataflow); }
   /// The loop over the GEMM's K (os: stream, ws/is: rows).
-  Loop reduction() const { return dataflow == Dataflow::os ? Loop::stream : Loop::row; }
+  Loop reduction() const { return traits().reduction_loop(); }
   /// The loop that does not index A's (B's) tiles: along it the same tile is reused.
-  Loop reuse_loop_a() const;
-  Loop reuse_loop_b() const;
+  Loop reuse_loop_a() const { return traits().reuse_loop(arch::dataflow::GemmOperand::a); }
+  Loop reuse_loop_b() const { return traits().reuse_loop(arch::dataflow::GemmOperand::b); }
   int position(Loop l) const;  ///< 0 outermost .. 2 innermost
   /// Share of PEs mapped, averaged over folds (weighted equally).
   double mapping_efficiency(const ArchConfig& arch) const;

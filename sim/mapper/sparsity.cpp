@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "arch/matrix/dataflow/dataflow.h"
+
 namespace tpusim::mapper {
 
 namespace {
@@ -33,13 +35,14 @@ EffectiveGemm effective_gemm(const ArchConfig& arch, const Layer& layer) {
     e.weight_bytes = bytes_for(arch.datatypes.weight, g.k * g.n) * g.count;
   }
   const Dataflow df = arch.array.dataflow;
+  const char* blocker = arch::dataflow::traits_of(df).nm_skip_blocker();
   if (!s.structured()) {
     e.kept_k = g.k;
     e.reason = "no N:M sparsity";
-  } else if (df == Dataflow::is) {
+  } else if (blocker) {
     e.kept_k = g.k;
-    e.reason = fmt::format("{}:{} not skipped under is: the stationary activations would need m/n times the PE "
-                           "registers; zeros are gated (energy only)", s.n, s.m);
+    e.reason = fmt::format("{}:{} not skipped under {}: {}; zeros are gated (energy only)", s.n, s.m, to_string(df),
+                           blocker);
   } else {
     e.skips = kept_k < g.k;
     e.kept_k = kept_k;

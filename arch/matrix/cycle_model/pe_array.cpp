@@ -78,26 +78,33 @@ GemmOutput to_output(uint64_t m, uint64_t n, const std::vector<Acc>& c) {
   return out;
 }
 
+/// The dataflow's engine (its traits name it).
 template <class Acc>
 ArrayTiming run_engine(const ArrayConfig& a, const std::vector<PeArrayModel::FoldData>& folds,
                        const EngineIo<Acc>& io) {
-  return a.dataflow == Dataflow::os ? run_os_engine<Acc>(a, folds, io) : run_ws_engine<Acc>(a, folds, io);
+  switch (dataflow::traits_of(a.dataflow).engine()) {
+    case dataflow::Engine::output_stationary: return run_os_engine<Acc>(a, folds, io);
+    case dataflow::Engine::stationary_operand: break;
+  }
+  return run_ws_engine<Acc>(a, folds, io);
 }
 
-/// Plain reference of one fold's tile from its operand views, in the array's summation order
-/// (ws/is: reduction rows i = 0..r-1 from 0; os: k = 0..s-1 from the first product).
+/// Plain reference of one fold's tile from its operand views, in the engine's summation order
+/// (stationary operand: reduction rows i = 0..r-1 from 0; output stationary: k = 0..s-1 from the
+/// first product).
 template <class Acc>
-bool fold_matches_reference(Dataflow df, const PeArrayModel::FoldData& d, const Acc* out) {
+bool fold_matches_reference(dataflow::Engine engine, const PeArrayModel::FoldData& d, const Acc* out) {
+  const bool os = engine == dataflow::Engine::output_stationary;
   const int64_t r = static_cast<int64_t>(d.shape.rows_used), c = static_cast<int64_t>(d.shape.cols_used);
   const int64_t s = static_cast<int64_t>(d.shape.stream_len);
   auto at = [&](const double* base, int64_t t, int64_t ts, int64_t i, int64_t is) {
     return to_register<Acc>(base[static_cast<int64_t>(static_cast<uint64_t>(t) & d.t_mask) * ts + i * is]);
   };
-  const int64_t outer = df == Dataflow::os ? r : s;
+  const int64_t outer = os ? r : s;
   for (int64_t a = 0; a < outer; ++a) {
     for (int64_t j = 0; j < c; ++j) {
       Acc sum{};
-      if (df == Dataflow::os) {
+      if (os) {
         for (int64_t k = 0; k < s; ++k) {
           sum = static_cast<Acc>(sum + static_cast<Acc>(at(d.strm, k, d.strm_t, a, d.strm_i) *
                                                         at(d.strm2, k, d.strm2_t, j, d.strm2_j)));
@@ -126,6 +133,59 @@ void check_budget(const ArrayConfig& a, const std::vector<PeArrayModel::FoldData
                      " cycles x " + std::to_string(uint64_t{a.rows} * a.cols) +
                      " PEs, above the limit " + std::to_string(a.max_pe_cycles));
   }
+}
+
+/// The row-major GEMM matrices A[M x K], B[K x N], C[M x N] seen through the fold loops of a
+/// dataflow's GEMM mapping: each matrix spans two loops and lacks the dimension of the third.
+struct GemmLayout {
+  const dataflow::GemmDataflow& map;
+  uint64_t m, n, k;
+
+  /// The matrix that lacks the dimension loop `l` walks (A lacks N, B lacks M, C lacks K).
+  dataflow::GemmOperand lacking(dataflow::Loop l) const {
+    switch (map.dim_of(l)) {
+      case dataflow::GemmDim::n: return dataflow::GemmOperand::a;
+      case dataflow::GemmDim::m: return dataflow::GemmOperand::b;
+      case dataflow::GemmDim::k: break;
+    }
+    return dataflow::GemmOperand::c;
+  }
+  /// Elements between neighbours of `x` along loop `l` (0 if l does not index x).
+  int64_t stride(dataflow::GemmOperand x, dataflow::Loop l) const {
+    using dataflow::GemmDim;
+    const GemmDim d = map.dim_of(l);
+    const GemmDim first = x == dataflow::GemmOperand::b ? GemmDim::k : GemmDim::m;
+    const GemmDim second = x == dataflow::GemmOperand::a ? GemmDim::k : GemmDim::n;
+    const uint64_t cols = second == GemmDim::k ? k : n;
+    return static_cast<int64_t>(d == second ? 1 : d == first ? cols : 0);
+  }
+  /// Offset of the fold at row r0 and column c0 in x.
+  int64_t offset(dataflow::GemmOperand x, int64_t r0, int64_t c0) const {
+    return r0 * stride(x, dataflow::Loop::row) + c0 * stride(x, dataflow::Loop::col);
+  }
+};
+
+/// Points a fold's views (FoldData) at the matrices each engine reads: the stationary-operand
+/// engine reads the stationary tile over (row, col), the stream over (stream, row) and writes
+/// (stream, col); the output-stationary one streams (stream, row) and (stream, col) and writes
+/// (row, col).
+void place_fold(PeArrayModel::FoldData& d, dataflow::Engine engine, const GemmLayout& g, const double* a,
+                const double* b, int64_t r0, int64_t c0) {
+  using dataflow::Loop;
+  const auto base = [&](dataflow::GemmOperand x) { return (x == dataflow::GemmOperand::a ? a : b) + g.offset(x, r0, c0); };
+  const dataflow::GemmOperand along_rows = g.lacking(Loop::col);  // over (stream, row)
+  d.strm = base(along_rows), d.strm_t = g.stride(along_rows, Loop::stream), d.strm_i = g.stride(along_rows, Loop::row);
+  const bool os = engine == dataflow::Engine::output_stationary;
+  const dataflow::GemmOperand other = g.lacking(os ? Loop::row : Loop::stream);
+  const dataflow::GemmOperand out = g.lacking(os ? Loop::stream : Loop::row);
+  TPUSIM_ASSERT(out == dataflow::GemmOperand::c, "the engine's output loops do not hold C under this dataflow");
+  if (os) {
+    d.strm2 = base(other), d.strm2_t = g.stride(other, Loop::stream), d.strm2_j = g.stride(other, Loop::col);
+  } else {
+    d.stat = base(other), d.stat_i = g.stride(other, Loop::row), d.stat_j = g.stride(other, Loop::col);
+  }
+  d.out_base = g.offset(out, r0, c0);
+  d.out_a = g.stride(out, os ? Loop::row : Loop::stream), d.out_j = g.stride(out, Loop::col);
 }
 
 }  // namespace
@@ -160,14 +220,12 @@ std::vector<double> random_operands(DataType t, uint64_t count, uint64_t seed) {
 }
 
 std::vector<FoldShape> gemm_folds(const ArrayConfig& a, uint64_t m, uint64_t n, uint64_t k) {
-  uint64_t rows = m, cols = n, stream = k;  // os
-  if (a.dataflow == Dataflow::ws) rows = k, cols = n, stream = m;
-  if (a.dataflow == Dataflow::is) rows = k, cols = m, stream = n;
+  const dataflow::MappedDims d = dataflow::traits_of(a.dataflow).map_dims({m, n, k, 1});
   std::vector<FoldShape> folds;
-  if (rows == 0 || cols == 0 || stream == 0) return folds;
-  for (uint64_t c0 = 0; c0 < cols; c0 += a.cols) {
-    for (uint64_t r0 = 0; r0 < rows; r0 += a.rows) {
-      folds.push_back({std::min<uint64_t>(a.rows, rows - r0), std::min<uint64_t>(a.cols, cols - c0), stream});
+  if (d.sr == 0 || d.sc == 0 || d.t == 0) return folds;
+  for (uint64_t c0 = 0; c0 < d.sc; c0 += a.cols) {
+    for (uint64_t r0 = 0; r0 < d.sr; r0 += a.rows) {
+      folds.push_back({std::min<uint64_t>(a.rows, d.sr - r0), std::min<uint64_t>(a.cols, d.sc - c0), d.t});
     }
   }
   return folds;
@@ -263,33 +321,20 @@ GemmRun PeArrayModel::run_gemm(uint64_t m, uint64_t n, uint64_t k, const std::ve
   for (size_t i = 0; i < a.size(); ++i) a[i] = round_to(types_.input, a_in[i]);
   for (size_t i = 0; i < b.size(); ++i) b[i] = round_to(types_.weight, b_in[i]);
 
-  const int64_t R = array_.rows, C = array_.cols, M = static_cast<int64_t>(m), N = static_cast<int64_t>(n),
-                K = static_cast<int64_t>(k);
-  const int64_t rows_dim = array_.dataflow == Dataflow::os ? M : K;
-  const int64_t row_folds = static_cast<int64_t>(ceil_div(static_cast<uint64_t>(std::max<int64_t>(rows_dim, 1)), array_.rows));
+  const dataflow::DataflowTraits& traits = dataflow::traits_of(array_.dataflow);
+  const dataflow::GemmDataflow* mapping = traits.gemm_mapping();
+  if (!mapping) throw InternalError(std::string("run_gemm: dataflow ") + to_string(array_.dataflow) + " is not a GEMM tiling");
+  const GemmLayout layout{*mapping, m, n, k};
+  const int64_t R = array_.rows, C = array_.cols;
+  const uint64_t rows_dim = mapping->map_dims({m, n, k, 1}).sr;
+  const int64_t row_folds = static_cast<int64_t>(ceil_div(std::max<uint64_t>(rows_dim, 1), array_.rows));
   std::vector<FoldData> folds(shapes.size());
   for (size_t f = 0; f < shapes.size(); ++f) {
     FoldData& d = folds[f];
     d.shape = shapes[f];
     d.ready_cycle = ready_cycles.empty() ? 0 : ready_cycles[f];
     const int64_t r0 = static_cast<int64_t>(f) % row_folds * R, c0 = static_cast<int64_t>(f) / row_folds * C;
-    switch (array_.dataflow) {
-      case Dataflow::ws:  // B[r0+i][c0+j] stationary, A[t][r0+i] streamed, C[t][c0+j] out
-        d.stat = b.data() + r0 * N + c0, d.stat_i = N, d.stat_j = 1;
-        d.strm = a.data() + r0, d.strm_t = K, d.strm_i = 1;
-        d.out_base = c0, d.out_a = N, d.out_j = 1;
-        break;
-      case Dataflow::is:  // A[c0+j][r0+i] stationary, B[r0+i][t] streamed, C[c0+j][t] out
-        d.stat = a.data() + c0 * K + r0, d.stat_i = 1, d.stat_j = K;
-        d.strm = b.data() + r0 * N, d.strm_t = 1, d.strm_i = N;
-        d.out_base = c0 * N, d.out_a = 1, d.out_j = N;
-        break;
-      case Dataflow::os:  // A[r0+i][k] into row i, B[k][c0+j] into column j, C[r0+i][c0+j] out
-        d.strm = a.data() + r0 * K, d.strm_t = 1, d.strm_i = K;
-        d.strm2 = b.data() + c0, d.strm2_t = N, d.strm2_j = 1;
-        d.out_base = r0 * N + c0, d.out_a = N, d.out_j = 1;
-        break;
-    }
+    place_fold(d, traits.engine(), layout, a.data(), b.data(), r0, c0);
   }
   check_budget(array_, folds);
 
@@ -306,7 +351,9 @@ GemmRun PeArrayModel::run_gemm(uint64_t m, uint64_t n, uint64_t k, const std::ve
   else run_typed(uint32_t{});
 
   if (array_.verify_results) {
-    const uint64_t chunk = array_.dataflow == Dataflow::os ? std::max<uint64_t>(k, 1) : array_.rows;
+    // Float sums follow the array's order: K in chunks of R when it runs down the rows (partial
+    // results of row folds are added in fold order), in one piece when it streams.
+    const uint64_t chunk = mapping->reduction_loop() == dataflow::Loop::row ? array_.rows : std::max<uint64_t>(k, 1);
     result.matches_reference = result.c == reference_gemm(types_, m, n, k, a, b, chunk);
     if (!result.matches_reference) {
       throw InternalError("cycle model: the array's " + std::to_string(m) + "x" + std::to_string(n) + "x" +
@@ -331,7 +378,8 @@ ArrayTiming PeArrayModel::run_folds(const std::vector<FoldShape>& shapes, const 
     strm = random_operands(types_.input, kPeriod * R, seed + 1);
     strm2 = random_operands(types_.weight, kPeriod * C, seed + 2);
   }
-  const bool os = array_.dataflow == Dataflow::os;
+  const dataflow::Engine engine = dataflow::traits_of(array_.dataflow).engine();
+  const bool os = engine == dataflow::Engine::output_stationary;  // outputs over (row, col), else (stream, col)
   std::vector<FoldData> folds(shapes.size());
   int64_t out_size = 0;  // each fold's tile gets its own region: (t or row) x c
   for (size_t f = 0; f < shapes.size(); ++f) {
@@ -355,7 +403,7 @@ ArrayTiming PeArrayModel::run_folds(const std::vector<FoldShape>& shapes, const 
     ArrayTiming t = run_engine<Acc>(array_, folds, io);
     if (verify) {
       for (size_t f = 0; f < folds.size(); ++f) {
-        if (!fold_matches_reference(array_.dataflow, folds[f], out.data())) {
+        if (!fold_matches_reference(engine, folds[f], out.data())) {
           throw InternalError("cycle model: fold " + std::to_string(f) + " result differs from its reference");
         }
       }

@@ -57,64 +57,84 @@ void check_fold_shape(const ArrayConfig& a, const FoldShape& f) {
   }
 }
 
-FoldSequencer::FoldSequencer(const ArrayConfig& array) : array_(array) {}
+FoldSequencer::FoldSequencer(const ArrayConfig& array)
+    : array_(array), closed_form_(dataflow::traits_of(array.dataflow).closed_form()) {}
 
-// Closed form (DERIVATION.md, "Sequences"). p is the previous fold, f this one.
-//   ws/is, double-buffered:  ld = max(ready, A_p + c_p - 1)          from the cycle of p's last swap
-//     preload_follows_wave:  ld = max(ready, S_p, A_p - R + 1, ld_p + R)   the chain follows p's wave
-//                            S  = max(ld + R, A_p + s_p - (r - 1) L, [no overlap] E_p)
-//   ws/is, single-buffered:  ld = max(ready, overlap ? A_p + s_p + c_p - 2 : E_p)   from p's last MAC
-//                            S  = ld + R
-//                            A  = S + (r - 1) L,  E = A + s + c + L - 2,  MAC end = A + s + c - 1
-//   os:  S = max(ready, no overlap ? E_p
-//                       : double-buffered ? max(S_p + s_p + r_p - 1, S_p + s_p + r_p + R - s - r)
-//                       : S_p + s_p + r_p + R - 2)
-//        A = S,  E = S + s + r + c + L - 3 + R,  MAC end = S + s + r + c - 2
-FoldSchedule FoldSequencer::schedule(const FoldShape& fold, uint64_t ready_cycle) {
-  check_fold_shape(array_, fold);
+// Closed form (DERIVATION.md, "Weight / input stationary"). p is the previous fold, f this one.
+//   double-buffered:       ld = max(ready, A_p + c_p - 1)          from the cycle of p's last swap
+//   preload_follows_wave:  ld = max(ready, S_p, A_p - R + 1, ld_p + R)   the chain follows p's wave
+//                          S  = max(ld + R, A_p + s_p - (r - 1) L, [no overlap] E_p)
+//   single-buffered:       ld = max(ready, overlap ? A_p + s_p + c_p - 2 : E_p)   from p's last MAC
+//                          S  = ld + R
+//   A = S + (r - 1) L,  E = A + s + c + L - 2,  MAC end = A + s + c - 1
+inline FoldSequencer::Events FoldSequencer::stationary_operand_events(const FoldShape& fold, Cycle ready) const {
   const Cycle R = array_.rows, L = array_.mac_latency_cycles;
   const Cycle r = static_cast<Cycle>(fold.rows_used), c = static_cast<Cycle>(fold.cols_used);
   const Cycle s = static_cast<Cycle>(fold.stream_len);
-  const Cycle ready = static_cast<Cycle>(std::max(ready_cycle, floor_cycle_));
   const bool db = array_.double_buffer_stationary, overlap = array_.overlap_folds;
-  const Cycle Ap = static_cast<Cycle>(prev_anchor_), Sp = static_cast<Cycle>(prev_stream_start_);
+  const Cycle Ap = static_cast<Cycle>(prev_anchor_);
   const Cycle sp = static_cast<Cycle>(prev_shape_.stream_len);
-  const Cycle rp = static_cast<Cycle>(prev_shape_.rows_used);
   const Cycle cp = static_cast<Cycle>(prev_shape_.cols_used);
   const Cycle Ep = static_cast<Cycle>(prev_outputs_done_);
-
-  Cycle ld = 0, S = 0, A = 0, mac_end = 0, E = 0;
-  if (array_.dataflow != Dataflow::os) {
-    if (db && array_.preload_follows_wave) {
-      // The shadow chain's front follows p's swap wave (DERIVATION.md, "Preload follows the
-      // wave"): it may start once p streams, when it reaches the corner row no earlier than p's
-      // swap there, and once the previous load has left the top of column 0.
-      ld = has_prev_ ? std::max({ready, Sp, Ap - R + 1, static_cast<Cycle>(prev_load_start_) + R}) : ready;
-      S = ld + R;
-      if (has_prev_) S = std::max({S, Ap + sp - (r - 1) * L, overlap ? Cycle{0} : Ep});
-    } else if (db) {
-      ld = has_prev_ ? std::max(ready, Ap + cp - 1) : ready;
-      S = ld + R;
-      if (has_prev_) S = std::max({S, Ap + sp - (r - 1) * L, overlap ? Cycle{0} : Ep});
-    } else {
-      ld = has_prev_ ? std::max(ready, overlap ? Ap + sp + cp - 2 : Ep) : ready;
-      S = ld + R;
-    }
-    A = S + (r - 1) * L;
-    mac_end = A + s + c - 1;
-    E = A + s + c + L - 2;
+  Events e;
+  if (db && array_.preload_follows_wave) {
+    // The shadow chain's front follows p's swap wave (DERIVATION.md, "Preload follows the
+    // wave"): it may start once p streams, when it reaches the corner row no earlier than p's
+    // swap there, and once the previous load has left the top of column 0.
+    const Cycle Sp = static_cast<Cycle>(prev_stream_start_), ldp = static_cast<Cycle>(prev_load_start_);
+    e.ld = has_prev_ ? std::max({ready, Sp, Ap - R + 1, ldp + R}) : ready;
+    e.S = e.ld + R;
+    if (has_prev_) e.S = std::max({e.S, Ap + sp - (r - 1) * L, overlap ? Cycle{0} : Ep});
+  } else if (db) {
+    e.ld = has_prev_ ? std::max(ready, Ap + cp - 1) : ready;
+    e.S = e.ld + R;
+    if (has_prev_) e.S = std::max({e.S, Ap + sp - (r - 1) * L, overlap ? Cycle{0} : Ep});
   } else {
-    S = ready;
-    if (has_prev_) {
-      if (!overlap) S = std::max(S, Ep);
-      else if (db) S = std::max({S, Sp + sp + rp - 1, Sp + sp + rp + R - s - r});
-      else S = std::max(S, Sp + sp + rp + R - 2);
-    }
-    ld = S;
-    A = S;
-    mac_end = S + s + r + c - 2;
-    E = S + s + r + c + L - 3 + R;
+    e.ld = has_prev_ ? std::max(ready, overlap ? Ap + sp + cp - 2 : Ep) : ready;
+    e.S = e.ld + R;
   }
+  e.load_end = e.ld + R;
+  e.A = e.S + (r - 1) * L;
+  e.mac_end = e.A + s + c - 1;
+  e.E = e.A + s + c + L - 2;
+  return e;
+}
+
+// Closed form (DERIVATION.md, "Output stationary"):
+//   S = max(ready, no overlap ? E_p
+//                  : double-buffered ? max(S_p + s_p + r_p - 1, S_p + s_p + r_p + R - s - r)
+//                  : S_p + s_p + r_p + R - 2)
+//   A = S,  E = S + s + r + c + L - 3 + R,  MAC end = S + s + r + c - 2; no stationary load
+inline FoldSequencer::Events FoldSequencer::output_stationary_events(const FoldShape& fold, Cycle ready) const {
+  const Cycle R = array_.rows, L = array_.mac_latency_cycles;
+  const Cycle r = static_cast<Cycle>(fold.rows_used), c = static_cast<Cycle>(fold.cols_used);
+  const Cycle s = static_cast<Cycle>(fold.stream_len);
+  const Cycle Sp = static_cast<Cycle>(prev_stream_start_);
+  const Cycle sp = static_cast<Cycle>(prev_shape_.stream_len);
+  const Cycle rp = static_cast<Cycle>(prev_shape_.rows_used);
+  Events e;
+  e.S = ready;
+  if (has_prev_) {
+    if (!array_.overlap_folds) e.S = std::max(e.S, static_cast<Cycle>(prev_outputs_done_));
+    else if (array_.double_buffer_stationary) e.S = std::max({e.S, Sp + sp + rp - 1, Sp + sp + rp + R - s - r});
+    else e.S = std::max(e.S, Sp + sp + rp + R - 2);
+  }
+  e.ld = e.load_end = e.A = e.S;
+  e.mac_end = e.S + s + r + c - 2;
+  e.E = e.S + s + r + c + L - 3 + R;
+  return e;
+}
+
+FoldSchedule FoldSequencer::schedule(const FoldShape& fold, uint64_t ready_cycle) {
+  check_fold_shape(array_, fold);
+  const Cycle ready = static_cast<Cycle>(std::max(ready_cycle, floor_cycle_));
+  Events e;
+  switch (closed_form_) {
+    case dataflow::ClosedForm::stationary_operand: e = stationary_operand_events(fold, ready); break;
+    case dataflow::ClosedForm::output_stationary: e = output_stationary_events(fold, ready); break;
+  }
+  const Cycle ld = e.ld, S = e.S, A = e.A, mac_end = e.mac_end, E = e.E;
+  const Cycle s = static_cast<Cycle>(fold.stream_len);
   const Cycle mark = static_cast<Cycle>(mark_);
   TPUSIM_ASSERT(A >= mark, "fold anchor before the previous compute window ended");
 
@@ -123,7 +143,7 @@ FoldSchedule FoldSequencer::schedule(const FoldShape& fold, uint64_t ready_cycle
   const Span spans[] = {
       {mark, static_cast<Cycle>(max_mac_end_), CycleCategory::fill},
       {S, A, CycleCategory::fill},
-      {ld, array_.dataflow == Dataflow::os ? ld : ld + R, CycleCategory::weight_load},
+      {ld, e.load_end, CycleCategory::weight_load},
       {mark, static_cast<Cycle>(max_outputs_done_), CycleCategory::drain},
   };
   attribute(mark, A, spans, 4, out.breakdown);
@@ -173,7 +193,10 @@ uint64_t isolated_fold_cycles(const ArrayConfig& array, const FoldShape& fold) {
   check_fold_shape(array, fold);
   const uint64_t R = array.rows, L = array.mac_latency_cycles;
   const uint64_t r = fold.rows_used, c = fold.cols_used, s = fold.stream_len;
-  if (array.dataflow == Dataflow::os) return s + r + c + L - 3 + R;
+  switch (dataflow::traits_of(array.dataflow).closed_form()) {
+    case dataflow::ClosedForm::output_stationary: return s + r + c + L - 3 + R;
+    case dataflow::ClosedForm::stationary_operand: break;
+  }
   return R + s + r * L + c - 2;
 }
 

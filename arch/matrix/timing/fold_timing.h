@@ -2,18 +2,20 @@
 /// Analytic timing of the systolic array, fold by fold. Pure C++ (no SystemC).
 ///
 /// A *fold* is one placement of the stationary operand on the array followed by streaming the
-/// moving operand through it. Under each dataflow the GEMM C[M x N] = A[M x K] * B[K x N] maps as
-///   os: rows <- M, cols <- N, stream <- K
-///   ws: rows <- K, cols <- N, stream <- M
-///   is: rows <- K, cols <- M, stream <- N
+/// moving operand through it. How a GEMM maps onto rows, columns and stream, and which closed
+/// form times a dataflow's folds, are the dataflow's traits (arch/matrix/dataflow/dataflow.h):
+///   os: rows <- M, cols <- N, stream <- K   (ClosedForm::output_stationary)
+///   ws: rows <- K, cols <- N, stream <- M   (ClosedForm::stationary_operand)
+///   is: rows <- K, cols <- M, stream <- N   (ClosedForm::stationary_operand)
 ///
 /// The closed forms below are derived in arch/matrix/timing/DERIVATION.md and are equal, cycle for
-/// cycle, to the register-level model in arch/matrix/cycle_model/pe_array.h (tests/test_fold_timing.cpp).
+/// cycle, to the register-level model in arch/matrix/cycle_model/pe_array.h (tests/unit/test_fold_timing.cpp).
 /// Notation: R x C array, a fold uses r x c PEs and streams s elements, L = mac_latency_cycles.
 #include <cstddef>
 #include <cstdint>
 
 #include "arch/isa/fold_shape.h"
+#include "arch/matrix/dataflow/dataflow.h"
 #include "sim/base/cycle_breakdown.h"
 #include "sim/spec/arch_config.h"
 
@@ -59,7 +61,17 @@ class FoldSequencer {
   uint64_t mark() const { return mark_; }
 
  private:
+  /// A fold's event times (DERIVATION.md notation), signed: some lower bounds may be negative.
+  struct Events {
+    int64_t ld = 0, S = 0, A = 0, mac_end = 0, E = 0;
+    int64_t load_end = 0;  ///< end of the unhidden stationary shift [ld, load_end) (= ld: none)
+  };
+  /// The closed forms, one per dataflow::ClosedForm, from the previous fold's events.
+  Events stationary_operand_events(const FoldShape& fold, int64_t ready) const;
+  Events output_stationary_events(const FoldShape& fold, int64_t ready) const;
+
   ArrayConfig array_;
+  dataflow::ClosedForm closed_form_;
   uint64_t mark_ = 0;
   bool has_prev_ = false;
   FoldShape prev_shape_{};
