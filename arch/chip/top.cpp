@@ -6,7 +6,7 @@ namespace tpusim::arch {
 
 Top::Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program, TraceSink* trace)
     : sc_module(name) {
-  dram_ = std::make_unique<Dram>("dram", arch);
+  dram_ = make_dram(arch, std::string(this->name()) + ".dram");
   std::vector<SramBuffer*> raw;
   for (const auto& b : arch.buffers) {
     buffers_.push_back(std::make_unique<SramBuffer>(b.name.c_str(), b));

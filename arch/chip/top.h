@@ -25,7 +25,7 @@ class Top : public sc_core::sc_module, public CorePorts {
   Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program, TraceSink* trace = nullptr);
 
   const Controller& controller() const { return *controller_; }
-  const Dram& dram() const { return *dram_; }
+  const IDram& dram() const { return *dram_; }
   const DmaEngine& dma() const { return *dma_; }
   const std::vector<std::unique_ptr<SramBuffer>>& buffers() const { return buffers_; }
   /// Every module's counters, registered under their instance names (top.dram.read_bytes, ...).
@@ -39,7 +39,7 @@ class Top : public sc_core::sc_module, public CorePorts {
 
   stats::Registry stats_;
   Scoreboard scoreboard_;
-  std::unique_ptr<Dram> dram_;
+  std::unique_ptr<IDram> dram_;
   std::unique_ptr<DmaEngine> dma_;
   std::unique_ptr<MatrixUnit> array_;
   std::unique_ptr<VectorUnit> vector_;

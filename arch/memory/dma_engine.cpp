@@ -7,7 +7,7 @@
 
 namespace tpusim::arch {
 
-DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram,
+DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, IDram& dram,
                      std::vector<SramBuffer*> buffers, Scoreboard& scoreboard, TraceSink* trace)
     : sc_module(name),
       channels_(arch.dma.channels),

@@ -22,7 +22,7 @@ namespace tpusim::arch {
 class DmaEngine : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(DmaEngine);
-  DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, Dram& dram, std::vector<SramBuffer*> buffers,
+  DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, IDram& dram, std::vector<SramBuffer*> buffers,
             Scoreboard& scoreboard, TraceSink* trace);
 
   UnitQueue& loads() { return loads_; }
@@ -39,7 +39,7 @@ class DmaEngine : public sc_core::sc_module {
 
   uint32_t channels_;
   uint64_t burst_bytes_;
-  Dram& dram_;
+  IDram& dram_;
   std::vector<SramBuffer*> buffers_;  ///< by index in ArchConfig::buffers
   Scoreboard& scoreboard_;
   TraceSink* trace_;

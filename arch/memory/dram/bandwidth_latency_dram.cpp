@@ -1,0 +1,47 @@
+#include "arch/memory/dram/bandwidth_latency_dram.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/spec/json_reader.h"
+
+namespace tpusim::arch {
+
+BandwidthLatencyDram::BandwidthLatencyDram(const ArchConfig& arch, std::string name)
+    : IDram(std::move(name)), burst_bytes_(arch.dram.burst_bytes), latency_cycles_(arch.dram_latency_cycles()) {
+  // The loader bounds both (bandwidth <= 1e6 GB/s, clock <= 1e6 MHz): they fit in 64 bits.
+  const double bytes_per_s = std::round(arch.bandwidth_bytes_per_s());
+  const double hz = std::round(arch.clock_mhz * 1e6);
+  if (bytes_per_s < 1)
+    config::fail_at(arch.file, "/dram/bandwidth_gb_per_s",
+                    fmt::format("must be at least 1e-9 (one byte per second), got {}", arch.dram.bandwidth_gb_per_s));
+  if (hz < 1) config::fail_at(arch.file, "/clock_mhz", fmt::format("must be at least 1e-6 (one hertz), got {}", arch.clock_mhz));
+  const auto b = static_cast<uint64_t>(bytes_per_s), f = static_cast<uint64_t>(hz);
+  const uint64_t g = std::gcd(b, f);
+  ticks_per_cycle_ = b / g;
+  ticks_per_byte_ = f / g;
+  TPUSIM_ASSERT(burst_bytes_ > 0, "DRAM burst of 0 bytes");
+}
+
+uint64_t BandwidthLatencyDram::cycles_rounded_up(Ticks t) const {
+  const Ticks cycles = (t + ticks_per_cycle_ - 1) / ticks_per_cycle_;
+  TPUSIM_ASSERT(cycles <= UINT64_MAX, "DRAM time beyond 2^64 cycles");
+  return static_cast<uint64_t>(cycles);
+}
+
+uint64_t BandwidthLatencyDram::transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write) {
+  TPUSIM_ASSERT(bytes > 0, "empty DRAM transfer");
+  (is_write ? write_bytes_ : read_bytes_) += bytes;
+  const Ticks bus_bytes = Ticks{(bytes - 1) / burst_bytes_ + 1} * burst_bytes_;
+  const Ticks duration = bus_bytes * ticks_per_byte_;
+  bus_free_ticks_ = std::max(Ticks{issue_cycle} * ticks_per_cycle_, bus_free_ticks_) + duration;
+  busy_ticks_ += duration;
+  // Data is usable from the first whole cycle after the last byte, plus the access latency.
+  return cycles_rounded_up(bus_free_ticks_) + latency_cycles_;
+}
+
+}  // namespace tpusim::arch
