@@ -10,10 +10,11 @@ namespace tpusim::arch {
 Controller::Controller(sc_core::sc_module_name name, ProgramSource& program, Scoreboard& scoreboard,
                        CorePorts& core, TraceSink* trace)
     : sc_module(name), program_(program), scoreboard_(scoreboard), core_(core), trace_(trace) {
+  scoreboard_.set_references(this);
   SC_THREAD(run);
 }
 
-void Controller::register_stats(stats::Registry& r) const {
+void Controller::register_stats(stats::Registry& r) {
   r.add(std::string(name()) + ".instructions", stats::Unit::count, "instructions issued to the units' queues",
         &instructions_);
 }
@@ -36,6 +37,7 @@ void Controller::run() {
       instr.issue_cycle = now_cycles();
       TPUSIM_ASSERT(instr.kind != InstrKind::matmul || matrix, "matmul in a vector layer");
       TPUSIM_ASSERT(instr.kind != InstrKind::vector_op || !matrix, "vector op in a matrix layer");
+      scoreboard_.reference(instr);
       core_.queue(instr.kind).push(instr);
     }
     // Barrier: every instruction registered its completion, and that time has come.

@@ -24,15 +24,17 @@ struct LayerTiming {
   stats::Snapshot counters;
 };
 
-class Controller : public sc_core::sc_module {
+class Controller : public sc_core::sc_module, public Scoreboard::References {
  public:
   SC_HAS_PROCESS(Controller);
   Controller(sc_core::sc_module_name name, ProgramSource& program, Scoreboard& scoreboard, CorePorts& core,
              TraceSink* trace);
 
   bool finished() const { return finished_; }
+  /// Whether the program may still name `id` (Scoreboard::References).
+  bool may_reference(uint64_t id) const override { return program_.may_reference(id); }
   /// Registers instructions (issued) under this module's name.
-  void register_stats(stats::Registry& registry) const;
+  void register_stats(stats::Registry& registry);
   const std::vector<LayerTiming>& layers() const { return layers_; }
 
  private:

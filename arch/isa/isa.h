@@ -54,6 +54,9 @@ class ProgramSource {
   virtual bool next_instr(Instr& out) = 0;
   /// Whether the current layer runs on the matrix unit (else the vector unit).
   virtual bool layer_is_matrix() const = 0;
+  /// Whether an instruction not yet generated may name instruction `id` as a dependency (the
+  /// scoreboard keeps such entries when their ring slot is needed).
+  virtual bool may_reference(uint64_t id) const = 0;
 };
 
 }  // namespace tpusim::arch

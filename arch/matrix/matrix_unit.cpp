@@ -25,11 +25,16 @@ MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Sco
   SC_THREAD(replay_vcd);
 }
 
-void MatrixUnit::register_stats(stats::Registry& r) const {
+void MatrixUnit::register_stats(stats::Registry& r) {
   const std::string n = name();
   r.add(n + ".folds", stats::Unit::count, "matmul folds (tile operations) executed", &folds_);
   r.add(n + ".macs", stats::Unit::count,
         "MAC slots stepped through: rows_used x cols_used x stream_len per fold (the executed GEMM)", &macs_);
+  for (size_t i = 0; i < kCycleCategoryCount; ++i) {
+    const char* category = to_string(static_cast<CycleCategory>(i));
+    r.add(n + "." + category + "_cycles", stats::Unit::cycles,
+          std::string("cycles of the unit's layers attributed to ") + category, &cycles_.cycles[i]);
+  }
 }
 
 void MatrixUnit::begin_layer(uint64_t start_cycle) {
@@ -37,7 +42,7 @@ void MatrixUnit::begin_layer(uint64_t start_cycle) {
   // A fresh sequencer starts at mark 0: fast-forward it to the layer start with an empty finish.
   const auto skip = sequencer_->finish(start_cycle);
   TPUSIM_ASSERT(skip.breakdown.total() == start_cycle, "sequencer did not start at the layer start");
-  layer_ = CycleBreakdown{};
+  layer_start_ = cycles_;
   if (cycle_) cycle_->begin_layer(start_cycle);
 }
 
@@ -46,9 +51,10 @@ CycleBreakdown MatrixUnit::end_layer(uint64_t end_cycle) {
   // Waiting at the end of a layer is for the last stores to reach DRAM.
   tail.breakdown[CycleCategory::output_stall] += tail.breakdown[CycleCategory::idle];
   tail.breakdown[CycleCategory::idle] = 0;
-  layer_ += tail.breakdown;
-  if (cycle_) return cycle_->end_layer(end_cycle, layer_);
-  return layer_;
+  cycles_ += tail.breakdown;
+  const CycleBreakdown layer = cycles_.since(layer_start_);
+  if (cycle_) return cycle_->end_layer(end_cycle, layer);
+  return layer;
 }
 
 void MatrixUnit::run() {
@@ -70,7 +76,7 @@ void MatrixUnit::run() {
       s.breakdown[cause] += s.breakdown[CycleCategory::idle];
       s.breakdown[CycleCategory::idle] = 0;
     }
-    layer_ += s.breakdown;
+    cycles_ += s.breakdown;
     ++folds_;
     macs_ += instr.macs;
     // A stationary operand has been read into the array once its shift-in ends (the stream

@@ -37,8 +37,8 @@ class MatrixUnit : public sc_core::sc_module {
 
   uint64_t folds() const { return folds_; }
   uint64_t macs() const { return macs_; }
-  /// Registers folds and macs under this module's name.
-  void register_stats(stats::Registry& registry) const;
+  /// Registers folds, macs and the cycles of each category under this module's name.
+  void register_stats(stats::Registry& registry);
 
   /// Cycle mode: creates the VCD file at `path` and traces the corner PEs' registers (call
   /// before sc_start). Throws InputError if the file cannot be created.
@@ -65,7 +65,8 @@ class MatrixUnit : public sc_core::sc_module {
   TraceSink* trace_;
   UnitQueue queue_;
   std::unique_ptr<timing::FoldSequencer> sequencer_;
-  CycleBreakdown layer_;
+  CycleBreakdown cycles_;       ///< every attributed cycle since elaboration, by category
+  CycleBreakdown layer_start_;  ///< cycles_ when the current layer began
   uint64_t folds_ = 0, macs_ = 0;
   std::unique_ptr<ArrayCycleRun> cycle_;  ///< null with the analytic model
   bool float_types_ = false;

@@ -20,7 +20,7 @@ DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, IDram
   SC_THREAD(store_thread);
 }
 
-void DmaEngine::register_stats(stats::Registry& r) const {
+void DmaEngine::register_stats(stats::Registry& r) {
   const std::string n = name();
   r.add(n + ".descriptors", stats::Unit::count, "load and store descriptors served", &descriptors_);
   r.add(n + ".bursts", stats::Unit::count, "DRAM bursts of the descriptors (payload rounded up to dma.burst_bytes)",

@@ -30,7 +30,7 @@ class DmaEngine : public sc_core::sc_module {
   uint64_t descriptors() const { return descriptors_; }
   uint64_t bursts() const { return bursts_; }
   /// Registers descriptors and bursts under this module's name.
-  void register_stats(stats::Registry& registry) const;
+  void register_stats(stats::Registry& registry);
 
  private:
   void load_thread();

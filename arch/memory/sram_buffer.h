@@ -37,7 +37,7 @@ class SramBuffer : public sc_core::sc_module {
   }
   const BufferConfig& config() const { return config_; }
   /// Registers read_bytes, write_bytes and port_busy_cycles under this buffer's name.
-  void register_stats(stats::Registry& r) const {
+  void register_stats(stats::Registry& r) {
     const std::string n = name();
     r.add(n + ".read_bytes", stats::Unit::bytes, "bytes read through the ports (array operands, DMA drains)",
           &read_bytes_);

@@ -12,21 +12,26 @@ VectorUnit::VectorUnit(sc_core::sc_module_name name, Scoreboard& scoreboard, Tra
   SC_THREAD(run);
 }
 
-void VectorUnit::register_stats(stats::Registry& r) const {
-  r.add(std::string(name()) + ".busy_cycles", stats::Unit::cycles, "cycles the lanes executed vector ops",
-        &busy_cycles_);
+void VectorUnit::register_stats(stats::Registry& r) {
+  const std::string n = name();
+  r.add(n + ".busy_cycles", stats::Unit::cycles, "cycles the lanes executed vector ops", &busy_cycles_);
+  for (size_t i = 0; i < kCycleCategoryCount; ++i) {
+    const char* category = to_string(static_cast<CycleCategory>(i));
+    r.add(n + "." + category + "_cycles", stats::Unit::cycles,
+          std::string("cycles of the unit's layers attributed to ") + category, &cycles_.cycles[i]);
+  }
 }
 
 void VectorUnit::begin_layer(uint64_t start_cycle) {
   mark_ = start_cycle;
-  layer_ = CycleBreakdown{};
+  layer_start_ = cycles_;
 }
 
 CycleBreakdown VectorUnit::end_layer(uint64_t end_cycle) {
   TPUSIM_ASSERT(end_cycle >= mark_, "layer ended before the vector unit finished");
-  layer_[CycleCategory::output_stall] += end_cycle - mark_;  // the last stores draining
+  cycles_[CycleCategory::output_stall] += end_cycle - mark_;  // the last stores draining
   mark_ = end_cycle;
-  return layer_;
+  return cycles_.since(layer_start_);
 }
 
 void VectorUnit::run() {
@@ -41,8 +46,8 @@ void VectorUnit::run() {
       cause = CycleCategory::idle;
     }
     const uint64_t start = std::max(ready, mark_);
-    layer_[cause] += start - mark_;
-    layer_[CycleCategory::vector] += instr.vector_cycles;
+    cycles_[cause] += start - mark_;
+    cycles_[CycleCategory::vector] += instr.vector_cycles;
     busy_cycles_ += instr.vector_cycles;
     mark_ = start + instr.vector_cycles;
     scoreboard_.complete(instr.id, mark_, CycleCategory::vector);

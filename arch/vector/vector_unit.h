@@ -24,8 +24,8 @@ class VectorUnit : public sc_core::sc_module {
   /// Breakdown of [start, end_cycle): busy -> vector, waiting -> stall by cause.
   CycleBreakdown end_layer(uint64_t end_cycle);
   uint64_t busy_cycles() const { return busy_cycles_; }
-  /// Registers busy_cycles under this module's name.
-  void register_stats(stats::Registry& registry) const;
+  /// Registers busy_cycles and the cycles of each category under this module's name.
+  void register_stats(stats::Registry& registry);
 
  private:
   void run();
@@ -34,7 +34,8 @@ class VectorUnit : public sc_core::sc_module {
   TraceSink* trace_;
   UnitQueue queue_;
   uint64_t mark_ = 0;  ///< cycles before this are attributed
-  CycleBreakdown layer_;
+  CycleBreakdown cycles_;       ///< every attributed cycle since elaboration, by category
+  CycleBreakdown layer_start_;  ///< cycles_ when the current layer began
   uint64_t busy_cycles_ = 0;
 };
 

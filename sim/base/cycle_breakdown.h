@@ -38,6 +38,13 @@ struct CycleBreakdown {
     for (size_t i = 0; i < kCycleCategoryCount; ++i) cycles[i] += o.cycles[i];
     return *this;
   }
+  /// The cycles added since `earlier` (a copy of this breakdown taken before): each category's
+  /// difference.
+  CycleBreakdown since(const CycleBreakdown& earlier) const {
+    CycleBreakdown d;
+    for (size_t i = 0; i < kCycleCategoryCount; ++i) d.cycles[i] = cycles[i] - earlier.cycles[i];
+    return d;
+  }
 };
 
 }  // namespace tpusim

@@ -24,22 +24,27 @@ Snapshot difference(const Snapshot& later, const Snapshot& earlier) {
   return d;
 }
 
-void Registry::add(std::string name, Unit unit, std::string description, const uint64_t* value) {
+void Registry::add(std::string name, Unit unit, std::string description, uint64_t* value) {
   TPUSIM_ASSERT(value != nullptr, "counter without storage: " + name);
-  add(std::move(name), unit, std::move(description), [value] { return *value; });
-}
-
-void Registry::add(std::string name, Unit unit, std::string description, std::function<uint64_t()> read) {
   TPUSIM_ASSERT(!has(name), "counter registered twice: " + name);
   infos_.push_back({std::move(name), unit, std::move(description)});
-  readers_.push_back(std::move(read));
+  values_.push_back(value);
 }
 
 Snapshot Registry::snapshot() const {
   Snapshot s;
-  s.values.reserve(readers_.size());
-  for (const auto& r : readers_) s.values.push_back(r());
+  s.values.reserve(values_.size());
+  for (const uint64_t* v : values_) s.values.push_back(*v);
   return s;
+}
+
+void Registry::advance(const Snapshot& delta, uint64_t times) {
+  TPUSIM_ASSERT(delta.values.size() == values_.size(), "a snapshot of another registry");
+  for (size_t i = 0; i < values_.size(); ++i) {
+    const unsigned __int128 next = static_cast<unsigned __int128>(delta.values[i]) * times + *values_[i];
+    TPUSIM_ASSERT(next <= UINT64_MAX, "counter overflow: " + infos_[i].name);
+    *values_[i] = static_cast<uint64_t>(next);
+  }
 }
 
 bool Registry::has(const std::string& name) const {

@@ -4,9 +4,10 @@
 /// difference of two snapshots. Counters are plain 64-bit integers owned by the modules and
 /// updated on their hot paths without any lookup; the registry only reads them when a snapshot is
 /// taken (gem5's statistics::Group, SST's documented statistics). Derived figures (ratios, rates,
-/// energies) are not counters: they are formulas evaluated when reports are written (sim/metrics).
+/// energies, busy times from bytes) are not counters: they are formulas evaluated when reports are
+/// written (sim/metrics). A counter is an integer the module increments, never a fraction, so that
+/// a run can be advanced by whole periods exactly (Registry::advance).
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,9 +35,10 @@ class Registry {
  public:
   /// Registers the counter at `value` (the owner keeps it alive while the registry is used) under
   /// `name`; InternalError if the name is taken.
-  void add(std::string name, Unit unit, std::string description, const uint64_t* value);
-  /// Registers a counter computed on demand (e.g. a fractional busy time rounded to cycles).
-  void add(std::string name, Unit unit, std::string description, std::function<uint64_t()> read);
+  void add(std::string name, Unit unit, std::string description, uint64_t* value);
+  /// Adds `times` x `delta` to every counter: the periodic fast-forward accounts for the periods
+  /// it skips (arch/control/README.md).
+  void advance(const Snapshot& delta, uint64_t times);
 
   Snapshot snapshot() const;
   size_t size() const { return infos_.size(); }
@@ -48,7 +50,7 @@ class Registry {
 
  private:
   std::vector<CounterInfo> infos_;
-  std::vector<std::function<uint64_t()>> readers_;
+  std::vector<uint64_t*> values_;
 };
 
 }  // namespace tpusim::stats

@@ -53,6 +53,12 @@ Instr LayerProgram::make_load(Operand operand, uint64_t dram_bytes, uint64_t sra
   return i;
 }
 
+bool LayerProgram::may_reference(uint64_t id) const {
+  // The loads, matmul and store of one fold (vector chunk) name each other; a later fold names
+  // only the slot rings' last users.
+  return id >= fold_first_id_ || a_ring_.holds(id) || b_ring_.holds(id) || out_ring_.holds(id) || in_ring_.holds(id);
+}
+
 bool LayerProgram::next(Instr& out) { return matrix_ ? next_matrix(out) : next_vector(out); }
 
 void LayerProgram::prepare_fold() {
@@ -129,6 +135,7 @@ bool LayerProgram::next_matrix(Instr& out) {
         out_ring_.slots = arch_.buffers[buffer_index(BufferRole::accumulators)].double_buffered ? 2 : 1;
       }
       prepare_fold();
+      fold_first_id_ = next_id_;
       phase_ = 1;
     }
     const size_t a_buf = buffer_index(BufferRole::inputs), b_buf = buffer_index(BufferRole::weights);
@@ -207,6 +214,7 @@ bool LayerProgram::next_vector(Instr& out) {
     const uint64_t in_elems = share(w.elements_in, end, w.elements_out) - share(w.elements_in, begin, w.elements_out);
     const uint64_t in_bytes = bytes_for(arch_.datatypes.input, in_elems);
     const uint64_t out_bytes = bytes_for(arch_.datatypes.output, end - begin);
+    if (phase_ == 0) fold_first_id_ = next_id_;
     switch (phase_) {
       case 0:  // bring the chunk's inputs, unless the whole input is on chip
         phase_ = 1;

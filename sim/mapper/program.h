@@ -26,6 +26,9 @@ class LayerProgram {
   /// Next instruction, or false at the end of the layer.
   bool next(Instr& out);
   bool is_matrix() const { return matrix_; }
+  /// Whether a later instruction of this layer may name `id` as a dependency: one of the last users
+  /// of a buffer-slot ring, or an instruction of the current fold (vector chunk).
+  bool may_reference(uint64_t id) const;
   const GemmPlan& gemm_plan() const { return gemm_; }
   const VectorPlan& vector_plan() const { return vec_; }
 
@@ -71,11 +74,18 @@ class LayerProgram {
     bool must_wait() const { return count >= slots; }
     uint64_t wait_for() const { return users[(count - slots) % 2]; }
     void push(uint64_t user) { users[count++ % 2] = user; }
+    /// Whether `id` is a user a later load may still wait for.
+    bool holds(uint64_t id) const {
+      for (uint64_t j = count > slots ? count - slots : 0; j < count; ++j)
+        if (users[j % 2] == id) return true;
+      return false;
+    }
   };
   SlotRing a_ring_, b_ring_, out_ring_, in_ring_;
   TileKey a_prev_, b_prev_;
   bool have_prev_ = false;
   uint64_t load_a_id_ = 0, load_b_id_ = 0, load_psum_id_ = 0, compute_id_ = 0;
+  uint64_t fold_first_id_ = 0;  ///< id of the current fold's (chunk's) first instruction
   void prepare_fold();
 };
 

@@ -20,6 +20,7 @@ class WorkloadProgram : public arch::ProgramSource {
   }
   bool next_instr(Instr& out) override { return current_->next(out); }
   bool layer_is_matrix() const override { return current_->is_matrix(); }
+  bool may_reference(uint64_t id) const override { return current_ && current_->may_reference(id); }
 
  private:
   const ArchConfig& arch_;

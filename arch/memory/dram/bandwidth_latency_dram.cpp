@@ -33,13 +33,20 @@ uint64_t BandwidthLatencyDram::cycles_rounded_up(Ticks t) const {
   return static_cast<uint64_t>(cycles);
 }
 
+int64_t BandwidthLatencyDram::state_after(uint64_t ref_cycle) const {
+  // The bus's free time in ticks relative to the reference (exact; fits: the bus is never more
+  // than a few transfers ahead of or behind the cycle a caller asks about).
+  const auto rel = static_cast<__int128>(bus_free_ticks_) - static_cast<__int128>(Ticks{ref_cycle} * ticks_per_cycle_);
+  TPUSIM_ASSERT(rel >= INT64_MIN && rel <= INT64_MAX, "DRAM bus state far from the reference cycle");
+  return static_cast<int64_t>(rel);
+}
+
 uint64_t BandwidthLatencyDram::transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write) {
   TPUSIM_ASSERT(bytes > 0, "empty DRAM transfer");
-  (is_write ? write_bytes_ : read_bytes_) += bytes;
-  const Ticks bus_bytes = Ticks{(bytes - 1) / burst_bytes_ + 1} * burst_bytes_;
-  const Ticks duration = bus_bytes * ticks_per_byte_;
+  const uint64_t bus_bytes = ((bytes - 1) / burst_bytes_ + 1) * burst_bytes_;
+  count(bytes, bus_bytes, is_write);
+  const Ticks duration = Ticks{bus_bytes} * ticks_per_byte_;
   bus_free_ticks_ = std::max(Ticks{issue_cycle} * ticks_per_cycle_, bus_free_ticks_) + duration;
-  busy_ticks_ += duration;
   // Data is usable from the first whole cycle after the last byte, plus the access latency.
   return cycles_rounded_up(bus_free_ticks_) + latency_cycles_;
 }

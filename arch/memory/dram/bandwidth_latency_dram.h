@@ -24,9 +24,8 @@ class BandwidthLatencyDram final : public IDram {
   BandwidthLatencyDram(const ArchConfig& arch, std::string name);
 
   uint64_t transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write) override;
-  uint64_t read_bytes() const override { return read_bytes_; }
-  uint64_t write_bytes() const override { return write_bytes_; }
-  uint64_t busy_cycles() const override { return cycles_rounded_up(busy_ticks_); }
+  uint64_t busy_cycles() const override { return cycles_rounded_up(Ticks{bus_bytes()} * ticks_per_byte_); }
+  int64_t state_after(uint64_t ref_cycle) const override;
 
   /// The time base: a cycle is ticks_per_cycle() ticks, a byte on the bus ticks_per_byte() ticks
   /// (B / g and F / g, coprime).
@@ -41,8 +40,6 @@ class BandwidthLatencyDram final : public IDram {
   uint64_t burst_bytes_;
   uint64_t latency_cycles_;
   Ticks bus_free_ticks_ = 0;  ///< when the bus is next free
-  Ticks busy_ticks_ = 0;      ///< time the bus carried bursts
-  uint64_t read_bytes_ = 0, write_bytes_ = 0;
 };
 
 }  // namespace tpusim::arch

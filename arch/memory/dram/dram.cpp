@@ -4,13 +4,14 @@
 
 namespace tpusim::arch {
 
-void IDram::register_stats(stats::Registry& r) const {
+void IDram::register_stats(stats::Registry& r) {
   r.add(name_ + ".read_bytes", stats::Unit::bytes, "bytes read from DRAM (payload, before rounding to bursts)",
-        [this] { return read_bytes(); });
+        &read_bytes_);
   r.add(name_ + ".write_bytes", stats::Unit::bytes, "bytes written to DRAM (payload, before rounding to bursts)",
-        [this] { return write_bytes(); });
-  r.add(name_ + ".busy_cycles", stats::Unit::cycles, "cycles the data bus carried bursts (rounded up to whole cycles)",
-        [this] { return busy_cycles(); });
+        &write_bytes_);
+  r.add(name_ + ".bus_bytes", stats::Unit::bytes,
+        "bytes the data bus carried: transfers rounded up to whole bursts (busy time = bus_bytes / bandwidth)",
+        &bus_bytes_);
 }
 
 // The factory: one line per model. A model key in the config (/dram/model) would choose here;

@@ -21,22 +21,34 @@ class IDram {
   virtual uint64_t transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write) = 0;
 
   /// Payload bytes read and written (before rounding to bursts).
-  virtual uint64_t read_bytes() const = 0;
-  virtual uint64_t write_bytes() const = 0;
+  uint64_t read_bytes() const { return read_bytes_; }
+  uint64_t write_bytes() const { return write_bytes_; }
+  /// Bytes the data bus carried (transfers rounded up to whole bursts).
+  uint64_t bus_bytes() const { return bus_bytes_; }
   /// Cycles the data bus carried bursts, rounded up to a whole cycle.
   virtual uint64_t busy_cycles() const = 0;
+  /// The model's timing state (what decides later completions) relative to `ref_cycle`, exactly:
+  /// two moments whose states are equal relative to their reference cycles time later transfers
+  /// the same way (the periodic fast-forward compares them, arch/control/README.md).
+  virtual int64_t state_after(uint64_t ref_cycle) const = 0;
 
   /// The instance path its counters are registered under ("top.dram").
   const std::string& name() const { return name_; }
-  /// Registers read_bytes, write_bytes and busy_cycles under name(); a model with more counters
-  /// adds them here.
-  virtual void register_stats(stats::Registry& registry) const;
+  /// Registers read_bytes, write_bytes and bus_bytes under name(); a model with more counters
+  /// adds them here. (Counters are integers the model increments: sim/base/stats.h.)
+  virtual void register_stats(stats::Registry& registry);
 
  protected:
   explicit IDram(std::string name) : name_(std::move(name)) {}
+  /// Counts one transfer: payload and bus bytes.
+  void count(uint64_t bytes, uint64_t bus_bytes, bool is_write) {
+    (is_write ? write_bytes_ : read_bytes_) += bytes;
+    bus_bytes_ += bus_bytes;
+  }
 
  private:
   std::string name_;
+  uint64_t read_bytes_ = 0, write_bytes_ = 0, bus_bytes_ = 0;
 };
 
 /// The DRAM model of `arch` (today one: BandwidthLatencyDram, bandwidth_latency_dram.h), named
