@@ -44,13 +44,12 @@ std::vector<config::Override> overrides_of(const po::variables_map& vm) {
 }
 
 /// Writes every instruction of the workload as one JSON object per line.
-void dump_program(const ArchConfig& arch, const Workload& workload, const std::string& path) {
+void dump_program(const mapper::MappedWorkload& mapped, const std::string& path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw InputError(fmt::format("--dump-program {}: cannot write file", path));
-  const auto contexts = mapper::plan_residency(arch, workload);
-  for (size_t n = 0; n < workload.layers.size(); ++n) {
-    const Layer& layer = workload.layers[n];
-    mapper::LayerProgram program(arch, layer, contexts[n]);
+  for (const mapper::MappedLayer& m : mapped.layers()) {
+    const Layer& layer = *m.layer;
+    mapper::LayerProgram program(mapped.arch(), m);
     arch::Instr i;
     while (program.next(i)) {
       nlohmann::json j = {{"layer", layer.name}, {"id", i.id}, {"kind", arch::to_string(i.kind)}};
@@ -91,7 +90,7 @@ int command_run(const std::vector<std::string>& args) {
   energy.check_covers(arch);  // a datatype or DRAM type the table lacks fails before simulating
   RunOptions options;
   if (vm.count("vcd")) options.vcd_path = vm["vcd"].as<std::string>();
-  validate_run(arch, workload, options);
+  const mapper::MappedWorkload mapped = prepare_run(arch, workload, options);
   std::string out_dir;
   if (vm.count("out")) {
     out_dir = vm["out"].as<std::string>();
@@ -102,7 +101,7 @@ int command_run(const std::vector<std::string>& args) {
   }
   if (vm.count("dump-program") && arch.timing == TimingMode::scalesim_v2)
     throw InputError("--dump-program: scalesim-v2 timing runs no program; use --set /timing=native");
-  if (vm.count("dump-program")) dump_program(arch, workload, vm["dump-program"].as<std::string>());
+  if (vm.count("dump-program")) dump_program(mapped, vm["dump-program"].as<std::string>());
 
   std::unique_ptr<report::ChromeTrace> trace;
   if (vm.count("timeline")) {
@@ -113,9 +112,9 @@ int command_run(const std::vector<std::string>& args) {
     trace = std::make_unique<report::ChromeTrace>(vm["timeline"].as<std::string>(), arch.clock_mhz, std::move(names));
     options.trace = trace.get();
   }
-  const RunResult run = run_workload(arch, workload, options);
+  const RunResult run = run_workload(mapped, options);
   if (trace) trace->close();
-  const nlohmann::json report = report::build_report(arch, workload, energy, run);
+  const nlohmann::json report = report::build_report(mapped, energy, run);
   if (!vm.count("quiet")) report::print_summary(std::cout, report);
   if (!out_dir.empty()) {
     report::write_file_atomic(out_dir + "/report.json", report.dump(2) + "\n");

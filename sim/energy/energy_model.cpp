@@ -1,36 +1,21 @@
 #include "sim/energy/energy_model.h"
 
 #include "sim/energy/area.h"
-#include "sim/mapper/sparsity.h"
 
 namespace tpusim {
 
-MacCounts mac_counts(const ArchConfig& arch, const LayerResult& result, const Layer* layer) {
-  MacCounts c;
-  c.dense = c.executed = c.effective = static_cast<double>(result.macs);
-  if (layer && is_matrix_op(layer->op) && result.macs > 0) {
-    const mapper::EffectiveGemm e = mapper::effective_gemm(arch, *layer);
-    // The counters are the layer's; the shares come from the sparsity of its GEMM.
-    const double dense = static_cast<double>(e.dense.macs());
-    c.executed = c.dense * static_cast<double>(e.executed_macs) / dense;
-    c.effective = c.dense * e.effective_macs / dense;
-  }
-  return c;
-}
-
 std::map<std::string, double> layer_energy_pj(const ArchConfig& arch, const EnergyTable& table,
-                                              const LayerResult& result, const Layer* layer) {
+                                              const LayerResult& result) {
   std::map<std::string, double> e;
   const DataTypes& dt = arch.datatypes;
-  const MacCounts macs = mac_counts(arch, result, layer);
   // A MAC costs what a MAC of its wider operand type costs; gated MACs (a zero operand) cost
   // no MAC energy.
-  e["mac"] = macs.effective * (result.macs > 0 ? table.mac_pj_for(mac_datatype(dt), arch) : 0.0);
+  e["mac"] = result.effective_macs * (result.macs > 0 ? table.mac_pj_for(mac_datatype(dt), arch) : 0.0);
   // Each executed MAC slot reads its input and weight registers and, once per
   // macs_per_pe_per_cycle MACs, reads and writes its partial-sum register.
   const double p = arch.array.macs_per_pe_per_cycle;
   const double reg_bytes = (bits_of(dt.input) + bits_of(dt.weight) + bits_of(dt.accumulator) / p) / 8.0;
-  e["pe_register"] = macs.executed * reg_bytes * table.pe_register_pj_per_byte;
+  e["pe_register"] = result.executed_macs * reg_bytes * table.pe_register_pj_per_byte;
   e["vector"] = static_cast<double>(result.vector_ops) * table.vector_op_pj;
   for (const auto& b : arch.buffers) {
     const auto rd = result.sram_reads.find(b.name), wr = result.sram_writes.find(b.name);

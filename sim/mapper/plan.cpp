@@ -273,7 +273,7 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
   }
   if (!best) {
     // Only reachable with resident activations crowding out the tiles: the caller retries
-    // without them (plan_residency), so this is an internal error only without a context.
+    // without them (MappedWorkload's residency walk), so this is an internal error only without a context.
     TPUSIM_ASSERT(ctx.inputs_on_chip || ctx.outputs_stay, "no feasible mapping although the smallest tiles fit");
     throw NoFit{};
   }
@@ -312,31 +312,6 @@ uint64_t input_bytes(const ArchConfig& arch, const Layer& layer) {
 uint64_t output_bytes(const ArchConfig& arch, const Layer& layer) {
   if (!is_matrix_op(layer.op)) return bytes_for(arch.datatypes.output, layer.vector.elements_out);
   return bytes_for(arch.datatypes.output, layer.gemm.m * layer.gemm.n * layer.gemm.count);
-}
-
-std::vector<LayerContext> plan_residency(const ArchConfig& arch, const Workload& workload) {
-  std::vector<LayerContext> ctx(workload.layers.size());
-  const bool shared = arch.buffer_for(BufferRole::inputs) == arch.buffer_for(BufferRole::outputs);
-  if (!arch.activations_on_chip || !shared) return ctx;
-  const auto fits = [&](const Layer& layer, const LayerContext& c) {
-    try {
-      if (is_matrix_op(layer.op)) (void)plan_gemm(arch, layer, c);
-      else (void)plan_vector(arch, layer, c);
-      return true;
-    } catch (const NoFit&) {
-      return false;
-    }
-  };
-  bool on_chip = true;  // the host loaded the first input
-  for (size_t i = 0; i < ctx.size(); ++i) {
-    const Layer& layer = workload.layers[i];
-    ctx[i].inputs_on_chip = on_chip;
-    if (on_chip && !fits(layer, ctx[i])) ctx[i].inputs_on_chip = false;
-    ctx[i].outputs_stay = true;  // the last output too: the host reads it from the buffer
-    if (ctx[i].outputs_stay && !fits(layer, ctx[i])) ctx[i].outputs_stay = false;
-    on_chip = ctx[i].outputs_stay;
-  }
-  return ctx;
 }
 
 }  // namespace tpusim::mapper

@@ -25,7 +25,7 @@ inline FoldTiles fold_tiles(Dataflow df, uint64_t rows_used, uint64_t cols_used,
 /// Thrown by the planners when resident activations leave no room for the tiles.
 struct NoFit {};
 
-/// Where a layer's activations are at its boundaries (decided by plan_residency).
+/// Where a layer's activations are at its boundaries (decided by MappedWorkload, sim/mapper/mapped_workload.h).
 struct LayerContext {
   bool inputs_on_chip = false;  ///< the input is already in the inputs buffer: no DRAM loads
   bool outputs_stay = false;    ///< the output stays in the outputs buffer: no DRAM stores
@@ -98,11 +98,5 @@ VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer, const LayerCo
 /// Bytes of a layer's input activations (unique elements) and of its output.
 uint64_t input_bytes(const ArchConfig& arch, const Layer& layer);
 uint64_t output_bytes(const ArchConfig& arch, const Layer& layer);
-
-/// Decides, layer by layer, whether activations stay on chip (ArchConfig::activations_on_chip):
-/// the first input starts on chip; a layer's output stays when the inputs buffer also holds
-/// outputs and the layer still maps with its input and output resident (the host reads the
-/// last output from the buffer, as it wrote the first input).
-std::vector<LayerContext> plan_residency(const ArchConfig& arch, const Workload& workload);
 
 }  // namespace tpusim::mapper

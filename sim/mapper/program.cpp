@@ -16,14 +16,14 @@ uint64_t share(uint64_t total, uint64_t part, uint64_t whole) {
 
 }  // namespace
 
-LayerProgram::LayerProgram(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx)
-    : arch_(arch), layer_(layer), matrix_(is_matrix_op(layer.op)), ctx_(ctx) {
+LayerProgram::LayerProgram(const ArchConfig& arch, const MappedLayer& mapped)
+    : arch_(arch), layer_(*mapped.layer), matrix_(mapped.is_matrix()), ctx_(mapped.context) {
   TPUSIM_ASSERT(arch.buffers.size() <= arch::kMaxBuffers, "more buffers than the program can track");
   if (matrix_) {
-    gemm_ = plan_gemm(arch, layer, ctx);
+    gemm_ = mapped.gemm;
     folds_ = gemm_.folds();
   } else {
-    vec_ = plan_vector(arch, layer, ctx);
+    vec_ = mapped.vector;
     folds_ = vec_.chunks;
   }
 }

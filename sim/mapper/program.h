@@ -10,6 +10,7 @@
 #include "sim/base/cycle_breakdown.h"
 #include "sim/spec/arch_config.h"
 #include "sim/spec/workload.h"
+#include "sim/mapper/mapped_workload.h"
 #include "sim/mapper/plan.h"
 
 namespace tpusim::mapper {
@@ -22,7 +23,8 @@ using arch::Operand;
 /// dependency precedes its user, so in-order units never deadlock).
 class LayerProgram {
  public:
-  LayerProgram(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
+  /// Lowers `mapped` (made by the mapper: its plan is used as it is, never made again).
+  LayerProgram(const ArchConfig& arch, const MappedLayer& mapped);
   /// Next instruction, or false at the end of the layer.
   bool next(Instr& out);
   bool is_matrix() const { return matrix_; }

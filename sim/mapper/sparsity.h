@@ -2,7 +2,8 @@
 /// What the array really executes for a matrix layer once structured N:M weight sparsity and
 /// narrow-type packing (several MACs per PE per cycle) are taken into account. Pure C++: the
 /// mapper tiles `executed` instead of the layer's dense GEMM, and sizes weight tiles with
-/// `weight_bytes_for`. Energy uses the same function (sim/energy/energy_model.cpp).
+/// `weight_bytes_for`. The runner turns it into the executed and effective MAC counts that energy
+/// and the reports read (sim/run/runner.cpp).
 ///
 /// Structured N:M sparsity (README "Energy, area, quantization and sparsity"): in every group of m consecutive weights along K,
 /// n are nonzero; the weights are stored compressed (n values per group plus ceil(log2 m) bits

@@ -1,20 +1,25 @@
 #pragma once
-/// The whole workload as a ProgramSource: layers in order, each lowered lazily by LayerProgram.
+/// The whole workload as a ProgramSource: layers in order, each lowered lazily by LayerProgram
+/// from its mapped plan.
 #include <memory>
 
 #include "arch/isa/isa.h"
+#include "sim/base/error.h"
+#include "sim/mapper/mapped_workload.h"
 #include "sim/mapper/program.h"
 
 namespace tpusim::mapper {
 
 class WorkloadProgram : public arch::ProgramSource {
  public:
-  WorkloadProgram(const ArchConfig& arch, const Workload& workload, std::vector<LayerContext> contexts)
-      : arch_(arch), workload_(workload), contexts_(std::move(contexts)) {}
+  /// `mapped` must be planned (native timing) and outlive the program.
+  explicit WorkloadProgram(const MappedWorkload& mapped) : mapped_(mapped) {
+    TPUSIM_ASSERT(mapped.planned(), "a program needs a planned mapping (native timing)");
+  }
 
   bool next_layer() override {
-    if (next_ >= workload_.layers.size()) return false;
-    current_ = std::make_unique<LayerProgram>(arch_, workload_.layers[next_], contexts_[next_]);
+    if (next_ >= mapped_.size()) return false;
+    current_ = std::make_unique<LayerProgram>(mapped_.arch(), mapped_.layer(next_));
     ++next_;
     return true;
   }
@@ -23,9 +28,7 @@ class WorkloadProgram : public arch::ProgramSource {
   bool may_reference(uint64_t id) const override { return current_ && current_->may_reference(id); }
 
  private:
-  const ArchConfig& arch_;
-  const Workload& workload_;
-  std::vector<LayerContext> contexts_;
+  const MappedWorkload& mapped_;
   size_t next_ = 0;
   std::unique_ptr<LayerProgram> current_;
 };

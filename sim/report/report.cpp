@@ -10,7 +10,6 @@
 #include "sim/spec/arch_loader.h"
 #include "sim/energy/area.h"
 #include "sim/energy/energy_model.h"
-#include "sim/mapper/sparsity.h"
 
 namespace tpusim::report {
 
@@ -52,7 +51,10 @@ json roofline_json(const ArchConfig& arch, const LayerResult& r) {
 
 }  // namespace
 
-json build_report(const ArchConfig& arch, const Workload& workload, const EnergyTable& energy, const RunResult& run) {
+json build_report(const mapper::MappedWorkload& mapped, const EnergyTable& energy, const RunResult& run) {
+  const ArchConfig& arch = mapped.arch();
+  const Workload& workload = mapped.workload();
+  TPUSIM_ASSERT(run.layers.size() == mapped.size(), "a run has one result per mapped layer");
   json report;
   report["schema_version"] = kSchemaVersion;
   report["tool"] = {{"name", "tpusim"}, {"version", TPUSIM_VERSION}};
@@ -70,10 +72,9 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
   double executed_macs = 0, effective_macs = 0;
   for (size_t li = 0; li < run.layers.size(); ++li) {
     const auto& r = run.layers[li];
-    // The workload's layer (for its sparsity): the same index, or the same name.
-    const Layer* layer = li < workload.layers.size() && workload.layers[li].name == r.name ? &workload.layers[li] : nullptr;
-    for (size_t j = 0; !layer && j < workload.layers.size(); ++j)
-      if (workload.layers[j].name == r.name) layer = &workload.layers[j];
+    const mapper::MappedLayer& m = mapped.layer(li);
+    const Layer* layer = m.layer;
+    TPUSIM_ASSERT(layer->name == r.name, "results are in the mapped workload's order: " + r.name);
     TPUSIM_ASSERT(r.breakdown.total() == r.cycles, "layer breakdown does not sum to its cycles: " + r.name);
     json l;
     l["name"] = r.name;
@@ -87,9 +88,8 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
     l["folds"] = r.folds;
     // Utilization counts the MAC slots the PEs executed (N:M-skipped zeros are not executed;
     // a PE packing p narrow MACs has p slots per cycle), so it stays within 0..1.
-    const MacCounts mc = mac_counts(arch, r, layer);
     l["utilization"] = r.utilization_override ? *r.utilization_override
-                                              : ratio(mc.executed, double(r.cycles) * pes * pe_slots);
+                                              : ratio(r.executed_macs, double(r.cycles) * pes * pe_slots);
     l["mapping_efficiency"] = r.mapping_efficiency;
     if (r.compute_utilization) l["compute_utilization"] = *r.compute_utilization;
     l["seconds"] = r.cycles / hz;
@@ -100,18 +100,18 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
     l["cycle_breakdown"] = breakdown_json(r.breakdown);
     if (!r.mapping.empty()) l["mapping"] = r.mapping;
     if (r.macs > 0) l["roofline"] = roofline_json(arch, r);
-    const auto e = layer_energy_pj(arch, energy, r, layer);
+    const auto e = layer_energy_pj(arch, energy, r);
     double e_sum = 0;
     for (const auto& [k, v] : e) {
       e_sum += v;
       total_energy[k] += v;
     }
-    executed_macs += mc.executed;
-    effective_macs += mc.effective;
-    l["executed_macs"] = mc.executed;
-    if (layer && is_matrix_op(layer->op) &&
+    executed_macs += r.executed_macs;
+    effective_macs += r.effective_macs;
+    l["executed_macs"] = r.executed_macs;
+    if (m.is_matrix() &&
         (layer->sparsity.structured() || layer->sparsity.weight_density < 1 || layer->sparsity.activation_density < 1)) {
-      const mapper::EffectiveGemm eg = mapper::effective_gemm(arch, *layer);
+      const mapper::EffectiveGemm& eg = m.effective;
       l["sparsity"] = {{"weight_density", layer->sparsity.weight_density},
                        {"activation_density", layer->sparsity.activation_density},
                        {"n", layer->sparsity.n},
@@ -121,7 +121,7 @@ json build_report(const ArchConfig& arch, const Workload& workload, const Energy
                        {"metadata_bytes", eg.metadata_bytes},
                        {"reason", eg.reason}};
     }
-    l["effective_macs"] = mc.effective;
+    l["effective_macs"] = r.effective_macs;
     l["energy_pj"] = e_sum;
     l["energy_breakdown_pj"] = e;
     l["pj_per_mac"] = ratio(e_sum, double(r.macs));

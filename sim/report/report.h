@@ -9,6 +9,7 @@
 #include "sim/spec/arch_config.h"
 #include "sim/spec/workload.h"
 #include "sim/energy/energy_table.h"
+#include "sim/mapper/mapped_workload.h"
 #include "sim/run/layer_result.h"
 
 namespace tpusim::report {
@@ -16,8 +17,7 @@ namespace tpusim::report {
 constexpr int kSchemaVersion = 1;
 
 /// The whole report as JSON (see results/schema.md).
-nlohmann::json build_report(const ArchConfig& arch, const Workload& workload, const EnergyTable& energy,
-                            const RunResult& run);
+nlohmann::json build_report(const mapper::MappedWorkload& mapped, const EnergyTable& energy, const RunResult& run);
 
 /// layers.csv: one row per layer, from the report JSON.
 std::string layers_csv(const nlohmann::json& report);

@@ -22,6 +22,10 @@ struct LayerResult {
   uint64_t compute_cycles = 0;    ///< cycles the compute unit did work (compute + fill + drain + weight_load + vector)
   uint64_t stall_cycles = 0;      ///< cycles waiting for memory (weight/input/output stall)
   uint64_t macs = 0;              ///< useful MACs (0 for vector ops)
+  /// MACs under sparsity (sim/mapper/sparsity.h), in the units of `macs`: executed = MACs the
+  /// PEs stepped through (N:M zeros skipped), effective = MACs with both operands nonzero (the
+  /// rest are gated). Both equal `macs` for a dense layer.
+  double executed_macs = 0, effective_macs = 0;
   uint64_t vector_ops = 0;        ///< lane-operations on the vector unit
   uint64_t folds = 0;             ///< matmul folds (tile operations) executed
   double mapping_efficiency = 0;  ///< mean share of PEs mapped per fold, 0..1

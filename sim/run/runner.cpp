@@ -6,7 +6,6 @@
 #include "arch/chip/top.h"
 #include "sim/base/error.h"
 #include "sim/spec/json_reader.h"
-#include "sim/mapper/plan.h"
 #include "sim/mapper/program.h"
 #include "arch/matrix/matrix_unit.h"
 #include "arch/matrix/cycle_model/pe_array.h"
@@ -46,13 +45,13 @@ void check_cycle_model(const ArchConfig& arch) {
 
 /// Estimates the PE-cycles the cycle model would step (every matrix layer's folds back to back
 /// with operands ready, by the closed form it equals) and refuses runs above the limit.
-void check_cycle_budget(const ArchConfig& arch, const Workload& workload,
-                        const std::vector<mapper::LayerContext>& contexts) {
+void check_cycle_budget(const mapper::MappedWorkload& mapped) {
+  const ArchConfig& arch = mapped.arch();
   const uint64_t limit = arch.array.max_pe_cycles, pes = uint64_t{arch.array.rows} * arch.array.cols;
   double pe_cycles = 0;
-  for (size_t i = 0; i < workload.layers.size() && pe_cycles <= static_cast<double>(limit); ++i) {
-    if (!is_matrix_op(workload.layers[i].op)) continue;
-    mapper::LayerProgram program(arch, workload.layers[i], contexts[i]);
+  for (size_t i = 0; i < mapped.size() && pe_cycles <= static_cast<double>(limit); ++i) {
+    if (!mapped.layer(i).is_matrix()) continue;
+    mapper::LayerProgram program(arch, mapped.layer(i));
     arch::timing::FoldSequencer seq(arch.array);
     arch::Instr instr;
     // Stops as soon as the limit is passed: a huge layer has millions of folds.
@@ -69,99 +68,131 @@ void check_cycle_budget(const ArchConfig& arch, const Workload& workload,
                                 pe_cycles, pes, limit));
 }
 
-}  // namespace
+bool cycle_model(const ArchConfig& arch) {
+  return arch.timing == TimingMode::native && arch.array.model == ArrayModel::cycle;
+}
 
-void validate_run(const ArchConfig& arch, const Workload& workload, const RunOptions& options) {
-  const bool cycle = arch.timing == TimingMode::native && arch.array.model == ArrayModel::cycle;
+/// What can be judged before mapping: the options this timing mode supports.
+void check_options(const ArchConfig& arch, const RunOptions& options) {
+  const bool cycle = cycle_model(arch);
   if (!options.vcd_path.empty() && !cycle)
     throw InputError("--vcd: the waveform comes from the cycle model; add --set /array/model=cycle");
   if (!options.vcd_path.empty() && (arch.array.rows > 16 || arch.array.cols > 16))
     throw InputError(fmt::format("--vcd: the waveform is for arrays up to 16x16, got {}x{}", arch.array.rows,
                                  arch.array.cols));
-  if (arch.timing == TimingMode::scalesim_v2) return;  // SCALE-Sim has no buffer-fit limits
   if (cycle) check_cycle_model(arch);
-  const auto contexts = mapper::plan_residency(arch, workload);
-  for (size_t i = 0; i < workload.layers.size(); ++i) {
-    const Layer& layer = workload.layers[i];
-    if (is_matrix_op(layer.op)) (void)mapper::plan_gemm(arch, layer, contexts[i]);
-    else (void)mapper::plan_vector(arch, layer, contexts[i]);
+}
+
+/// MAC counts under sparsity, in the units of the layer's counted MACs: the counters are the
+/// layer's, the shares those of its mapped GEMM (sim/mapper/sparsity.h).
+void set_mac_counts(LayerResult& r, const mapper::MappedLayer& m) {
+  r.executed_macs = r.effective_macs = static_cast<double>(r.macs);
+  if (m.is_matrix() && r.macs > 0) {
+    const double dense = static_cast<double>(m.effective.dense.macs());
+    r.executed_macs = static_cast<double>(r.macs) * static_cast<double>(m.effective.executed_macs) / dense;
+    r.effective_macs = static_cast<double>(r.macs) * m.effective.effective_macs / dense;
   }
-  if (cycle && arch.array.max_pe_cycles > 0) check_cycle_budget(arch, workload, contexts);
+}
+
+}  // namespace
+
+mapper::MappedWorkload prepare_run(const ArchConfig& arch, const Workload& workload, const RunOptions& options) {
+  check_options(arch, options);
+  mapper::MappedWorkload mapped(arch, workload);
+  if (cycle_model(arch) && arch.array.max_pe_cycles > 0) check_cycle_budget(mapped);
+  return mapped;
 }
 
 namespace {
 
 /// SCALE-Sim v2 compatibility: closed-form per-layer numbers, no SystemC model.
-RunResult run_scalesim(const ArchConfig& arch, const Workload& workload) {
+RunResult run_scalesim(const mapper::MappedWorkload& mapped) {
   RunResult run;
-  for (const auto& layer : workload.layers) run.layers.push_back(sim::scalesim_v2_layer(arch, layer));
+  for (const auto& m : mapped.layers()) {
+    LayerResult r = sim::scalesim_v2_layer(mapped.arch(), *m.layer);
+    set_mac_counts(r, m);
+    run.layers.push_back(std::move(r));
+  }
   return run;
+}
+
+/// Indices of the registry's counters a layer's result is made of, picked once.
+struct CounterIndex {
+  size_t folds = 0, macs = 0, dram_read = 0, dram_write = 0;
+  std::vector<size_t> sram_read, sram_write;  ///< by buffer index
+  CounterIndex(const stats::Registry& reg, const ArchConfig& arch)
+      : folds(reg.index("top.array.folds")), macs(reg.index("top.array.macs")),
+        dram_read(reg.index("top.dram.read_bytes")), dram_write(reg.index("top.dram.write_bytes")) {
+    for (const auto& b : arch.buffers) {
+      sram_read.push_back(reg.index("top." + b.name + ".read_bytes"));
+      sram_write.push_back(reg.index("top." + b.name + ".write_bytes"));
+    }
+  }
+};
+
+LayerResult native_layer_result(const mapper::MappedLayer& m, const arch::LayerTiming& t, const stats::Registry& reg,
+                                const CounterIndex& ix, const ArchConfig& arch) {
+  const Layer& layer = *m.layer;
+  const std::vector<uint64_t>& c = t.counters.values;
+  LayerResult r;
+  r.name = layer.name;
+  r.op = layer.op;
+  r.cycles = t.end_cycle - t.start_cycle;
+  r.breakdown = t.breakdown;
+  const auto& b = t.breakdown;
+  r.stall_cycles = b[CycleCategory::weight_stall] + b[CycleCategory::input_stall] + b[CycleCategory::output_stall];
+  r.compute_cycles = b[CycleCategory::compute] + b[CycleCategory::fill] + b[CycleCategory::drain] +
+                     b[CycleCategory::weight_load] + b[CycleCategory::vector];
+  r.macs = c[ix.macs];
+  r.folds = c[ix.folds];
+  r.dram_read_bytes = c[ix.dram_read];
+  r.dram_write_bytes = c[ix.dram_write];
+  for (size_t k = 0; k < arch.buffers.size(); ++k) {
+    r.sram_reads[arch.buffers[k].name] = c[ix.sram_read[k]];
+    r.sram_writes[arch.buffers[k].name] = c[ix.sram_write[k]];
+  }
+  for (size_t k = 0; k < reg.size(); ++k) r.counters.emplace_back(reg.infos()[k].name, c[k]);
+  if (m.is_matrix()) {
+    r.gemm = layer.gemm;
+    r.mapping_efficiency = m.gemm.mapping_efficiency(arch);
+    r.mapping = describe_plan(m.gemm);
+    // The array stepped through the executed GEMM (shorter K with N:M skipping or packing);
+    // the layer's MACs stay the dense count.
+    TPUSIM_ASSERT(c[ix.macs] == m.gemm.gemm.macs(), "executed MAC slots differ from the mapped GEMM's");
+    r.macs = layer.gemm.macs();
+  } else {
+    r.vector_ops = layer.vector.ops;
+  }
+  set_mac_counts(r, m);
+  return r;
 }
 
 }  // namespace
 
-RunResult run_workload(const ArchConfig& arch, const Workload& workload, const RunOptions& options) {
-  validate_run(arch, workload, options);
-  if (arch.timing == TimingMode::scalesim_v2) return run_scalesim(arch, workload);
-  const auto contexts = mapper::plan_residency(arch, workload);
-  mapper::WorkloadProgram program(arch, workload, contexts);
+RunResult run_workload(const mapper::MappedWorkload& mapped, const RunOptions& options) {
+  const ArchConfig& arch = mapped.arch();
+  if (!mapped.planned()) return run_scalesim(mapped);
+  mapper::WorkloadProgram program(mapped);
   arch::Top top("top", arch, program, options.trace);
   auto* matrix = dynamic_cast<arch::MatrixUnit*>(sc_core::sc_find_object("top.array"));
   TPUSIM_ASSERT(matrix != nullptr, "no matrix unit at top.array");
   if (!options.vcd_path.empty()) matrix->enable_vcd(options.vcd_path);
   sc_core::sc_start();
   const auto& ctrl = top.controller();
-  if (!ctrl.finished() || ctrl.layers().size() != workload.layers.size())
+  if (!ctrl.finished() || ctrl.layers().size() != mapped.size())
     throw InternalError(fmt::format("internal error: simulation ended with work outstanding ({} of {} layers done)",
-                                    ctrl.layers().size(), workload.layers.size()));
+                                    ctrl.layers().size(), mapped.size()));
   if (!options.vcd_path.empty()) matrix->write_vcd();
-  // Counters a layer's result is made of, picked from the registry once.
   const stats::Registry& reg = top.stats();
-  const size_t folds_i = reg.index("top.array.folds"), macs_i = reg.index("top.array.macs");
-  const size_t dram_rd_i = reg.index("top.dram.read_bytes"), dram_wr_i = reg.index("top.dram.write_bytes");
-  std::vector<size_t> sram_rd_i, sram_wr_i;
-  for (const auto& b : arch.buffers) {
-    sram_rd_i.push_back(reg.index("top." + b.name + ".read_bytes"));
-    sram_wr_i.push_back(reg.index("top." + b.name + ".write_bytes"));
-  }
+  const CounterIndex ix(reg, arch);
   RunResult run;
-  for (size_t i = 0; i < workload.layers.size(); ++i) {
-    const Layer& layer = workload.layers[i];
-    const arch::LayerTiming& t = ctrl.layers()[i];
-    const std::vector<uint64_t>& c = t.counters.values;
-    LayerResult r;
-    r.name = layer.name;
-    r.op = layer.op;
-    r.cycles = t.end_cycle - t.start_cycle;
-    r.breakdown = t.breakdown;
-    const auto& b = t.breakdown;
-    r.stall_cycles = b[CycleCategory::weight_stall] + b[CycleCategory::input_stall] + b[CycleCategory::output_stall];
-    r.compute_cycles = b[CycleCategory::compute] + b[CycleCategory::fill] + b[CycleCategory::drain] +
-                       b[CycleCategory::weight_load] + b[CycleCategory::vector];
-    r.macs = c[macs_i];
-    r.folds = c[folds_i];
-    r.dram_read_bytes = c[dram_rd_i];
-    r.dram_write_bytes = c[dram_wr_i];
-    for (size_t k = 0; k < arch.buffers.size(); ++k) {
-      r.sram_reads[arch.buffers[k].name] = c[sram_rd_i[k]];
-      r.sram_writes[arch.buffers[k].name] = c[sram_wr_i[k]];
-    }
-    for (size_t k = 0; k < reg.size(); ++k) r.counters.emplace_back(reg.infos()[k].name, c[k]);
-    if (is_matrix_op(layer.op)) {
-      r.gemm = layer.gemm;
-      const auto plan = mapper::plan_gemm(arch, layer, contexts[i]);
-      r.mapping_efficiency = plan.mapping_efficiency(arch);
-      r.mapping = describe_plan(plan);
-      // The array stepped through the executed GEMM (shorter K with N:M skipping or packing);
-      // the layer's MACs stay the dense count.
-      TPUSIM_ASSERT(c[macs_i] == plan.gemm.macs(), "executed MAC slots differ from the mapped GEMM's");
-      r.macs = layer.gemm.macs();
-    } else {
-      r.vector_ops = layer.vector.ops;
-    }
-    run.layers.push_back(std::move(r));
-  }
+  for (size_t i = 0; i < mapped.size(); ++i)
+    run.layers.push_back(native_layer_result(mapped.layer(i), ctrl.layers()[i], reg, ix, arch));
   return run;
+}
+
+RunResult run_workload(const ArchConfig& arch, const Workload& workload, const RunOptions& options) {
+  return run_workload(prepare_run(arch, workload, options), options);
 }
 
 }  // namespace tpusim

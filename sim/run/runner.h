@@ -1,13 +1,14 @@
 #pragma once
-/// Runs a workload on an architecture: validates the mapping of every layer, elaborates the
+/// Runs a workload on an architecture: maps it once and validates the mapping, elaborates the
 /// SystemC model (native timing) or evaluates a compatibility model, and returns per-layer
-/// counters. One native run per process (SystemC elaborates once).
+/// counters with the mapper's facts. One native run per process (SystemC elaborates once).
 #include <string>
 
 #include "arch/trace.h"
 
 #include "sim/spec/arch_config.h"
 #include "sim/spec/workload.h"
+#include "sim/mapper/mapped_workload.h"
 #include "sim/run/layer_result.h"
 
 namespace tpusim {
@@ -20,11 +21,17 @@ struct RunOptions {
   std::string vcd_path;
 };
 
-/// Checks everything that can be judged before simulating (tiles fit the buffers, supported
-/// options); InputError otherwise, so no report is ever half-written.
-void validate_run(const ArchConfig& arch, const Workload& workload, const RunOptions& options = {});
+/// Judges everything that can be judged before simulating, and maps the workload once: the
+/// options the timing mode supports, each layer's tiles in the buffers (the mapper), the cycle
+/// model's PE-cycle budget. InputError otherwise, so no report is ever half-written. `arch` and
+/// `workload` must outlive the mapping.
+mapper::MappedWorkload prepare_run(const ArchConfig& arch, const Workload& workload, const RunOptions& options = {});
 
-/// Runs the workload. InternalError if the model ends with work outstanding.
+/// Runs a workload mapped by prepare_run (with the same options). InternalError if the model ends
+/// with work outstanding.
+RunResult run_workload(const mapper::MappedWorkload& mapped, const RunOptions& options = {});
+
+/// prepare_run, then run_workload.
 RunResult run_workload(const ArchConfig& arch, const Workload& workload, const RunOptions& options = {});
 
 }  // namespace tpusim

@@ -72,6 +72,7 @@ TEST_CASE("energy: a 4x4x4 GEMM with a hand-written table equals the hand calcul
   r.name = "g";
   r.gemm = {4, 4, 4, 1};
   r.macs = 64;
+  r.executed_macs = r.effective_macs = 64;  // dense
   r.cycles = 82;
   r.breakdown[CycleCategory::compute] = 82;
   r.dram_read_bytes = 32;
@@ -101,7 +102,8 @@ TEST_CASE("energy: a 4x4x4 GEMM with a hand-written table equals the hand calcul
   CHECK(e.at("static") == 0.0);
   RunResult run;
   run.layers.push_back(r);
-  const json rep = report::build_report(arch, one_gemm(4, 4, 4), table, run);
+  const Workload w = one_gemm(4, 4, 4);
+  const json rep = report::build_report(mapper::MappedWorkload(arch, w), table, run);
   CHECK(rep["totals"]["energy_pj"].get<double>() == 662.0);
   CHECK(rep["totals"]["pj_per_mac"].get<double>() == 662.0 / 64);
   CHECK(rep["layers"][0]["energy_pj"].get<double>() == 662.0);

@@ -5,6 +5,7 @@
 
 #include "arch/matrix/timing/fold_timing.h"
 #include "sim/spec/arch_loader.h"
+#include "sim/mapper/mapped_workload.h"
 #include "sim/mapper/plan.h"
 #include "sim/mapper/program.h"
 #include "sim/run/runner.h"
@@ -111,8 +112,8 @@ TEST_CASE("with unlimited memory the native model is the matrix unit alone", "[m
   const Workload w = parse_workload(
       json{{"name", "g"}, {"layers", {{{"name", "g"}, {"op", "gemm"}, {"m", 100}, {"n", 40}, {"k", 70}}}}}, "g.json");
   // The pure matrix-unit time of the same folds.
-  const auto ctx = mapper::plan_residency(arch, w);
-  mapper::LayerProgram program(arch, w.layers[0], ctx[0]);
+  const mapper::MappedWorkload mapped(arch, w);
+  mapper::LayerProgram program(arch, mapped.layer(0));
   arch::timing::FoldSequencer seq(arch.array);
   arch::Instr i;
   while (program.next(i))

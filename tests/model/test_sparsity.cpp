@@ -8,6 +8,7 @@
 #include "sim/energy/energy_model.h"
 #include "sim/energy/energy_table.h"
 #include "sim/mapper/sparsity.h"
+#include "sim/run/runner.h"
 #include "support/test_util.h"
 
 using namespace tpusim;
@@ -108,14 +109,13 @@ TEST_CASE("sparsity: gated MACs cost no MAC energy and skipped MACs no register 
   const ArchConfig a = arch_with("ws");
   const EnergyTable t = load_energy_table(test::source_path("configs/energy/default_45nm.json"));
   const Layer l = gemm_layer({{"sparsity", {{"n", 2}, {"m", 4}}}, {"activation_density", 0.5}});
-  LayerResult r;
-  r.name = "g";
-  r.macs = 5120;
-  const MacCounts c = mac_counts(a, r, &l);
-  CHECK(c.dense == 5120);
-  CHECK(c.executed == 2560);
-  CHECK(c.effective == 1280);
-  const auto e = layer_energy_pj(a, t, r, &l);
+  const Workload w{"w", "", "w.json", 1, {l}};
+  const RunResult run = run_workload(a, w);
+  const LayerResult& r = run.layers.at(0);
+  CHECK(r.macs == 5120);
+  CHECK(r.executed_macs == 2560);
+  CHECK(r.effective_macs == 1280);
+  const auto e = layer_energy_pj(a, t, r);
   CHECK(e.at("mac") == Approx(384.0).epsilon(1e-12));
   CHECK(e.at("pe_register") == Approx(1105.92).epsilon(1e-12));
 }

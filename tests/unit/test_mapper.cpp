@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/spec/arch_loader.h"
+#include "sim/mapper/mapped_workload.h"
 #include "sim/mapper/plan.h"
 #include "sim/mapper/program.h"
 
@@ -110,7 +111,7 @@ TEST_CASE("the instruction stream of a small GEMM", "[mapper]") {
   // (col fold, chunk) = 2 stores of 128*32 = 4096 B = 8192 B.
   const ArchConfig arch = three_buffer_arch(Dataflow::ws);
   const Layer layer = gemm_layer(128, 64, 256);
-  mapper::LayerProgram program(arch, layer);
+  mapper::LayerProgram program(arch, mapper::map_layer(arch, layer));
   arch::Instr i;
   uint64_t loads_a = 0, loads_b = 0, matmuls = 0, stores = 0, read = 0, written = 0, macs = 0, next_id = 0;
   while (program.next(i)) {
@@ -148,7 +149,7 @@ struct Traffic {
 };
 
 Traffic program_traffic(const ArchConfig& arch, const Layer& layer) {
-  mapper::LayerProgram program(arch, layer);
+  mapper::LayerProgram program(arch, mapper::map_layer(arch, layer));
   arch::Instr i;
   Traffic t;
   while (program.next(i)) {

@@ -1,0 +1,84 @@
+#include "sim/mapper/mapped_workload.h"
+
+#include <optional>
+
+namespace tpusim::mapper {
+
+MappedLayer map_layer(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
+  MappedLayer m;
+  m.layer = &layer;
+  m.context = ctx;
+  if (is_matrix_op(layer.op)) {
+    m.effective = effective_gemm(arch, layer);
+    m.gemm = plan_gemm(arch, layer, ctx);
+  } else {
+    m.vector = plan_vector(arch, layer, ctx);
+  }
+  return m;
+}
+
+namespace {
+
+/// The layer mapped under `ctx`, or nothing when its resident activations leave no room.
+std::optional<MappedLayer> try_map(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
+  try {
+    return map_layer(arch, layer, ctx);
+  } catch (const NoFit&) {
+    return std::nullopt;
+  }
+}
+
+/// The residency walk (see MappedWorkload's constructor). The input's residency is decided
+/// first, then the output's: the same answers as testing "input resident" and then "output
+/// resident too", but with both tested first, so a layer that maps with both (the common case)
+/// is planned once. Equal because a layer that maps with its output resident also maps without
+/// it (an output kept on chip only adds to the buffer's need). The plan of the fit test that
+/// decides is the layer's plan; a plan without residency is made only when every test fails.
+std::vector<MappedLayer> map_resident(const ArchConfig& arch, const Workload& workload) {
+  std::vector<MappedLayer> out;
+  out.reserve(workload.layers.size());
+  bool on_chip = true;  // the host loaded the first input
+  for (const Layer& layer : workload.layers) {
+    // The last output stays too: the host reads it from the buffer.
+    LayerContext ctx{on_chip, true};
+    std::optional<MappedLayer> fit = try_map(arch, layer, ctx);
+    if (!fit && on_chip) {  // the input stays, the output goes to DRAM
+      ctx.outputs_stay = false;
+      fit = try_map(arch, layer, ctx);
+      if (!fit) {  // the input goes as well; the output may still stay
+        ctx = {false, true};
+        fit = try_map(arch, layer, ctx);
+      }
+    }
+    if (!fit) {
+      ctx = {false, false};
+      fit = map_layer(arch, layer, ctx);
+    }
+    on_chip = ctx.outputs_stay;
+    out.push_back(std::move(*fit));
+  }
+  return out;
+}
+
+}  // namespace
+
+MappedWorkload::MappedWorkload(const ArchConfig& arch, const Workload& workload)
+    : arch_(arch), workload_(workload), planned_(arch.timing == TimingMode::native) {
+  if (!planned_) {
+    for (const Layer& layer : workload.layers) {
+      MappedLayer m;
+      m.layer = &layer;
+      if (is_matrix_op(layer.op)) m.effective = effective_gemm(arch, layer);
+      layers_.push_back(std::move(m));
+    }
+    return;
+  }
+  const bool shared = arch.buffer_for(BufferRole::inputs) == arch.buffer_for(BufferRole::outputs);
+  if (arch.activations_on_chip && shared) {
+    layers_ = map_resident(arch, workload);
+    return;
+  }
+  for (const Layer& layer : workload.layers) layers_.push_back(map_layer(arch, layer));
+}
+
+}  // namespace tpusim::mapper

@@ -1,0 +1,64 @@
+#pragma once
+/// The mapper's result for a whole workload, made once before a run and read by everything after
+/// it: validation, the runner, `--dump-program`, energy and the reports. Per layer: where its
+/// activations are (residency), its plan (GemmPlan or VectorPlan) and the GEMM the array executes
+/// under sparsity and packing. Immutable; nothing re-plans. Pure C++.
+#include <cstddef>
+#include <vector>
+
+#include "sim/spec/arch_config.h"
+#include "sim/spec/workload.h"
+#include "sim/mapper/plan.h"
+#include "sim/mapper/sparsity.h"
+
+namespace tpusim::mapper {
+
+/// One layer as mapped.
+struct MappedLayer {
+  const Layer* layer = nullptr;  ///< the workload's layer (the workload outlives the mapping)
+  LayerContext context;          ///< where its activations are at its boundaries
+  GemmPlan gemm;                 ///< matrix layers, when planned (the plan's context is `context`)
+  VectorPlan vector;             ///< vector layers, when planned
+  EffectiveGemm effective;       ///< matrix layers: the GEMM the array executes (always set)
+
+  bool is_matrix() const { return is_matrix_op(layer->op); }
+};
+
+/// Maps one layer under a context: a matrix layer's effective GEMM and plan_gemm, a vector
+/// layer's plan_vector. InputError (naming the buffer's capacity pointer) when a buffer cannot
+/// hold the smallest tile; NoFit when only the resident activations of `ctx` crowd the tiles out.
+MappedLayer map_layer(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
+
+/// Every layer of a workload, mapped once.
+class MappedWorkload {
+ public:
+  /// Decides residency (see below) and plans each layer under its context; InputError as
+  /// map_layer. In scalesim-v2 timing only the effective GEMMs are made (planned() is false):
+  /// SCALE-Sim maps layers its own way and has no buffer-fit limits.
+  ///
+  /// Residency (ArchConfig::activations_on_chip, with one buffer holding inputs and outputs):
+  /// the first input starts on chip; a layer's input stays on chip when the previous output
+  /// stayed and the layer still maps with it resident; its output stays when the layer still
+  /// maps with its output resident as well (the host reads the last output from the buffer, as
+  /// it wrote the first input). Each layer is planned once when it maps with both resident; the
+  /// plan of the fit test that decides its residency is its plan.
+  MappedWorkload(const ArchConfig& arch, const Workload& workload);
+  // The mapping refers to the arch and workload it was made from: no temporaries.
+  MappedWorkload(ArchConfig&&, const Workload&) = delete;
+  MappedWorkload(const ArchConfig&, Workload&&) = delete;
+
+  const ArchConfig& arch() const { return arch_; }
+  const Workload& workload() const { return workload_; }
+  bool planned() const { return planned_; }
+  size_t size() const { return layers_.size(); }
+  const MappedLayer& layer(size_t i) const { return layers_.at(i); }
+  const std::vector<MappedLayer>& layers() const { return layers_; }
+
+ private:
+  const ArchConfig& arch_;
+  const Workload& workload_;
+  bool planned_ = false;
+  std::vector<MappedLayer> layers_;
+};
+
+}  // namespace tpusim::mapper
