@@ -114,10 +114,10 @@ int command_run(const std::vector<std::string>& args) {
   }
   const RunResult run = run_workload(mapped, options);
   if (trace) trace->close();
-  const nlohmann::json report = report::build_report(mapped, energy, run);
+  const report::Report report = report::make_report(mapped, energy, run);
   if (!vm.count("quiet")) report::print_summary(std::cout, report);
   if (!out_dir.empty()) {
-    report::write_file_atomic(out_dir + "/report.json", report.dump(2) + "\n");
+    report::write_file_atomic(out_dir + "/report.json", report::report_json(report).dump(2) + "\n");
     report::write_file_atomic(out_dir + "/layers.csv", report::layers_csv(report));
     if (arch.timing == TimingMode::scalesim_v2)
       report::write_file_atomic(out_dir + "/COMPUTE_REPORT.csv", report::compute_report_csv(run));

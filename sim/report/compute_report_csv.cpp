@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
-#include "sim/run/scalesim_v2_layer.h"
 
 namespace tpusim::report {
 
@@ -51,30 +50,17 @@ std::string python_float_repr(double x) {
   return fmt::format("{}{}e{}{:02d}", sign, out, exp10 < 0 ? '-' : '+', std::abs(exp10));
 }
 
-namespace {
-
-/// SCALE-Sim's percentage for a layer: the exact value scalesim_v2_layer kept in `mapping`, or
-/// ratio * 100 (vector layers, which have no SCALE-Sim counterpart, give 0).
-double pct_of(const LayerResult& l, const char* key, double ratio) {
-  auto it = l.mapping.find(key);
-  if (it == l.mapping.end()) return ratio * 100.0;
-  char* end = nullptr;
-  const double v = std::strtod(it->second.c_str(), &end);
-  TPUSIM_ASSERT(end != it->second.c_str() && *end == '\0', "scalesim-v2 percentages are stored as plain decimals");
-  return v;
-}
-
-}  // namespace
-
 std::string compute_report_csv(const RunResult& run) {
   std::string out = "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n";
   for (size_t i = 0; i < run.layers.size(); ++i) {
     const LayerResult& l = run.layers[i];
-    if (is_matrix_op(l.op) && (!l.utilization_override || !l.compute_utilization))
+    if (is_matrix_op(l.op) && !l.scalesim)
       throw InternalError(fmt::format("COMPUTE_REPORT.csv needs scalesim-v2 results, but layer \"{}\" has none", l.name));
-    const double util = pct_of(l, sim::kScalesimOverallUtilPct, l.utilization_override.value_or(0.0));
-    const double map_eff = pct_of(l, sim::kScalesimMappingEfficiencyPct, l.mapping_efficiency);
-    const double comp = pct_of(l, sim::kScalesimComputeUtilPct, l.compute_utilization.value_or(0.0));
+    // SCALE-Sim's own percentages; vector layers, which it has no counterpart for, give 0.
+    const auto* s = l.scalesim ? &l.scalesim->stats : nullptr;
+    const double util = s ? s->overall_util_pct : 0.0;
+    const double map_eff = s ? s->mapping_efficiency_pct : 0.0;
+    const double comp = s ? s->compute_util_pct : 0.0;
     out += fmt::format("{}, {}, {}, {}, {}, {},\n", i, l.cycles, l.stall_cycles, python_float_repr(util),
                        python_float_repr(map_eff), python_float_repr(comp));
   }

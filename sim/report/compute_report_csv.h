@@ -10,11 +10,11 @@ namespace tpusim::report {
 /// The report's text. Format of scalesim/simulator.py generate_reports():
 ///   `LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,`
 /// then one line per layer, `<index>, <cycles>, <stalls>, <util>, <mapping eff>, <compute util>,`
-/// with the percentages (which scalesim_v2_layer keeps exactly in `mapping`) printed as Python's
-/// str(float) prints them: shortest round-trip digits, ".0" on whole numbers. LayerID is the
-/// 0-based index in `run.layers`. Every matrix layer must carry scalesim-v2 results
-/// (utilization_override and compute_utilization set); a layer without them is a caller bug
-/// (InternalError). Vector layers, which SCALE-Sim has no counterpart for, print 0 cycles.
+/// with the percentages (which scalesim_v2_layer keeps exactly in LayerResult::scalesim) printed
+/// as Python's str(float) prints them: shortest round-trip digits, ".0" on whole numbers. LayerID
+/// is the 0-based index in `run.layers`. Every matrix layer must carry scalesim-v2 results; a
+/// layer without them is a caller bug (InternalError). Vector layers, which SCALE-Sim has no
+/// counterpart for, print 0 cycles and 0 percent.
 std::string compute_report_csv(const RunResult& run);
 
 /// Writes compute_report_csv(run) to `path`; InputError if the file cannot be written.

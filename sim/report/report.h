@@ -1,13 +1,17 @@
 #pragma once
-/// Reports of a run: report.json (schema version 1), layers.csv and the console table. Derived
-/// figures (ratios, seconds, TOPS, energy) are computed here, from the counters.
+/// Reports of a run: the typed figures derived once from the run's counters and the mapping
+/// (make_report), and the writers that render them: report.json (schema version 1), layers.csv
+/// and the console table. The writers only format; no writer reads another's output.
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "sim/spec/arch_config.h"
-#include "sim/spec/workload.h"
+#include "sim/base/cycle_breakdown.h"
 #include "sim/energy/energy_table.h"
 #include "sim/mapper/mapped_workload.h"
 #include "sim/run/layer_result.h"
@@ -16,14 +20,64 @@ namespace tpusim::report {
 
 constexpr int kSchemaVersion = 1;
 
-/// The whole report as JSON (see results/schema.md).
+/// Where a layer sits on the roofline: its operational intensity against the ridge point (peak
+/// MAC/s over DRAM bytes/s), and the MAC rate it attained.
+struct Roofline {
+  std::optional<double> operational_intensity_macs_per_byte;  ///< none without DRAM traffic (infinite)
+  double attained_macs_per_s = 0;
+  double roof_macs_per_s = 0;  ///< min(peak, intensity x bandwidth)
+  bool compute_bound = false;
+};
+
+/// One layer: its counters (`result`), its mapping (`mapped`) and the figures derived from them.
+struct LayerFigures {
+  const LayerResult* result = nullptr;
+  const mapper::MappedLayer* mapped = nullptr;
+  double utilization = 0;  ///< executed MACs over the PEs' MAC slots in the layer's cycles, 0..1
+  double seconds = 0;
+  std::optional<Roofline> roofline;  ///< layers with MACs
+  std::map<std::string, double> energy_breakdown_pj;
+  double energy_pj = 0;
+  double pj_per_mac = 0;
+  double energy_delay_product_j_s = 0;
+};
+
+/// The whole run: sums over the layers (run back to back) and the figures derived from them.
+struct TotalFigures {
+  uint64_t cycles = 0, compute_cycles = 0, stall_cycles = 0, macs = 0;
+  uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
+  CycleBreakdown breakdown;
+  double executed_macs = 0, effective_macs = 0;
+  double utilization = 0, seconds = 0, tops = 0;
+  std::map<std::string, double> energy_breakdown_pj;
+  double energy_pj = 0, pj_per_mac = 0, tops_per_w = 0, energy_delay_product_j_s = 0;
+  std::map<std::string, double> area_breakdown_mm2;
+  double area_mm2 = 0, tops_per_mm2 = 0, peak_tops_per_mm2 = 0;
+  std::map<std::string, double> static_power_breakdown_mw;
+};
+
+/// Everything a writer needs. Refers to the mapping, energy table and run it was made from,
+/// which must outlive it.
+struct Report {
+  const mapper::MappedWorkload* mapped = nullptr;
+  const EnergyTable* energy = nullptr;
+  std::vector<LayerFigures> layers;
+  TotalFigures totals;
+};
+
+/// Derives every figure of a run (results in the mapped workload's order).
+Report make_report(const mapper::MappedWorkload& mapped, const EnergyTable& energy, const RunResult& run);
+
+/// report.json (see results/README.md).
+nlohmann::json report_json(const Report& report);
+/// make_report, then report_json.
 nlohmann::json build_report(const mapper::MappedWorkload& mapped, const EnergyTable& energy, const RunResult& run);
 
-/// layers.csv: one row per layer, from the report JSON.
-std::string layers_csv(const nlohmann::json& report);
+/// layers.csv: one row per layer.
+std::string layers_csv(const Report& report);
 
 /// The human summary: a per-layer table and totals.
-void print_summary(std::ostream& out, const nlohmann::json& report);
+void print_summary(std::ostream& out, const Report& report);
 
 /// Writes `content` to `path` through a temporary file and a rename, so a report is either
 /// complete or absent.

@@ -10,9 +10,18 @@
 #include <vector>
 
 #include "sim/base/cycle_breakdown.h"
+#include "sim/compat/scalesim/scalesim_v2.h"
 #include "sim/spec/workload.h"
 
 namespace tpusim {
+
+/// How SCALE-Sim v2 ran a matrix layer: the GEMM of one group (or GEMM copy), its CALC-mode
+/// numbers for that copy (percentages exactly as SCALE-Sim prints them) and the number of copies.
+struct ScalesimMapping {
+  arch::timing::ScalesimGemm gemm;
+  arch::timing::ScalesimLayerStats stats;
+  uint64_t copies = 1;
+};
 
 struct LayerResult {
   std::string name;
@@ -42,8 +51,12 @@ struct LayerResult {
   /// Every counter of the stats registry over the layer, by full name, in registration order
   /// (native timing; empty in compatibility modes).
   std::vector<std::pair<std::string, uint64_t>> counters;
-  /// The mapper's choices, echoed in the report (tile sizes, loop order, residency).
-  std::map<std::string, std::string> mapping;
+  /// A compatibility mode's notes on how it ran the layer (SCALE-Sim's view of it, settings it
+  /// ignores), echoed in the report's `mapping`. The native mapper's choices are in the
+  /// MappedWorkload.
+  std::map<std::string, std::string> notes;
+  /// How SCALE-Sim ran a matrix layer (scalesim-v2 timing only).
+  std::optional<ScalesimMapping> scalesim;
 };
 
 struct RunResult {

@@ -16,19 +16,6 @@ namespace tpusim {
 
 namespace {
 
-std::map<std::string, std::string> describe_plan(const mapper::GemmPlan& p) {
-  return {{"tile_rows", std::to_string(p.tile_rows)},
-          {"tile_cols", std::to_string(p.tile_cols)},
-          {"tile_stream", std::to_string(p.tile_t)},
-          {"folds", fmt::format("{} groups x {} row x {} col x {} stream", p.gemm.count, p.row_folds, p.col_folds,
-                                p.t_chunks)},
-          {"loop_order", mapper::to_string(p.order)},
-          {"inputs_kept", p.keep_a ? "yes" : "no"},
-          {"weights_kept", p.keep_b ? "yes" : "no"},
-          {"partial_sums", p.spill_partials ? "spilled to DRAM" : "on chip"},
-          {"est_dram_bytes", std::to_string(p.est_dram_read_bytes + p.est_dram_write_bytes)}};
-}
-
 /// What the register-level model cannot do, as input errors.
 void check_cycle_model(const ArchConfig& arch) {
   const arch::timing::PeDataTypes types{arch.datatypes.input, arch.datatypes.weight, arch.datatypes.accumulator, false};
@@ -155,7 +142,6 @@ LayerResult native_layer_result(const mapper::MappedLayer& m, const arch::LayerT
   if (m.is_matrix()) {
     r.gemm = layer.gemm;
     r.mapping_efficiency = m.gemm.mapping_efficiency(arch);
-    r.mapping = describe_plan(m.gemm);
     // The array stepped through the executed GEMM (shorter K with N:M skipping or packing);
     // the layer's MACs stay the dense count.
     TPUSIM_ASSERT(c[ix.macs] == m.gemm.gemm.macs(), "executed MAC slots differ from the mapped GEMM's");

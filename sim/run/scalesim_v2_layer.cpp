@@ -76,7 +76,7 @@ LayerResult scalesim_v2_layer(const ArchConfig& arch, const Layer& layer) {
   r.name = layer.name;
   r.op = layer.op;
   r.gemm = layer.gemm;
-  r.mapping["timing"] = "scalesim-v2";
+  r.notes["timing"] = "scalesim-v2";
   const std::string& ifmap = buffer_name(arch, BufferRole::inputs);
   const std::string& filter = buffer_name(arch, BufferRole::weights);
   const std::string& ofmap = buffer_name(arch, BufferRole::outputs);
@@ -84,18 +84,18 @@ LayerResult scalesim_v2_layer(const ArchConfig& arch, const Layer& layer) {
   r.sram_reads[filter] = 0;
   r.sram_writes[ofmap] = 0;
   if (!is_matrix_op(layer.op)) {
-    r.mapping["not_modelled"] = "scalesim-v2 has no vector unit: this layer costs 0 cycles here";
+    r.notes["not_modelled"] = "scalesim-v2 has no vector unit: this layer costs 0 cycles here";
     r.utilization_override = 0.0;
     r.compute_utilization = 0.0;
     return r;
   }
 
-  const ScalesimView v = view_of(layer, r.mapping);
+  const ScalesimView v = view_of(layer, r.notes);
   // SCALE-Sim v2 runs every layer dense on one-MAC PEs: these settings change nothing here.
   if (layer.sparsity.weight_density < 1 || layer.sparsity.activation_density < 1 || layer.sparsity.structured())
-    r.mapping["scalesim_sparsity"] = "ignored: SCALE-Sim v2 has no sparsity; the layer runs dense";
+    r.notes["scalesim_sparsity"] = "ignored: SCALE-Sim v2 has no sparsity; the layer runs dense";
   if (arch.array.macs_per_pe_per_cycle != 1)
-    r.mapping["scalesim_macs_per_pe"] = fmt::format(
+    r.notes["scalesim_macs_per_pe"] = fmt::format(
         "ignored: SCALE-Sim v2 PEs do one MAC per cycle (macs_per_pe_per_cycle is {})", arch.array.macs_per_pe_per_cycle);
   const auto s = arch::timing::scalesim_v2_calc(arch.array.rows, arch.array.cols, arch.array.dataflow, v.gemm);
   // Copies are identical layers run back to back: counts add up (each copy keeps its own -1)
@@ -109,18 +109,13 @@ LayerResult scalesim_v2_layer(const ArchConfig& arch, const Layer& layer) {
   r.utilization_override = arch::timing::ratio_from_pct(s.overall_util_pct);
   r.mapping_efficiency = arch::timing::ratio_from_pct(s.mapping_efficiency_pct);
   r.compute_utilization = arch::timing::ratio_from_pct(s.compute_util_pct);
-  // SCALE-Sim's percentages themselves, shortest round-trip digits: not every percentage is
-  // ratio * 100 of some double ratio, and COMPUTE_REPORT.csv must print SCALE-Sim's digits.
-  r.mapping[kScalesimOverallUtilPct] = fmt::format("{}", s.overall_util_pct);
-  r.mapping[kScalesimMappingEfficiencyPct] = fmt::format("{}", s.mapping_efficiency_pct);
-  r.mapping[kScalesimComputeUtilPct] = fmt::format("{}", s.compute_util_pct);
+  // SCALE-Sim's percentages themselves are kept: not every percentage is ratio * 100 of some
+  // double ratio, and COMPUTE_REPORT.csv must print SCALE-Sim's digits.
+  r.scalesim = ScalesimMapping{v.gemm, s, v.copies};
   r.sram_reads[ifmap] = mul(s.sram_ifmap_reads, v.copies);
   r.sram_reads[filter] = mul(s.sram_filter_reads, v.copies);
   r.sram_writes[ofmap] = mul(s.sram_ofmap_writes, v.copies);
-  r.mapping["scalesim_gemm"] = fmt::format("P={} K={} N={}", v.gemm.p, v.gemm.k, v.gemm.n);
-  r.mapping["scalesim_folds"] = fmt::format("{} row folds x {} col folds of {} cycles (Sr={} Sc={} T={})", s.row_folds,
-                                            s.col_folds, s.fold_cycles, s.sr, s.sc, s.t);
-  r.mapping["dram"] = "not modelled: SCALE-Sim's CALC-mode DRAM counts are not reproduced";
+  r.notes["dram"] = "not modelled: SCALE-Sim's CALC-mode DRAM counts are not reproduced";
   TPUSIM_ASSERT(r.breakdown.total() == r.cycles, "scalesim-v2 breakdown must sum to the layer's cycles");
   return r;
 }

@@ -157,7 +157,7 @@ TEST_CASE("scalesim-v2 maps layers SCALE-Sim cannot express, and marks them", "[
         "in_w": 6, "in_c": 4, "out_c": 4, "kernel_h": 3, "kernel_w": 3, "padding": 1})"));
     CHECK(r.cycles == base.total_cycles);
     CHECK(r.macs == 36 * 36 * 4);
-    CHECK(r.mapping.count("scalesim_padding") == 1);
+    CHECK(r.notes.count("scalesim_padding") == 1);
     CHECK(r.breakdown.total() == r.cycles);
   }
 
@@ -169,7 +169,7 @@ TEST_CASE("scalesim-v2 maps layers SCALE-Sim cannot express, and marks them", "[
     CHECK(r.cycles == 2 * one.total_cycles);
     CHECK(r.sram_writes.at("ofmap") == 2 * one.sram_ofmap_writes);
     CHECK(r.folds == 2 * one.folds());
-    CHECK(r.mapping.count("scalesim_copies") == 1);
+    CHECK(r.notes.count("scalesim_copies") == 1);
   }
 
   SECTION("batch folds into P") {
@@ -177,7 +177,7 @@ TEST_CASE("scalesim-v2 maps layers SCALE-Sim cannot express, and marks them", "[
     const auto r = tpusim::sim::scalesim_v2_layer(ws, layer_from_json(R"({"name": "b", "op": "conv2d", "batch": 2,
         "in_h": 8, "in_w": 8, "in_c": 4, "out_c": 4, "kernel_h": 3, "kernel_w": 3})"));
     CHECK(r.cycles == two.total_cycles);
-    CHECK(r.mapping.count("scalesim_batch") == 1);
+    CHECK(r.notes.count("scalesim_batch") == 1);
   }
 
   SECTION("linear layers take SCALE-Sim's GEMM form") {
@@ -195,20 +195,20 @@ TEST_CASE("scalesim-v2 maps layers SCALE-Sim cannot express, and marks them", "[
     const auto a = tpusim::sim::scalesim_v2_layer(ws, dense);
     const auto b = tpusim::sim::scalesim_v2_layer(ws, sparse);
     CHECK(b.cycles == a.cycles);
-    CHECK(a.mapping.count("scalesim_sparsity") == 0);
-    CHECK(b.mapping.count("scalesim_sparsity") == 1);
+    CHECK(a.notes.count("scalesim_sparsity") == 0);
+    CHECK(b.notes.count("scalesim_sparsity") == 1);
     tpusim::ArchConfig packed = ws;
     packed.array.macs_per_pe_per_cycle = 2;
     const auto c = tpusim::sim::scalesim_v2_layer(packed, dense);
     CHECK(c.cycles == a.cycles);
-    CHECK(c.mapping.count("scalesim_macs_per_pe") == 1);
+    CHECK(c.notes.count("scalesim_macs_per_pe") == 1);
   }
 
   SECTION("vector ops cost 0 cycles and say they are not modelled") {
     const auto r = tpusim::sim::scalesim_v2_layer(ws, layer_from_json(R"({"name": "act", "op": "relu", "elements": 1000})"));
     CHECK(r.cycles == 0);
     CHECK(r.macs == 0);
-    CHECK(r.mapping.at("not_modelled") == "scalesim-v2 has no vector unit: this layer costs 0 cycles here");
+    CHECK(r.notes.at("not_modelled") == "scalesim-v2 has no vector unit: this layer costs 0 cycles here");
     CHECK(r.utilization_override == 0.0);
   }
 }

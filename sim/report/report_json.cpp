@@ -1,0 +1,161 @@
+// report.json: the typed report rendered as JSON (schema version 1, results/README.md).
+#include <fmt/format.h>
+
+#include "sim/report/report.h"
+#include "sim/spec/arch_loader.h"
+#include "sim/run/scalesim_v2_layer.h"
+
+namespace tpusim::report {
+
+using nlohmann::json;
+
+namespace {
+
+json breakdown_json(const CycleBreakdown& b) {
+  json j = json::object();
+  for (size_t i = 0; i < kCycleCategoryCount; ++i) j[to_string(static_cast<CycleCategory>(i))] = b.cycles[i];
+  return j;
+}
+
+json roofline_json(const Roofline& f) {
+  json j;
+  // No DRAM traffic: infinitely intense; written as null (JSON has no infinity).
+  j["operational_intensity_macs_per_byte"] =
+      f.operational_intensity_macs_per_byte ? json(*f.operational_intensity_macs_per_byte) : json(nullptr);
+  j["attained_macs_per_s"] = f.attained_macs_per_s;
+  j["roof_macs_per_s"] = f.roof_macs_per_s;
+  j["bound"] = f.compute_bound ? "compute" : "memory";
+  return j;
+}
+
+/// The native mapper's choices for a matrix layer.
+json plan_json(const mapper::GemmPlan& p) {
+  return {{"tile_rows", std::to_string(p.tile_rows)},
+          {"tile_cols", std::to_string(p.tile_cols)},
+          {"tile_stream", std::to_string(p.tile_t)},
+          {"folds", fmt::format("{} groups x {} row x {} col x {} stream", p.gemm.count, p.row_folds, p.col_folds,
+                                p.t_chunks)},
+          {"loop_order", mapper::to_string(p.order)},
+          {"inputs_kept", p.keep_a ? "yes" : "no"},
+          {"weights_kept", p.keep_b ? "yes" : "no"},
+          {"partial_sums", p.spill_partials ? "spilled to DRAM" : "on chip"},
+          {"est_dram_bytes", std::to_string(p.est_dram_read_bytes + p.est_dram_write_bytes)}};
+}
+
+/// How SCALE-Sim ran a matrix layer: its GEMM, folds and percentages (shortest round-trip
+/// digits: COMPUTE_REPORT.csv prints SCALE-Sim's own).
+void add_scalesim_json(json& j, const ScalesimMapping& s) {
+  j[sim::kScalesimOverallUtilPct] = fmt::format("{}", s.stats.overall_util_pct);
+  j[sim::kScalesimMappingEfficiencyPct] = fmt::format("{}", s.stats.mapping_efficiency_pct);
+  j[sim::kScalesimComputeUtilPct] = fmt::format("{}", s.stats.compute_util_pct);
+  j["scalesim_gemm"] = fmt::format("P={} K={} N={}", s.gemm.p, s.gemm.k, s.gemm.n);
+  j["scalesim_folds"] = fmt::format("{} row folds x {} col folds of {} cycles (Sr={} Sc={} T={})", s.stats.row_folds,
+                                    s.stats.col_folds, s.stats.fold_cycles, s.stats.sr, s.stats.sc, s.stats.t);
+}
+
+/// The layer's `mapping`: the native plan, or a compatibility mode's notes and view; absent
+/// when there is nothing to say (native vector layers).
+json mapping_json(const LayerFigures& f, bool planned) {
+  const LayerResult& r = *f.result;
+  json j = json::object();
+  if (planned && f.mapped->is_matrix()) j = plan_json(f.mapped->gemm);
+  for (const auto& [k, v] : r.notes) j[k] = v;
+  if (r.scalesim) add_scalesim_json(j, *r.scalesim);
+  return j;
+}
+
+json sparsity_json(const Layer& layer, const mapper::EffectiveGemm& eg) {
+  return {{"weight_density", layer.sparsity.weight_density},
+          {"activation_density", layer.sparsity.activation_density},
+          {"n", layer.sparsity.n},
+          {"m", layer.sparsity.m},
+          {"skips", eg.skips},
+          {"weight_bytes", eg.weight_bytes},
+          {"metadata_bytes", eg.metadata_bytes},
+          {"reason", eg.reason}};
+}
+
+json layer_json(const LayerFigures& f, bool planned) {
+  const LayerResult& r = *f.result;
+  const Layer& layer = *f.mapped->layer;
+  json l;
+  l["name"] = r.name;
+  l["op"] = to_string(r.op);
+  if (is_matrix_op(r.op)) l["gemm"] = {{"m", r.gemm.m}, {"n", r.gemm.n}, {"k", r.gemm.k}, {"count", r.gemm.count}};
+  l["cycles"] = r.cycles;
+  l["compute_cycles"] = r.compute_cycles;
+  l["stall_cycles"] = r.stall_cycles;
+  l["macs"] = r.macs;
+  l["vector_ops"] = r.vector_ops;
+  l["folds"] = r.folds;
+  l["utilization"] = f.utilization;
+  l["mapping_efficiency"] = r.mapping_efficiency;
+  if (r.compute_utilization) l["compute_utilization"] = *r.compute_utilization;
+  l["seconds"] = f.seconds;
+  l["dram_read_bytes"] = r.dram_read_bytes;
+  l["dram_write_bytes"] = r.dram_write_bytes;
+  l["sram_reads"] = r.sram_reads;
+  l["sram_writes"] = r.sram_writes;
+  l["cycle_breakdown"] = breakdown_json(r.breakdown);
+  const json mapping = mapping_json(f, planned);
+  if (!mapping.empty()) l["mapping"] = mapping;
+  if (f.roofline) l["roofline"] = roofline_json(*f.roofline);
+  l["executed_macs"] = r.executed_macs;
+  const LayerSparsity& s = layer.sparsity;
+  if (f.mapped->is_matrix() && (s.structured() || s.weight_density < 1 || s.activation_density < 1))
+    l["sparsity"] = sparsity_json(layer, f.mapped->effective);
+  l["effective_macs"] = r.effective_macs;
+  l["energy_pj"] = f.energy_pj;
+  l["energy_breakdown_pj"] = f.energy_breakdown_pj;
+  l["pj_per_mac"] = f.pj_per_mac;
+  l["energy_delay_product_j_s"] = f.energy_delay_product_j_s;
+  return l;
+}
+
+json totals_json(const TotalFigures& t) {
+  json j;
+  j["cycles"] = t.cycles;
+  j["compute_cycles"] = t.compute_cycles;
+  j["stall_cycles"] = t.stall_cycles;
+  j["macs"] = t.macs;
+  j["utilization"] = t.utilization;
+  j["seconds"] = t.seconds;
+  j["tops"] = t.tops;
+  j["dram_read_bytes"] = t.dram_read_bytes;
+  j["dram_write_bytes"] = t.dram_write_bytes;
+  j["cycle_breakdown"] = breakdown_json(t.breakdown);
+  j["energy_pj"] = t.energy_pj;
+  j["energy_breakdown_pj"] = t.energy_breakdown_pj;
+  j["pj_per_mac"] = t.pj_per_mac;
+  j["tops_per_w"] = t.tops_per_w;
+  // Sparsity: macs are the dense layers' MACs; executed after N:M skipping; effective with both
+  // operands nonzero (sim/mapper/sparsity.h). pj_per_mac and tops_per_w count dense MACs.
+  j["executed_macs"] = t.executed_macs;
+  j["effective_macs"] = t.effective_macs;
+  j["energy_delay_product_j_s"] = t.energy_delay_product_j_s;
+  j["area_mm2"] = t.area_mm2;
+  j["area_breakdown_mm2"] = t.area_breakdown_mm2;
+  j["tops_per_mm2"] = t.tops_per_mm2;
+  j["peak_tops_per_mm2"] = t.peak_tops_per_mm2;
+  j["static_power_breakdown_mw"] = t.static_power_breakdown_mw;
+  return j;
+}
+
+}  // namespace
+
+json report_json(const Report& rep) {
+  const mapper::MappedWorkload& mapped = *rep.mapped;
+  json report;
+  report["schema_version"] = kSchemaVersion;
+  report["tool"] = {{"name", "tpusim"}, {"version", TPUSIM_VERSION}};
+  report["arch"] = config::to_json(mapped.arch());
+  report["workload"] = {{"name", mapped.workload().name}, {"batch", mapped.workload().batch}};
+  report["energy_table"] = rep.energy->name;
+  json layers = json::array();
+  for (const LayerFigures& f : rep.layers) layers.push_back(layer_json(f, mapped.planned()));
+  report["totals"] = totals_json(rep.totals);
+  report["layers"] = layers;
+  return report;
+}
+
+}  // namespace tpusim::report
