@@ -188,6 +188,53 @@ Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
   return c;
 }
 
+/// The longest stream chunk (>= 1) with which the smallest working set, double-buffered tiles
+/// of every operand, fits each buffer; InputError naming the buffer if even a chunk of 1 does
+/// not fit.
+uint64_t longest_chunk(const ArchConfig& arch, const Layer& layer, const GemmPlan& p) {
+  const BufferConfig* a_buf = arch.buffer_for(BufferRole::inputs);
+  const BufferConfig* b_buf = arch.buffer_for(BufferRole::weights);
+  const BufferConfig* o_buf = arch.buffer_for(BufferRole::outputs);
+  const BufferConfig* acc_buf = arch.buffer_for(BufferRole::accumulators);
+  const auto& dt = arch.datatypes;
+  const FoldTiles per_t = fold_tiles(p.dataflow, p.tile_rows, p.tile_cols, 1);
+  const FoldTiles at0 = fold_tiles(p.dataflow, p.tile_rows, p.tile_cols, 0);
+  std::map<const BufferConfig*, Need> needs;
+  // Activations are fetched dense and weights as stored: scale their element counts (exact
+  // for dense layers, where both factors are 1).
+  const auto a_scaled = [&](uint64_t e) { return scale_up(e, p.dense_k, p.gemm.k); };
+  const uint64_t wbits = std::max<uint64_t>(1, bits_of(dt.weight));
+  const auto b_scaled = [&](uint64_t e) { return scale_up(e, p.weight_bytes * 8, p.gemm.k * p.gemm.n * wbits); };
+  add_need(needs, a_buf, dt.input, a_scaled(at0.a), a_scaled(per_t.a) - a_scaled(at0.a), "inputs");
+  add_need(needs, b_buf, dt.weight, b_scaled(at0.b), b_scaled(per_t.b) - b_scaled(at0.b), "weights");
+  if (acc_buf) {
+    add_need(needs, acc_buf, dt.accumulator, at0.out, per_t.out - at0.out, "partial sums");
+    add_need(needs, o_buf, dt.output, at0.out, per_t.out - at0.out, "outputs");
+  } else {
+    // Without accumulators the outputs buffer keeps partial sums at accumulator width.
+    add_need(needs, o_buf, dt.accumulator, at0.out, per_t.out - at0.out, "partial sums");
+  }
+  uint64_t t_max = p.dims.t;
+  for (const auto& [buf, need] : needs) {
+    if (need.at(1) > buf->capacity_bytes) too_small(arch, buf, layer, need);
+    if (need.per_t > 0) t_max = std::min(t_max, (buf->capacity_bytes - need.fixed) / need.per_t);
+  }
+  return std::max<uint64_t>(1, t_max);
+}
+
+/// Loop orders to try, the conventional one first (it wins ties): the reduction loop innermost,
+/// so partial sums never leave the accumulators. A pinned order is the only one.
+std::vector<LoopOrder> candidate_orders(const Layer& layer, Loop reduction) {
+  if (!layer.pin.loop_order.empty()) return {parse_loop_order(layer.pin.loop_order)};
+  std::vector<LoopOrder> orders = {{Loop::col, Loop::stream, Loop::row}, {Loop::col, Loop::row, Loop::stream},
+                                   {Loop::stream, Loop::col, Loop::row}, {Loop::stream, Loop::row, Loop::col},
+                                   {Loop::row, Loop::col, Loop::stream}, {Loop::row, Loop::stream, Loop::col}};
+  // The first order with the reduction innermost moves to the front, the others keep their places.
+  const auto first = std::find_if(orders.begin(), orders.end(), [&](const LoopOrder& o) { return o[2] == reduction; });
+  std::rotate(orders.begin(), first, first + 1);
+  return orders;
+}
+
 }  // namespace
 
 GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
@@ -205,37 +252,7 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
   p.col_folds = ceil_div(p.dims.sc, p.tile_cols);
   p.a_footprint = a_footprint_of(layer);
 
-  const BufferConfig* a_buf = arch.buffer_for(BufferRole::inputs);
-  const BufferConfig* b_buf = arch.buffer_for(BufferRole::weights);
-  const BufferConfig* o_buf = arch.buffer_for(BufferRole::outputs);
-  const BufferConfig* acc_buf = arch.buffer_for(BufferRole::accumulators);
-  const auto& dt = arch.datatypes;
-  const FoldTiles per_t = fold_tiles(p.dataflow, p.tile_rows, p.tile_cols, 1);
-  const FoldTiles at0 = fold_tiles(p.dataflow, p.tile_rows, p.tile_cols, 0);
-
-  // The smallest working set: double-buffered tiles of every operand.
-  std::map<const BufferConfig*, Need> needs;
-  // Activations are fetched dense and weights as stored: scale their element counts (exact
-  // for dense layers, where both factors are 1).
-  const auto a_scaled = [&](uint64_t e) { return scale_up(e, p.dense_k, p.gemm.k); };
-  const uint64_t wbits = std::max<uint64_t>(1, bits_of(dt.weight));
-  const auto b_scaled = [&](uint64_t e) { return scale_up(e, p.weight_bytes * 8, p.gemm.k * p.gemm.n * wbits); };
-  add_need(needs, a_buf, dt.input, a_scaled(at0.a), a_scaled(per_t.a) - a_scaled(at0.a), "inputs");
-  add_need(needs, b_buf, dt.weight, b_scaled(at0.b), b_scaled(per_t.b) - b_scaled(at0.b), "weights");
-  if (acc_buf) {
-    add_need(needs, acc_buf, dt.accumulator, at0.out, per_t.out - at0.out, "partial sums");
-    add_need(needs, o_buf, dt.output, at0.out, per_t.out - at0.out, "outputs");
-  } else {
-    // Without accumulators the outputs buffer keeps partial sums at accumulator width.
-    add_need(needs, o_buf, dt.accumulator, at0.out, per_t.out - at0.out, "partial sums");
-  }
-  // The longest chunk every buffer can hold.
-  uint64_t t_max = p.dims.t;
-  for (const auto& [buf, need] : needs) {
-    if (need.at(1) > buf->capacity_bytes) too_small(arch, buf, layer, need);
-    if (need.per_t > 0) t_max = std::min(t_max, (buf->capacity_bytes - need.fixed) / need.per_t);
-  }
-  p.tile_t = std::max<uint64_t>(1, t_max);
+  p.tile_t = longest_chunk(arch, layer, p);
   if (layer.pin.stream_tile) {
     if (layer.pin.stream_tile > p.tile_t)
       config::fail_at(layer.file, layer.pointer + "/mapping/stream_tile",
@@ -245,23 +262,8 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
   }
   p.t_chunks = ceil_div(p.dims.t, p.tile_t);
 
-  // Loop orders to try, the conventional one first (it wins ties): the reduction loop
-  // innermost, so partial sums never leave the accumulators.
-  std::vector<LoopOrder> orders;
-  if (!layer.pin.loop_order.empty()) {
-    orders.push_back(parse_loop_order(layer.pin.loop_order));
-  } else {
-    orders = {{Loop::col, Loop::stream, Loop::row}, {Loop::col, Loop::row, Loop::stream},
-              {Loop::stream, Loop::col, Loop::row}, {Loop::stream, Loop::row, Loop::col},
-              {Loop::row, Loop::col, Loop::stream}, {Loop::row, Loop::stream, Loop::col}};
-    // The first order with the reduction innermost moves to the front, the others keep their
-    // places.
-    const Loop red = p.reduction();
-    const auto first = std::find_if(orders.begin(), orders.end(), [&](const LoopOrder& o) { return o[2] == red; });
-    std::rotate(orders.begin(), first, first + 1);
-  }
   std::optional<Candidate> best;
-  for (const auto& order : orders) {
+  for (const auto& order : candidate_orders(layer, p.reduction())) {
     for (int keep = 3; keep >= 0; --keep) {  // try keeping both operands first
       GemmPlan q = p;
       q.order = order;
