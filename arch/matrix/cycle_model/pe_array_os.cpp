@@ -298,23 +298,27 @@ bool OsEngine<Acc>::step_datapath() {
     const Acc* __restrict br = b_new.data() + o;
     Acc* __restrict accr = acc_.data() + o;
     if (L == 1) {
+      uint32_t row_any = 0;  // per row: keeps the reduction in a register
       for (size_t j = 0; j < uC; ++j) {
         const Acc p = static_cast<Acc>(ar[j] * br[j]);
         const Acc sum = static_cast<Acc>(accr[j] + p);
         accr[j] = (tn[j] & kFirst) ? p : sum;
-        any |= tn[j];
+        row_any |= tn[j];
       }
+      any |= row_any;
     } else {
       Acc* __restrict pv = pipe_v_[slot].data() + o;
       uint8_t* __restrict pf = pipe_f_[slot].data() + o;
+      uint32_t row_any = 0;
       for (size_t j = 0; j < uC; ++j) {
         const Acc land = pv[j];
         const Acc sum = static_cast<Acc>(accr[j] + land);
         accr[j] = pf[j] ? land : sum;
         pv[j] = static_cast<Acc>(ar[j] * br[j]);
         pf[j] = static_cast<uint8_t>((tn[j] & kFirst) ? 1 : 0);
-        any |= tn[j];
+        row_any |= tn[j];
       }
+      any |= row_any;
     }
   }
   if (L > 1) pipe_base_ = (pipe_base_ + 1) % (L - 1);
