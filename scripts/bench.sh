@@ -38,10 +38,14 @@ add_run() { runs="${runs:+$runs,
 }    $1"; }
 add_note() { notes="${notes:+$notes, }$(json_string "$1")"; echo "note: $1"; }
 
-# timed_run NAME MODE ARCH WORKLOAD: runs tpusim under /usr/bin/time, records wall s and peak RSS.
+# timed_run NAME MODE ARCH WORKLOAD [OPTION...]: runs tpusim under /usr/bin/time, records wall s
+# and peak RSS.
 timed_run() {
   start=$(date +%s.%N)  # wall time from date: /usr/bin/time's %e has 10 ms resolution
-  if /usr/bin/time -f "%M" -o "$work/time" "$tpusim" run -q --arch "$3" --workload "$4" --out "$work/run" \
+  extra=""
+  [ $# -gt 4 ] && extra=$5
+  # shellcheck disable=SC2086 # $extra holds whole options
+  if /usr/bin/time -f "%M" -o "$work/time" "$tpusim" run -q --arch "$3" --workload "$4" --out "$work/run" $extra \
       >/dev/null 2>"$work/err"; then
     set -- "$1" "$2" "$3" "$4" "$(elapsed "$start")" \
       "$(tail -1 "$work/time")"
@@ -58,6 +62,13 @@ printf '%-34s %-9s %11s %13s  %s\n' "run" "mode" "wall" "peak RSS" "result"
 for preset in configs/*.json; do
   timed_run "resnet50 on $(basename "$preset" .json)" native "$preset" workloads/resnet50.json
 done
+
+# A big layer: GPT-3's first FFN layer (1.18 million folds on 32x32). Targets (issue 11): at most
+# 0.5 s and 50 MB with identical cycles; the periodic fast-forward (arch/control/README.md) skips
+# most folds, --no-fast-forward steps them all for comparison.
+timed_run "gpt3_ffn1 on scalesim_32x32" native configs/scalesim_32x32.json workloads/gpt3_ffn1.json
+timed_run "gpt3_ffn1 on scalesim_32x32, stepped" native configs/scalesim_32x32.json workloads/gpt3_ffn1.json \
+  --no-fast-forward
 
 # SCALE-Sim mode: its .cfg and its own ResNet-50 topology.
 topology=""

@@ -4,8 +4,11 @@
 
 namespace tpusim::arch {
 
-Top::Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program, TraceSink* trace)
+Top::Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program, TraceSink* sink,
+         bool fast_forward)
     : sc_module(name) {
+  if (sink) trace_ = std::make_unique<ShiftedTrace>(sink);
+  ShiftedTrace* trace = trace_.get();
   dram_ = make_dram(arch, std::string(this->name()) + ".dram");
   std::vector<SramBuffer*> raw;
   for (const auto& b : arch.buffers) {
@@ -15,7 +18,11 @@ Top::Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& pr
   dma_ = std::make_unique<DmaEngine>("dma", arch, *dram_, raw, scoreboard_, trace);
   array_ = std::make_unique<MatrixUnit>("array", arch, scoreboard_, trace);
   vector_ = std::make_unique<VectorUnit>("vector", scoreboard_, trace);
-  controller_ = std::make_unique<Controller>("controller", program, scoreboard_, *this, trace);
+  // Values older than the oldest unfinished block linger in the DMA's descriptors in flight (one
+  // block each at least) and in each unit's last instruction.
+  const uint64_t trailing = arch.dma.channels + 2;
+  const bool skip = fast_forward && arch.array.model != ArrayModel::cycle;
+  controller_ = std::make_unique<Controller>("controller", program, scoreboard_, *this, trace, skip ? trailing : 0);
   controller_->register_stats(stats_);
   array_->register_stats(stats_);
   vector_->register_stats(stats_);

@@ -21,8 +21,11 @@ namespace tpusim::arch {
 
 class Top : public sc_core::sc_module, public CorePorts {
  public:
-  /// `trace` (may be null) receives every unit's activity.
-  Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program, TraceSink* trace = nullptr);
+  /// `trace` (may be null) receives every unit's activity. With `fast_forward`, runs of identical
+  /// blocks in a periodic state are skipped exactly (arch/control/fast_forward.h); the cycle model
+  /// of the array steps every fold, so it turns the fast-forward off.
+  Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& program, TraceSink* trace = nullptr,
+      bool fast_forward = true);
 
   const Controller& controller() const { return *controller_; }
   const IDram& dram() const { return *dram_; }
@@ -36,8 +39,10 @@ class Top : public sc_core::sc_module, public CorePorts {
   void begin_layer(bool matrix, uint64_t start_cycle) override;
   CycleBreakdown end_layer(bool matrix, uint64_t end_cycle) override;
   void count_sram(const Instr& instr) override;
+  void advance_counters(const stats::Snapshot& delta, uint64_t times) override { stats_.advance(delta, times); }
 
   stats::Registry stats_;
+  std::unique_ptr<ShiftedTrace> trace_;  ///< null without a trace
   Scoreboard scoreboard_;
   std::unique_ptr<IDram> dram_;
   std::unique_ptr<DmaEngine> dma_;

@@ -25,6 +25,8 @@ class CorePorts {
   virtual CycleBreakdown end_layer(bool matrix, uint64_t end_cycle) = 0;
   /// Every counter of the core's modules (a layer is the difference of two snapshots).
   virtual const stats::Registry& stats() const = 0;
+  /// Adds `times` x `delta` to every counter (the fast-forward's skipped periods).
+  virtual void advance_counters(const stats::Snapshot& delta, uint64_t times) = 0;
   /// Counts an issued instruction's SRAM reads and writes on its buffers.
   virtual void count_sram(const Instr& instr) = 0;
 };

@@ -57,14 +57,16 @@ void Scoreboard::reference(const Instr& instr) {
   for (uint8_t i = 0; i < instr.dep_count; ++i) ++entry(instr.deps[i]).refs;
 }
 
-void Scoreboard::complete(uint64_t id, uint64_t cycle, CycleCategory cause, uint64_t inputs_released,
-                          uint64_t weights_released) {
+void Scoreboard::complete(const Instr& instr, uint64_t cycle, CycleCategory cause, const UnitRecord& record,
+                          uint64_t inputs_released, uint64_t weights_released) {
+  const uint64_t id = instr.id;
   Entry& e = entry(id);
   TPUSIM_ASSERT(e.cycle == kUnknown, "instruction " + std::to_string(id) + " completed twice");
   e.cycle = cycle;
   e.inputs_released = std::min(inputs_released, cycle);
   e.weights_released = std::min(weights_released, cycle);
   e.cause = cause;
+  if (ff_) ff_->on_complete(instr, cycle, e.inputs_released, e.weights_released, cause, record);
   ++registered_;
   last_completion_ = std::max(last_completion_, cycle);
   progress_.notify(sc_core::SC_ZERO_TIME);

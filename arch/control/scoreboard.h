@@ -15,6 +15,7 @@
 
 #include <systemc>
 
+#include "arch/control/fast_forward.h"
 #include "arch/isa/isa.h"
 #include "sim/base/cycle_breakdown.h"
 
@@ -34,15 +35,18 @@ class Scoreboard {
   /// `ring_entries` (a power of two) entries are kept without any lookup.
   explicit Scoreboard(size_t ring_entries = 4096);
   void set_references(const References* refs) { refs_ = refs; }
+  /// Completions are also reported to the periodic fast-forward (null: none).
+  void set_fast_forward(FastForward* ff) { ff_ = ff; }
 
   /// Starts a new layer (instruction ids restart at 0).
   void reset();
   /// The controller fetched `instr`: its dependencies are kept until it has resolved them.
   void reference(const Instr& instr);
-  /// Records instruction `id` (of kind `cause` when waited for) completing at `cycle`, having
-  /// released its input and weight buffer slots at the given cycles (default: at completion).
-  void complete(uint64_t id, uint64_t cycle, CycleCategory cause, uint64_t inputs_released = kUnknown,
-                uint64_t weights_released = kUnknown);
+  /// Records `instr` (of kind `cause` when waited for) completing at `cycle`, having released its
+  /// input and weight buffer slots at the given cycles (kUnknown: at completion); `record` holds
+  /// the times its unit kept (for the fast-forward).
+  void complete(const Instr& instr, uint64_t cycle, CycleCategory cause, const UnitRecord& record,
+                uint64_t inputs_released = kUnknown, uint64_t weights_released = kUnknown);
   /// Blocks the calling thread until every dependency of `instr` (referenced before) is
   /// registered; returns the cycle when the last completes and, via `cause`, the stall category
   /// of that last one. The dependencies are then no longer referenced by `instr`.
@@ -76,6 +80,7 @@ class Scoreboard {
   std::unordered_map<uint64_t, Entry> pinned_;
   size_t sweep_at_ = 64;
   const References* refs_ = nullptr;
+  FastForward* ff_ = nullptr;
   uint64_t registered_ = 0;
   uint64_t last_completion_ = 0;
   sc_core::sc_event progress_;

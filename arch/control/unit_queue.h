@@ -26,6 +26,7 @@ class UnitQueue {
     return i;
   }
   bool empty() const { return q_.empty(); }
+  size_t capacity() const { return capacity_; }
 
  private:
   size_t capacity_;

@@ -35,6 +35,9 @@ struct Instr {
   /// it completes.
   uint8_t release_deps = 0;
   uint64_t issue_cycle = 0;  ///< when the controller queued it (set by the controller)
+  /// The block (fold or vector chunk: the instructions of one tile step) it belongs to, counted
+  /// by the controller from 1 in each layer (ProgramSource::at_block_boundary).
+  uint64_t block = 0;
   /// SRAM bytes read and written, by buffer index in ArchConfig::buffers.
   std::array<uint64_t, kMaxBuffers> sram_read_bytes{};
   std::array<uint64_t, kMaxBuffers> sram_write_bytes{};
@@ -57,6 +60,18 @@ class ProgramSource {
   /// Whether an instruction not yet generated may name instruction `id` as a dependency (the
   /// scoreboard keeps such entries when their ring slot is needed).
   virtual bool may_reference(uint64_t id) const = 0;
+
+  // Blocks, for the periodic fast-forward (arch/control/README.md). A block is the instructions
+  // of one tile step (a fold with its loads and stores, a vector chunk).
+  /// Whether the next instruction (if any) starts a new block.
+  virtual bool at_block_boundary() const = 0;
+  /// At a block boundary: how many of the following blocks are guaranteed identical to the last
+  /// one (same instructions, same dependency distances), so that they may be skipped.
+  virtual uint64_t identical_blocks_ahead() const = 0;
+  /// At a block boundary: skips `blocks` (<= identical_blocks_ahead()) blocks without generating
+  /// them. Instruction ids do not advance: the next block names the last generated ones as it
+  /// would have named the last skipped ones.
+  virtual void skip_blocks(uint64_t blocks) = 0;
 };
 
 }  // namespace tpusim::arch

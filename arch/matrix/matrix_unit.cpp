@@ -60,6 +60,7 @@ CycleBreakdown MatrixUnit::end_layer(uint64_t end_cycle) {
 void MatrixUnit::run() {
   for (;;) {
     const Instr instr = queue_.pop();
+    const uint64_t popped = now_cycles();
     TPUSIM_ASSERT(instr.kind == InstrKind::matmul, "matrix unit got a non-matmul instruction");
     CycleCategory cause = CycleCategory::idle;
     uint64_t ready = scoreboard_.wait_ready(instr, &cause);
@@ -83,7 +84,12 @@ void MatrixUnit::run() {
     // starts); a streamed one once its stream has passed (the fold's compute window ends).
     const uint64_t stationary_read = s.stream_start_cycle, streamed_read = s.array_free_cycle;
     const dataflow::GemmOperand stationary = traits_.stationary_operand();
-    scoreboard_.complete(instr.id, s.outputs_done_cycle, CycleCategory::compute,
+    UnitRecord rec;  // what this fold leaves in the unit: its schedule and the sequencer's maxima
+    for (uint64_t c : {popped, ready, s.load_start_cycle, s.stream_start_cycle, s.anchor_cycle, s.mac_end_cycle,
+                       s.array_free_cycle, sequencer_->max_mac_end(), sequencer_->max_outputs_done()})
+      rec.cycle(c);
+    rec.rel(static_cast<int64_t>(cause));
+    scoreboard_.complete(instr, s.outputs_done_cycle, CycleCategory::compute, rec,
                          stationary == dataflow::GemmOperand::a ? stationary_read : streamed_read,
                          stationary == dataflow::GemmOperand::b ? stationary_read : streamed_read);
     if (trace_) trace_->span(TraceLane::array, "fold", s.start_cycle, s.outputs_done_cycle, instr.id);

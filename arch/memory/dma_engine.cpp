@@ -34,6 +34,7 @@ void DmaEngine::serve(UnitQueue& queue, bool is_write) {
   std::deque<uint64_t> in_flight;  // completion cycles of outstanding descriptors, oldest first
   for (;;) {
     const Instr instr = queue.pop();
+    const uint64_t popped = now_cycles();
     const uint64_t ready = scoreboard_.wait_ready(instr, nullptr);
     wait_until(ready);
     while (!in_flight.empty() && in_flight.front() <= now_cycles()) in_flight.pop_front();
@@ -43,17 +44,25 @@ void DmaEngine::serve(UnitQueue& queue, bool is_write) {
     }
     ++descriptors_;
     bursts_ += ceil_div(instr.dram_bytes, burst_bytes_);
-    uint64_t done = dram_.transfer(instr.dram_bytes, now_cycles(), is_write);
+    const uint64_t claimed = now_cycles();
+    uint64_t done = dram_.transfer(instr.dram_bytes, claimed, is_write);
+    // What the transfer leaves behind: the DRAM's bus state and each buffer's port timeline.
+    UnitRecord rec;
+    for (uint64_t c : {popped, ready, claimed, done}) rec.cycle(c);
+    rec.rel(dram_.state_after(claimed));
     // The buffer side: a load writes its SRAM bytes, a store reads them, through the ports.
     for (size_t b = 0; b < buffers_.size(); ++b) {
       const uint64_t bytes = is_write ? instr.sram_read_bytes[b] : instr.sram_write_bytes[b];
-      if (bytes) done = std::max(done, buffers_[b]->claim(bytes, now_cycles()));
+      if (!bytes) continue;
+      const uint64_t port_free = buffers_[b]->claim(bytes, claimed);
+      rec.cycle(port_free);
+      done = std::max(done, port_free);
     }
     in_flight.push_back(done);
     const CycleCategory cause = instr.operand == Operand::weights  ? CycleCategory::weight_stall
                                 : instr.operand == Operand::inputs ? CycleCategory::input_stall
                                                                    : CycleCategory::output_stall;
-    scoreboard_.complete(instr.id, done, cause);
+    scoreboard_.complete(instr, done, cause, rec);
     if (trace_)
       trace_->span(is_write ? TraceLane::dma_store : TraceLane::dma_load, to_string(instr.operand), now_cycles(), done,
                    instr.id);

@@ -37,6 +37,7 @@ CycleBreakdown VectorUnit::end_layer(uint64_t end_cycle) {
 void VectorUnit::run() {
   for (;;) {
     const Instr instr = queue_.pop();
+    const uint64_t popped = now_cycles();
     TPUSIM_ASSERT(instr.kind == InstrKind::vector_op, "vector unit got a non-vector instruction");
     CycleCategory cause = CycleCategory::idle;
     uint64_t ready = scoreboard_.wait_ready(instr, &cause);
@@ -50,7 +51,10 @@ void VectorUnit::run() {
     cycles_[CycleCategory::vector] += instr.vector_cycles;
     busy_cycles_ += instr.vector_cycles;
     mark_ = start + instr.vector_cycles;
-    scoreboard_.complete(instr.id, mark_, CycleCategory::vector);
+    UnitRecord rec;
+    for (uint64_t c : {popped, ready, start}) rec.cycle(c);
+    rec.rel(static_cast<int64_t>(cause));
+    scoreboard_.complete(instr, mark_, CycleCategory::vector, rec);
     if (trace_) trace_->span(TraceLane::vector, "vector_op", start, mark_, instr.id);
     wait_until(mark_);
   }

@@ -79,6 +79,7 @@ int command_run(const std::vector<std::string>& args) {
       ("dump-program", po::value<std::string>(), "write the instruction stream to FILE (JSON lines)")
       ("timeline", po::value<std::string>(), "write a Chrome trace of unit activity to FILE (Perfetto)")
       ("vcd", po::value<std::string>(), "cycle model, arrays up to 16x16: write a VCD waveform of the corner PEs to FILE")
+      ("no-fast-forward", "step every fold, even in periodic runs the fast-forward would skip (same report)")
       ("quiet,q", "do not print the summary table");
   const auto vm = parse(args, desc, "run");
   if (vm.count("help")) return 0;
@@ -90,6 +91,7 @@ int command_run(const std::vector<std::string>& args) {
   energy.check_covers(arch);  // a datatype or DRAM type the table lacks fails before simulating
   RunOptions options;
   if (vm.count("vcd")) options.vcd_path = vm["vcd"].as<std::string>();
+  options.fast_forward = !vm.count("no-fast-forward");
   const mapper::MappedWorkload mapped = prepare_run(arch, workload, options);
   std::string out_dir;
   if (vm.count("out")) {
@@ -115,7 +117,13 @@ int command_run(const std::vector<std::string>& args) {
   const RunResult run = run_workload(mapped, options);
   if (trace) trace->close();
   const report::Report report = report::make_report(mapped, energy, run);
-  if (!vm.count("quiet")) report::print_summary(std::cout, report);
+  if (!vm.count("quiet")) {
+    report::print_summary(std::cout, report);
+    if (run.skipped_blocks > 0)
+      std::cout << fmt::format("fast-forward: {} periodic folds or vector chunks advanced in whole periods, not "
+                               "stepped (--no-fast-forward steps them; the report is the same)\n",
+                               run.skipped_blocks);
+  }
   if (!out_dir.empty()) {
     report::write_file_atomic(out_dir + "/report.json", report::report_json(report).dump(2) + "\n");
     report::write_file_atomic(out_dir + "/layers.csv", report::layers_csv(report));

@@ -61,17 +61,117 @@ bool LayerProgram::may_reference(uint64_t id) const {
 
 bool LayerProgram::next(Instr& out) { return matrix_ ? next_matrix(out) : next_vector(out); }
 
-void LayerProgram::prepare_fold() {
+uint64_t LayerProgram::decompose(uint64_t fold, uint64_t idx[3]) const {
   const GemmPlan& p = gemm_;
-  // Decompose the fold index over (group, order[0], order[1], order[2]).
+  // The fold index runs over (group, order[0], order[1], order[2]), the last innermost.
   const uint64_t n0 = p.loop_count(p.order[0]), n1 = p.loop_count(p.order[1]), n2 = p.loop_count(p.order[2]);
-  const uint64_t g = fold_ / (n0 * n1 * n2);
-  uint64_t rem = fold_ % (n0 * n1 * n2);
-  uint64_t idx[3];  // by Loop: row fold, col fold, stream chunk
+  uint64_t rem = fold % (n0 * n1 * n2);
   idx[static_cast<int>(p.order[2])] = rem % n2;
   rem /= n2;
   idx[static_cast<int>(p.order[1])] = rem % n1;
   idx[static_cast<int>(p.order[0])] = rem / n1;
+  return fold / (n0 * n1 * n2);
+}
+
+std::pair<LayerProgram::TileKey, LayerProgram::TileKey> LayerProgram::tile_keys(uint64_t g,
+                                                                                const uint64_t idx[3]) const {
+  // A tile is identified by the two loops that index it; along the third (its reuse loop) the
+  // same tile comes back.
+  const auto key_without = [&](Loop u) {
+    TileKey k{g, 0, 0};
+    bool first = true;
+    for (int l = 0; l < 3; ++l) {
+      if (static_cast<Loop>(l) == u) continue;
+      (first ? k.x : k.y) = idx[l];
+      first = false;
+    }
+    return k;
+  };
+  return {key_without(gemm_.reuse_loop_a()), key_without(gemm_.reuse_loop_b())};
+}
+
+bool LayerProgram::at_block_boundary() const {
+  if (phase_ == 0) return true;
+  // After the fold's (chunk's) compute, the boundary comes when no store follows it.
+  if (matrix_) return phase_ == 5 && !cur_.spill_psum && !(cur_.store && !ctx_.outputs_stay);
+  return phase_ == 2 && ctx_.outputs_stay;
+}
+
+uint64_t LayerProgram::last_fold() const {
+  if (phase_ == 0) return fold_ == 0 ? folds_ : fold_ - 1;
+  return fold_;  // the compute of fold_ was generated; its store (if any) will not be
+}
+
+bool LayerProgram::steady_rings() const {
+  // A ring waited on in this fold must be pushed in it (one push per fold keeps the distance to
+  // the user waited for constant) and warm (count before this fold's push >= slots).
+  const auto ok = [](bool waited, bool pushed, const SlotRing& r) {
+    return !waited || (pushed && r.count >= r.slots + 1);
+  };
+  if (matrix_) {
+    const GemmPlan& p = gemm_;
+    const bool slot_deps = p.spill_partials || p.position(p.reduction()) == 2;
+    const bool store_emitted = cur_.spill_psum || (cur_.store && !ctx_.outputs_stay);
+    const bool out_waited = cur_.load_psum || (slot_deps && (cur_.first_reduction || p.spill_partials));
+    return ok(cur_.load_a, cur_.load_a, a_ring_) && ok(cur_.load_b, cur_.load_b, b_ring_) &&
+           ok(out_waited, store_emitted, out_ring_);
+  }
+  return ok(!ctx_.inputs_on_chip, !ctx_.inputs_on_chip, in_ring_) &&
+         ok(!ctx_.outputs_stay, !ctx_.outputs_stay, out_ring_);
+}
+
+uint64_t LayerProgram::identical_blocks_ahead() const {
+  const uint64_t f = last_fold();
+  if (f >= folds_ || !at_block_boundary() || !steady_rings()) return 0;
+  uint64_t i = 0, n = 0;  // the last fold's index along the innermost loop, and the loop's length
+  if (matrix_) {
+    uint64_t idx[3];
+    decompose(f, idx);
+    i = idx[static_cast<int>(gemm_.order[2])];
+    n = gemm_.loop_count(gemm_.order[2]);
+  } else {
+    // Chunks are identical only if each holds the same number of input elements and ops.
+    const VectorWork& w = layer_.vector;
+    const auto exact = [&](uint64_t total) {
+      return static_cast<unsigned __int128>(total) * vec_.chunk_elements % w.elements_out == 0;
+    };
+    if (!exact(w.elements_in) || !exact(w.ops)) return 0;
+    i = f;
+    n = folds_;
+  }
+  return i >= 1 && i + 2 < n ? n - 2 - i : 0;
+}
+
+void LayerProgram::skip_blocks(uint64_t blocks) {
+  TPUSIM_ASSERT(blocks <= identical_blocks_ahead(), "skip beyond the identical folds");
+  if (blocks == 0) return;
+  if (phase_ != 0) {  // finish the last fold as its (absent) store would
+    phase_ = 0;
+    ++fold_;
+  }
+  // The skipped folds push the rings the last one pushed, once each; the users stay the last
+  // generated ones (ids do not advance), which later folds name as they would the skipped ones.
+  if (matrix_) {
+    if (cur_.load_a) a_ring_.count += blocks;
+    if (cur_.load_b) b_ring_.count += blocks;
+    if (cur_.spill_psum || (cur_.store && !ctx_.outputs_stay)) out_ring_.count += blocks;
+  } else {
+    if (!ctx_.inputs_on_chip) in_ring_.count += blocks;
+    if (!ctx_.outputs_stay) out_ring_.count += blocks;
+  }
+  TPUSIM_ASSERT(blocks % 2 == 0, "an odd skip would swap the slot rings' last two users");
+  fold_ += blocks;
+  if (matrix_) {
+    uint64_t idx[3];
+    const uint64_t g = decompose(fold_ - 1, idx);
+    std::tie(a_prev_, b_prev_) = tile_keys(g, idx);
+  }
+}
+
+void LayerProgram::prepare_fold() {
+  const GemmPlan& p = gemm_;
+  uint64_t idx[3];  // by Loop: row fold, col fold, stream chunk
+  const uint64_t g = decompose(fold_, idx);
   const uint64_t rf = idx[0], cf = idx[1], tc = idx[2];
   const Loop red = p.reduction();
   const uint64_t red_i = idx[static_cast<int>(red)], red_n = p.loop_count(red);
@@ -86,21 +186,10 @@ void LayerProgram::prepare_fold() {
   c.load_psum = p.spill_partials && red_i > 0;
   c.spill_psum = p.spill_partials && !c.store;
 
-  // A tile is identified by the two loops that index it; along the third (its reuse loop)
-  // the same tile comes back. It is fetched on first use, and again on later uses unless the
-  // operand is kept in SRAM or the previous fold used the very same tile.
-  const auto key_without = [&](Loop u) {
-    TileKey k{g, 0, 0};
-    bool first = true;
-    for (int l = 0; l < 3; ++l) {
-      if (static_cast<Loop>(l) == u) continue;
-      (first ? k.x : k.y) = idx[l];
-      first = false;
-    }
-    return k;
-  };
+  // A tile is fetched on first use, and again on later uses unless the operand is kept in SRAM
+  // or the previous fold used the very same tile.
   const Loop ua = p.reuse_loop_a(), ub = p.reuse_loop_b();
-  const TileKey a_key = key_without(ua), b_key = key_without(ub);
+  const auto [a_key, b_key] = tile_keys(g, idx);
   const auto fetch = [&](const TileKey& prev, const TileKey& now, bool kept, uint64_t reuse_index) {
     if (have_prev_ && prev == now) return false;
     return !kept || reuse_index == 0;

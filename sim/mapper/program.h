@@ -3,6 +3,7 @@
 /// stores) with dependencies, produced lazily layer by layer so memory does not grow with the
 /// workload. Pure data; `--dump-program` prints it.
 #include <array>
+#include <utility>
 #include <cstdint>
 #include <string>
 
@@ -31,6 +32,18 @@ class LayerProgram {
   /// Whether a later instruction of this layer may name `id` as a dependency: one of the last users
   /// of a buffer-slot ring, or an instruction of the current fold (vector chunk).
   bool may_reference(uint64_t id) const;
+  // Blocks (arch::ProgramSource): a block is one fold with its loads and store (one vector chunk).
+  /// Whether the next instruction, if any, starts a new fold (chunk).
+  bool at_block_boundary() const;
+  /// At a boundary: how many folds (chunks) after the last one are guaranteed to produce the same
+  /// instructions with the same dependency distances. Those are the folds of the innermost loop
+  /// strictly between the last one and the loop's final fold (which may be partial, and may end
+  /// a reduction), provided the last fold is not the loop's first and every slot ring it waits on
+  /// is pushed in it and past its warm-up.
+  uint64_t identical_blocks_ahead() const;
+  /// At a boundary: moves `blocks` (<= identical_blocks_ahead()) folds ahead without generating
+  /// them; ids do not advance, slot rings keep their last users (their counts advance).
+  void skip_blocks(uint64_t blocks);
   const GemmPlan& gemm_plan() const { return gemm_; }
   const VectorPlan& vector_plan() const { return vec_; }
 
@@ -89,6 +102,15 @@ class LayerProgram {
   uint64_t load_a_id_ = 0, load_b_id_ = 0, load_psum_id_ = 0, compute_id_ = 0;
   uint64_t fold_first_id_ = 0;  ///< id of the current fold's (chunk's) first instruction
   void prepare_fold();
+  /// Splits a fold index into its group and its index along each loop (by Loop).
+  uint64_t decompose(uint64_t fold, uint64_t idx[3]) const;
+  /// The tiles of A and B fold (g, idx) uses.
+  std::pair<TileKey, TileKey> tile_keys(uint64_t g, const uint64_t idx[3]) const;
+  /// The last generated fold (chunk), at a boundary; folds_ when none.
+  uint64_t last_fold() const;
+  /// Whether the fold just generated waits on no slot ring it does not also push, and every ring
+  /// it waits on is past its warm-up (so later identical folds name the same distances).
+  bool steady_rings() const;
 };
 
 }  // namespace tpusim::mapper

@@ -26,6 +26,9 @@ class WorkloadProgram : public arch::ProgramSource {
   bool next_instr(Instr& out) override { return current_->next(out); }
   bool layer_is_matrix() const override { return current_->is_matrix(); }
   bool may_reference(uint64_t id) const override { return current_ && current_->may_reference(id); }
+  bool at_block_boundary() const override { return current_->at_block_boundary(); }
+  uint64_t identical_blocks_ahead() const override { return current_->identical_blocks_ahead(); }
+  void skip_blocks(uint64_t blocks) override { current_->skip_blocks(blocks); }
 
  private:
   const MappedWorkload& mapped_;

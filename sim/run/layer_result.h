@@ -61,6 +61,9 @@ struct LayerResult {
 
 struct RunResult {
   std::vector<LayerResult> layers;
+  /// Folds (vector chunks) the periodic fast-forward skipped: not part of any report, which is
+  /// the same with and without it.
+  uint64_t skipped_blocks = 0;
 };
 
 }  // namespace tpusim

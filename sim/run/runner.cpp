@@ -159,7 +159,7 @@ RunResult run_workload(const mapper::MappedWorkload& mapped, const RunOptions& o
   const ArchConfig& arch = mapped.arch();
   if (!mapped.planned()) return run_scalesim(mapped);
   mapper::WorkloadProgram program(mapped);
-  arch::Top top("top", arch, program, options.trace);
+  arch::Top top("top", arch, program, options.trace, options.fast_forward);
   auto* matrix = dynamic_cast<arch::MatrixUnit*>(sc_core::sc_find_object("top.array"));
   TPUSIM_ASSERT(matrix != nullptr, "no matrix unit at top.array");
   if (!options.vcd_path.empty()) matrix->enable_vcd(options.vcd_path);
@@ -172,6 +172,7 @@ RunResult run_workload(const mapper::MappedWorkload& mapped, const RunOptions& o
   const stats::Registry& reg = top.stats();
   const CounterIndex ix(reg, arch);
   RunResult run;
+  run.skipped_blocks = ctrl.skipped_blocks();
   for (size_t i = 0; i < mapped.size(); ++i)
     run.layers.push_back(native_layer_result(mapped.layer(i), ctrl.layers()[i], reg, ix, arch));
   return run;

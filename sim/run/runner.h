@@ -19,6 +19,9 @@ struct RunOptions {
   arch::TraceSink* trace = nullptr;
   /// Cycle model, arrays up to 16x16: VCD waveform of the array's corner PEs ("" = none).
   std::string vcd_path;
+  /// Skip periodic runs of identical folds exactly (arch/control/fast_forward.h); the reports are
+  /// the same either way, only the wall time differs.
+  bool fast_forward = true;
 };
 
 /// Judges everything that can be judged before simulating, and maps the workload once: the

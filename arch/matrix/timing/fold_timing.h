@@ -59,6 +59,9 @@ class FoldSequencer {
 
   /// Cycle up to which every cycle has been attributed (end of the last fold's compute window).
   uint64_t mark() const { return mark_; }
+  /// Latest MAC end and latest output of all folds scheduled so far (state a later fold sees).
+  uint64_t max_mac_end() const { return max_mac_end_; }
+  uint64_t max_outputs_done() const { return max_outputs_done_; }
 
  private:
   /// A fold's event times (DERIVATION.md notation), signed: some lower bounds may be negative.
