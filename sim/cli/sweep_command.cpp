@@ -51,7 +51,7 @@ void print_summary(const std::string& what, const sweep::SweepSummary& s, const 
 int command_sweep(const std::vector<std::string>& args) {
   po::options_description desc("sweep options");
   desc.add_options()("help,h", "show this help")
-      ("spec", po::value<std::string>(), "sweep spec (JSON; see README, Design-space sweeps)")
+      ("spec", po::value<std::string>(), "sweep spec (JSON; see sim/sweep/README.md)")
       ("jobs,j", po::value<size_t>(), "child processes at once (default: the number of cores)")
       ("out", po::value<std::string>(), "output directory (default: results/run-sweep-<name>)")
       ("shard", po::value<std::string>(), "run shard I of N (1-based): rows with row % N == I - 1")

@@ -3,7 +3,7 @@
 /// energy estimates, versions 0.2 to 0.4): component name -> actions -> energy in pJ per
 /// action. Parsed with yaml-cpp (libyaml-cpp-dev): a C++ library keeps the import inside
 /// tpusim's own loader (no Python step, no second process) and gives line and column for parse
-/// errors. README "Energy, area, quantization and sparsity" says how an ERT maps onto a tpusim table.
+/// errors. sim/energy/README.md ("Importing an Accelergy ERT") says how an ERT maps onto a tpusim table.
 #include <map>
 #include <string>
 #include <vector>

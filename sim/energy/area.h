@@ -1,6 +1,6 @@
 #pragma once
 /// Silicon area of the accelerator from per-unit figures of the energy table, and the static
-/// (leakage) power that follows from it: area x leakage density (README "Energy, area, quantization and sparsity").
+/// (leakage) power that follows from it: area x leakage density (sim/energy/README.md, "Area and static power").
 #include <map>
 #include <string>
 

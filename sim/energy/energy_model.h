@@ -1,6 +1,6 @@
 #pragma once
 /// Energy = action counts x per-action energy + static power x time, computed after the run
-/// (README "Energy, area, quantization and sparsity" has every formula).
+/// (sim/energy/README.md has every formula).
 #include <map>
 #include <string>
 

@@ -1,6 +1,6 @@
 #pragma once
 /// Per-action energy and per-unit area table, loaded from a data file in which every number
-/// carries a value, a unit and a source (configs/energy/, README "Energy, area, quantization and sparsity"). Per-event energies
+/// carries a value, a unit and a source (configs/energy/, sim/energy/README.md). Per-event energies
 /// are looked up once; the model multiplies them by counts.
 ///
 /// A table is either a base table (numbers from publications, e.g. default_45nm.json) or a

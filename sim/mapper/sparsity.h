@@ -5,7 +5,7 @@
 /// `weight_bytes_for`. The runner turns it into the executed and effective MAC counts that energy
 /// and the reports read (sim/run/runner.cpp).
 ///
-/// Structured N:M sparsity (README "Energy, area, quantization and sparsity"): in every group of m consecutive weights along K,
+/// Structured N:M sparsity (sim/energy/README.md, "Sparsity"): in every group of m consecutive weights along K,
 /// n are nonzero; the weights are stored compressed (n values per group plus ceil(log2 m) bits
 /// of index metadata per value, as in NVIDIA Ampere's 2:4 sparse tensor cores). Skipping the
 /// zeros saves cycles only where each PE can pick its activation from the group of m by the

@@ -33,7 +33,7 @@ struct ArrayConfig {
   /// MACs one PE does per cycle along K (a p-wide dot product): a PE built for wide operands
   /// that packs p narrow ones (e.g. 2 for int4 on int8 multipliers). 1, 2, 4 or 8. The mapper
   /// executes ceil(K / p) reduction steps (sim/mapper/sparsity.h); energy and area count p MAC
-  /// units per PE (README "Energy, area, quantization and sparsity").
+  /// units per PE (sim/energy/README.md, "Quantization").
   uint32_t macs_per_pe_per_cycle = 1;
 };
 

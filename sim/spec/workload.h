@@ -71,7 +71,7 @@ struct MappingPin {
   uint64_t stream_tile = 0;  ///< streamed elements per fold (chunk length)
 };
 
-/// Sparsity of a matrix layer's operands (README "Energy, area, quantization and sparsity"). Unstructured density gates MACs
+/// Sparsity of a matrix layer's operands (sim/energy/README.md, "Sparsity"). Unstructured density gates MACs
 /// (saves energy, not cycles); structured N:M weight sparsity lets the array skip zeros along K
 /// where the dataflow allows it (sim/mapper/sparsity.h).
 struct LayerSparsity {

@@ -2,7 +2,7 @@
 /// Sweep specifications: which architecture, which workloads, which config values to vary and
 /// how to combine them. Parsed strictly (unknown keys and bad values are InputErrors naming the
 /// spec file and the JSON pointer); relative paths resolve against the spec file's directory.
-/// The format is documented in README "Design-space sweeps".
+/// The format is documented in sim/sweep/README.md.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,7 +45,7 @@ struct ExprTerm {
 };
 using Expr = std::vector<ExprTerm>;
 
-/// A comparison such as "/array/rows * /array/cols <= 16384" (see README "Design-space sweeps").
+/// A comparison such as "/array/rows * /array/cols <= 16384" (see sim/sweep/README.md, "Constraints").
 struct Comparison {
   Expr left, right;
   std::string op;       ///< one of < <= == != >= >

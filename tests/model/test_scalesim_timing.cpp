@@ -54,7 +54,7 @@ TEST_CASE("scalesim-v2 timing matches hand-derived SCALE-Sim numbers", "[scalesi
     CHECK(g.n == 64);
   }
 
-  SECTION("GEMM 128x64x256 on 32x32, the README's worked example") {
+  SECTION("GEMM 128x64x256 on 32x32, the reference README's worked example") {
     const ScalesimGemm g{128, 256, 64};  // P = 128, K = 256, N = 64; MACs = 2,097,152
     // OS: Sr = P = 128 -> 4 row folds, Sc = N = 64 -> 2 col folds, T = K = 256.
     // Fold = 256 + 32 + 32 - 2 = 318; total = 8 * 318 - 1 = 2543.
