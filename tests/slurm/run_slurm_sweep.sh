@@ -7,15 +7,20 @@
 #
 #   tests/slurm/run_slurm_sweep.sh TPUSIM_BINARY SOURCE_DIR
 #
-# Exit 0: pass; 1: fail; 77: skipped (Slurm or munge cannot be installed, see the message).
+# Exit 0: pass; 1: fail; 77: skipped (slurm-wlm, munge or python3 not installed: scripts/setup.sh
+# installs them; this test installs nothing).
 # KEEP_SLURM_TMP=1 keeps the temporary directory (configs, daemon logs, job output).
 set -uo pipefail
 tpusim="$(realpath "$1")"; src="$(realpath "$2")"
 log() { echo "slurm_sweep: $*"; }
 fail() { log "FAIL: $*"; exit 1; }
 
-if ! bash "$src/tests/slurm/install_slurm.sh"; then
-  log "SKIP: slurm-wlm and munge are not installed and cannot be installed here"
+missing=()
+for tool in slurmctld slurmd sbatch squeue sinfo scancel munged /usr/bin/python3; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+  log "SKIP: not installed: ${missing[*]} (Debian's slurm-wlm, munge, python3: bash scripts/setup.sh installs them)"
   exit 77
 fi
 
@@ -33,7 +38,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Two distinct free TCP ports on the loopback (both sockets are held open while they are chosen).
+free_ports() {
+  /usr/bin/python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))'
+}
 wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   local limit=$1 what=$2; shift 2
   local end=$((SECONDS + limit))
@@ -56,11 +67,13 @@ wait_for 10 munged test -S "$tmp/munge/munge.socket" || fail "munged did not sta
 # --- slurm.conf: one node with every CPU, no accounting, no cgroups ----------------------------
 host="$(hostname -s)"; user="$(id -un)"; cpus="$(nproc)"
 mkdir -p "$tmp/state" "$tmp/spool" "$tmp/logs"
+read -r ctld_port slurmd_port < <(free_ports) || true
+[ -n "${slurmd_port:-}" ] || fail "could not pick two free TCP ports on 127.0.0.1 (python3)"
 cat >"$tmp/slurm.conf" <<CONF
 ClusterName=tpusimtest
 SlurmctldHost=$host(127.0.0.1)
-SlurmctldPort=$(free_port)
-SlurmdPort=$(free_port)
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
 SlurmUser=$user
 SlurmdUser=$user
 AuthType=auth/munge
