@@ -2,9 +2,25 @@
 
 #include <fmt/format.h>
 
+#include "sim/base/data_dir.h"
+#include "sim/base/error.h"
 #include "sim/spec/arch_loader.h"
 
 namespace tpusim::cli {
+
+namespace {
+
+/// The data directory in use, or null when there is none (an architecture that names no preset
+/// and no shipped energy table needs none).
+nlohmann::json data_dir_json() {
+  try {
+    return data_dir().string();
+  } catch (const InputError&) {
+    return nullptr;
+  }
+}
+
+}  // namespace
 
 nlohmann::json describe_arch(const ArchConfig& arch) {
   const double peak_macs = static_cast<double>(arch.peak_macs_per_cycle()) * arch.clock_mhz * 1e6;
@@ -26,6 +42,7 @@ nlohmann::json describe_arch(const ArchConfig& arch) {
           {"ridge_macs_per_byte", peak_macs / bw},
           {"sram_total_bytes", sram},
           {"buffer_capacity_bytes", buffers},
+          {"data_dir", data_dir_json()},
           {"arch", config::to_json(arch)}};
 }
 
@@ -45,6 +62,9 @@ void print_description(std::ostream& out, const ArchConfig& arch, const nlohmann
     out << fmt::format("  buffer {:<10} {:>12} bytes ({:.4g} KiB), holds {}{}\n", b.name, b.capacity_bytes,
                        b.capacity_bytes / 1024.0, holds, b.double_buffered ? ", double-buffered" : "");
   }
+  out << fmt::format("  data directory   {}\n", d["data_dir"].is_null()
+                                                   ? std::string("none (set ") + kDataDirVariable + ")"
+                                                   : d["data_dir"].get<std::string>());
 }
 
 }  // namespace tpusim::cli

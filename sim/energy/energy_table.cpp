@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/base/data_dir.h"
 #include "sim/base/error.h"
 #include "sim/spec/json_reader.h"
 #include "sim/energy/accelergy_ert.h"
@@ -387,7 +388,7 @@ std::string resolve_energy_table(const std::string& reference, const std::string
   if (ref.is_absolute()) return reference;
   const fs::path beside = fs::path(arch_file).parent_path() / ref;
   if (fs::exists(beside)) return beside.string();
-  const fs::path shipped = fs::path(TPUSIM_CONFIG_DIR) / ref;
+  const fs::path shipped = shipped_config(ref);  // the data directory's configs/ (sim/base/data_dir.h)
   if (fs::exists(shipped)) return shipped.string();
   return beside.string();  // loading it reports the missing file
 }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/base/data_dir.h"
 #include "sim/base/error.h"
 #include "sim/spec/json_reader.h"
 
@@ -83,7 +84,7 @@ DmaConfig read_dma(ObjectReader r) {
 /// The DRAM part presets shipped in configs/dram/, by name.
 std::vector<std::string> dram_presets() {
   std::vector<std::string> names;
-  const std::filesystem::path dir = std::filesystem::path(TPUSIM_CONFIG_DIR) / "dram";
+  const std::filesystem::path dir = shipped_config("dram");
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec))
     if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
@@ -93,7 +94,7 @@ std::vector<std::string> dram_presets() {
 
 /// Fills `d` from a preset file (strict, like every config file).
 void apply_dram_preset(DramConfig& d, const std::string& name) {
-  const std::string path = (std::filesystem::path(TPUSIM_CONFIG_DIR) / "dram" / (name + ".json")).string();
+  const std::string path = shipped_config(std::filesystem::path("dram") / (name + ".json")).string();
   const json doc = load_json_file(path);
   ObjectReader p(doc, path, "");
   d.preset = name;
@@ -114,8 +115,9 @@ DramConfig read_dram(ObjectReader r) {
   if (r.has("preset")) {
     const auto names = dram_presets();
     if (names.empty())
-      r.fail("preset", fmt::format("no DRAM presets found in {}/dram (is tpusim installed with its configs?)",
-                                   TPUSIM_CONFIG_DIR));
+      r.fail("preset", fmt::format("no DRAM presets found in {} (is tpusim installed with its configs? {} overrides "
+                                   "the data directory)",
+                                   shipped_config("dram").string(), kDataDirVariable));
     const size_t i = r.choice("preset", names);
     apply_dram_preset(d, names[i]);
     // Channels scale a preset's bandwidth and capacity unless those are given too.
