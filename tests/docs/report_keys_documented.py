@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""Every key of a report.json is documented in results/README.md.
+
+    tests/docs/report_keys_documented.py TPUSIM SOURCE_DIR
+
+Runs tpusim on cases that exercise every part of a report (native timing on every preset,
+vector layers, grouped and padded convs, batches, N:M and unstructured sparsity under every
+dataflow, SCALE-Sim timing from a .cfg with its CSV topology and with JSON workloads, packed
+MACs), collects the dotted path of every key under the top level, `totals` and `layers[]`
+(`arch` is the effective config, documented key by key in configs/README.md), and checks that
+each is in the first column of a table of results/README.md. Keys named by the config (buffer
+names) or by a fixed list (cycle categories, energy and area components) are documented as
+`<buffer>`, `<category>`, `<component>`: the names themselves must then appear in the file.
+Exit 0 when every key is documented; 1 lists the missing ones.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+CASES = [  # (arch, workload, extra options)
+    *[(f"configs/{a}.json", f"workloads/{w}.json", [])
+      for a in ("tpu_v1", "scalesim_32x32", "eyeriss_like_12x14", "gemmini_like_16x16", "tpu_v4_like_128x128")
+      for w in ("resnet50", "mobilenet_v2", "bert_base_layer")],
+    *[("configs/eyeriss_like_12x14.json", "tests/data/sparsity/dense_vs_2of4.json", ["--set", f"/array/dataflow={df}"])
+      for df in ("os", "ws", "is")],
+    ("configs/tpu_v1.json", "tests/data/memory/conv3x3_256_56_batch8.json", []),
+    ("configs/scalesim/scale.cfg", "tests/data/scalesim/resnet50.csv", []),
+    ("configs/scalesim/scale.cfg", "workloads/mobilenet_v2.json", []),
+    ("configs/scalesim/scale.cfg", "tests/data/memory/conv3x3_256_56_batch8.json", []),
+    ("configs/scalesim/scale.cfg", "tests/data/sparsity/dense_vs_2of4.json", ["--set", "/array/macs_per_pe_per_cycle=2"]),
+]
+# Parents whose children are named by the config or by a fixed list, and the placeholder that
+# documents them.
+NAMED_CHILDREN = {"sram_reads": "<buffer>", "sram_writes": "<buffer>", "cycle_breakdown": "<category>",
+                  "energy_breakdown_pj": "<component>", "area_breakdown_mm2": "<component>",
+                  "static_power_breakdown_mw": "<component>"}
+
+
+def key_paths(value, path, names, out):
+    """Dotted paths of the leaves and objects of `value`, children of NAMED_CHILDREN folded."""
+    if isinstance(value, dict):
+        parent = path.rsplit(".", 1)[-1]
+        for k, v in value.items():
+            if parent in NAMED_CHILDREN:
+                # Buffer names come from the config; categories and components must be listed.
+                if NAMED_CHILDREN[parent] != "<buffer>":
+                    names.add("sram.<buffer>" if k.startswith("sram.") else k)
+                out.add(f"{path}.{NAMED_CHILDREN[parent]}")
+            else:
+                key_paths(v, f"{path}.{k}" if path else k, names, out)
+    elif isinstance(value, list):
+        for v in value:
+            key_paths(v, path + "[]", names, out)
+    else:
+        out.add(path)
+
+
+def documented(readme_text):
+    """Dotted paths named in the first cell of the README's table rows (`a.b`, `.c` = sibling)."""
+    keys = set()
+    for line in readme_text.split("\n"):
+        if not line.startswith("| `"):
+            continue
+        full = None
+        for span in re.findall(r"`([^`]+)`", line.split("|")[1]):
+            if span.startswith(".") and full:
+                span = full.rsplit(".", 1)[0] + span
+            full = span
+            keys.add(span)
+    return keys
+
+
+def main(argv):
+    if len(argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    tpusim, source = os.path.realpath(argv[1]), os.path.realpath(argv[2])
+    readme = open(os.path.join(source, "results", "README.md"), encoding="utf-8").read()
+    docs = documented(readme)
+    found, names = {}, set()
+    env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
+    with tempfile.TemporaryDirectory(prefix="tpusim_keys.") as tmp:
+        for i, (arch, workload, extra) in enumerate(CASES):
+            out = os.path.join(tmp, str(i))
+            cmd = [tpusim, "run", "-q", "--arch", arch, "--workload", workload, *extra, "--out", out]
+            p = subprocess.run(cmd, cwd=source, env=env, capture_output=True, text=True)
+            if p.returncode != 0:
+                print(f"FAIL: {' '.join(cmd[1:])} exited {p.returncode}: {p.stderr.strip()}")
+                return 1
+            report = json.load(open(os.path.join(out, "report.json")))
+            report.pop("arch")
+            paths = set()
+            key_paths(report, "", names, paths)
+            for k in paths:
+                found.setdefault(k, " ".join(cmd[1:6] + extra))
+    missing = sorted(k for k in found if k not in docs)
+    unnamed = sorted(n for n in names if f"`{n}`" not in readme)
+    for k in missing:
+        print(f"undocumented report key: {k} (first seen in: {found[k]})")
+    for n in unnamed:
+        print(f"undocumented name in a breakdown or buffer map: `{n}`")
+    print(f"report keys: {len(found)} seen in {len(CASES)} reports, {len(missing) + len(unnamed)} undocumented")
+    if missing or unnamed:
+        print("document them in results/README.md (one table row per key)")
+        return 1
+    print("1 passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
