@@ -40,6 +40,7 @@ def resnet50():
               "kernel": 3, "stride": 2, "padding": 1})
     hw = out_hw(hw, 3, 2, 1)
     cin = 64
+    block_in = "maxpool"  # the tensor each bottleneck reads, and its shortcut adds back
     for stage, (width, blocks, stride) in enumerate([(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)], start=1):
         for b in range(blocks):
             s = stride if b == 0 else 1
@@ -51,18 +52,22 @@ def resnet50():
             ohw = out_hw(hw, 3, s, 1)
             L.append(relu(f"{n}.relu2", ohw[0] * ohw[1] * width))
             L.append(conv(f"{n}.conv3", ohw, width, width * 4, 1, 1, 0))
+            shortcut = block_in
             if b == 0:
-                L.append(conv(f"{n}.downsample", hw, cin, width * 4, 1, s, 0))
-            L.append({"name": f"{n}.add", "op": "add", "elements": ohw[0] * ohw[1] * width * 4})
+                L.append(dict(conv(f"{n}.downsample", hw, cin, width * 4, 1, s, 0), inputs=[block_in]))
+                shortcut = f"{n}.downsample"
+            L.append({"name": f"{n}.add", "op": "add", "elements": ohw[0] * ohw[1] * width * 4,
+                      "inputs": [f"{n}.conv3", shortcut]})
             L.append(relu(f"{n}.relu3", ohw[0] * ohw[1] * width * 4))
-            hw, cin = ohw, width * 4
+            hw, cin, block_in = ohw, width * 4, f"{n}.relu3"
     L.append({"name": "avgpool", "op": "global_avgpool", "in_h": hw[0], "in_w": hw[1], "channels": cin})
     L.append({"name": "fc", "op": "linear", "in_features": 2048, "out_features": 1000})
     write("resnet50.json", {
         "name": "resnet50", "batch": 1,
         "source": "ResNet-50 v1.5 as in torchvision.models.resnet50 (He et al., CVPR 2016; stride on the 3x3 conv "
                   "of each downsampling bottleneck): 224x224x3 input, 53 convs + FC, 4.09 GMACs. Batch norm is "
-                  "folded into the convs; ReLU, residual adds and pooling run on the vector unit.",
+                  "folded into the convs; ReLU, residual adds and pooling run on the vector unit. Each residual add "
+                  "reads its block's last conv and the shortcut (the block input, or the downsampling conv).",
         "layers": L})
 
 
@@ -74,6 +79,7 @@ def mobilenet_v2():
     L.append({"name": "conv_stem_relu6", "op": "relu", "elements": hw[0] * hw[1] * 32})
     cin = 32
     idx = 0
+    block_in = "conv_stem_relu6"
     for t, c, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
                        (6, 320, 1, 1)]:
         for i in range(n):
@@ -87,9 +93,12 @@ def mobilenet_v2():
             ohw = out_hw(hw, 3, stride, 1)
             L.append({"name": f"{name}.depthwise_relu6", "op": "relu", "elements": ohw[0] * ohw[1] * hidden})
             L.append(conv(f"{name}.project", ohw, hidden, c, 1, 1, 0))
+            block_out = f"{name}.project"
             if stride == 1 and cin == c:
-                L.append({"name": f"{name}.add", "op": "add", "elements": ohw[0] * ohw[1] * c})
-            hw, cin = ohw, c
+                L.append({"name": f"{name}.add", "op": "add", "elements": ohw[0] * ohw[1] * c,
+                          "inputs": [f"{name}.project", block_in]})
+                block_out = f"{name}.add"
+            hw, cin, block_in = ohw, c, block_out
             idx += 1
     L.append(conv("conv_head", hw, cin, 1280, 1, 1, 0))
     L.append({"name": "conv_head_relu6", "op": "relu", "elements": hw[0] * hw[1] * 1280})
@@ -98,7 +107,8 @@ def mobilenet_v2():
     write("mobilenet_v2.json", {
         "name": "mobilenet_v2", "batch": 1,
         "source": "MobileNetV2 1.0/224 (Sandler et al., CVPR 2018, Table 2; torchvision.models.mobilenet_v2): "
-                  "inverted residual blocks (t, c, n, s), depthwise 3x3 convs as groups == channels, ~300 MMACs.",
+                  "inverted residual blocks (t, c, n, s), depthwise 3x3 convs as groups == channels, ~300 MMACs. "
+                  "Residual adds read the projection and the block input.",
         "layers": L})
 
 
@@ -130,27 +140,38 @@ def alexnet():
 
 
 def transformer_block(prefix, seq, d, heads, ffn, qkv_fused):
+    """One block with its real edges: Q, K and V projections of the block input, the attention
+    matmuls of activations (scores = Q K^T, context = P V), residual adds of the block input
+    (pre-layernorm, GPT-2) or of the sublayer input (post-layernorm, BERT)."""
     dh = d // heads
     L = []
+    x = "input"
     if qkv_fused:
-        L.append({"name": f"{prefix}ln1", "op": "layernorm", "rows": seq, "cols": d})
+        L.append({"name": f"{prefix}ln1", "op": "layernorm", "rows": seq, "cols": d, "inputs": [x]})
         L.append({"name": f"{prefix}qkv", "op": "linear", "tokens": seq, "in_features": d, "out_features": 3 * d})
+        q = k = v = f"{prefix}qkv"
     else:
         for p in "qkv":
-            L.append({"name": f"{prefix}{p}_proj", "op": "linear", "tokens": seq, "in_features": d, "out_features": d})
-    L.append({"name": f"{prefix}scores", "op": "gemm", "m": seq, "n": seq, "k": dh, "count": heads})
+            L.append({"name": f"{prefix}{p}_proj", "op": "linear", "tokens": seq, "in_features": d, "out_features": d,
+                      "inputs": [x]})
+        q, k, v = (f"{prefix}{p}_proj" for p in "qkv")
+    L.append({"name": f"{prefix}scores", "op": "matmul", "m": seq, "n": seq, "k": dh, "count": heads,
+              "inputs": [q, k]})
     L.append({"name": f"{prefix}softmax", "op": "softmax", "rows": heads * seq, "cols": seq})
-    L.append({"name": f"{prefix}context", "op": "gemm", "m": seq, "n": dh, "k": seq, "count": heads})
+    L.append({"name": f"{prefix}context", "op": "matmul", "m": seq, "n": dh, "k": seq, "count": heads,
+              "inputs": [f"{prefix}softmax", v]})
     L.append({"name": f"{prefix}out_proj", "op": "linear", "tokens": seq, "in_features": d, "out_features": d})
-    L.append({"name": f"{prefix}residual1", "op": "add", "elements": seq * d})
+    L.append({"name": f"{prefix}residual1", "op": "add", "elements": seq * d, "inputs": [f"{prefix}out_proj", x]})
     if not qkv_fused:
         L.append({"name": f"{prefix}ln1", "op": "layernorm", "rows": seq, "cols": d})
+        sub = f"{prefix}ln1"  # post-layernorm: the FFN's residual adds its (normalized) input
     else:
         L.append({"name": f"{prefix}ln2", "op": "layernorm", "rows": seq, "cols": d})
+        sub = f"{prefix}residual1"  # pre-layernorm: the residual stream
     L.append({"name": f"{prefix}ffn1", "op": "linear", "tokens": seq, "in_features": d, "out_features": ffn})
     L.append({"name": f"{prefix}gelu", "op": "gelu", "elements": seq * ffn})
     L.append({"name": f"{prefix}ffn2", "op": "linear", "tokens": seq, "in_features": ffn, "out_features": d})
-    L.append({"name": f"{prefix}residual2", "op": "add", "elements": seq * d})
+    L.append({"name": f"{prefix}residual2", "op": "add", "elements": seq * d, "inputs": [f"{prefix}ffn2", sub]})
     if not qkv_fused:
         L.append({"name": f"{prefix}ln2", "op": "layernorm", "rows": seq, "cols": d})
     return L
@@ -160,8 +181,8 @@ def bert_and_gpt2():
     write("bert_base_layer.json", {
         "name": "bert_base_encoder_layer_seq128", "batch": 1,
         "source": "One BERT-base encoder layer (Devlin et al., NAACL 2019): hidden 768, 12 heads of 64, FFN 3072, "
-                  "sequence 128, post-layernorm. Attention scores and context are per-head batched GEMMs (count = "
-                  "heads); both their operands are activations.",
+                  "sequence 128, post-layernorm. Attention scores and context are per-head batched matmuls of two "
+                  "activations (count = heads).",
         "layers": transformer_block("", 128, 768, 12, 3072, qkv_fused=False)})
     write("gpt2_small_block.json", {
         "name": "gpt2_small_decoder_block_seq1024", "batch": 1,

@@ -256,6 +256,8 @@ Workload parse_workload_csv(const std::string& text, const std::string& file) {
     }
   }
   if (w.layers.empty()) fail_at_line(file, lines[i - 1].number, 1, "expected at least one layer row after the header, got none");
+  // A topology is a chain: each layer reads the previous one's output.
+  for (size_t j = 0; j < w.layers.size(); ++j) w.layers[j].inputs = {j == 0 ? Layer::kGraphInput : j - 1};
   return w;
 }
 

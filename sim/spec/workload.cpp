@@ -110,8 +110,8 @@ void read_elementwise(ObjectReader& r, Layer& l, uint64_t batch) {
   }
   const uint64_t e = checked_mul(b, per_sample, kMaxMacs / 8, r, "batch");
   // Lane-operations per element (estimates, documented in workloads/README.md):
-  // relu 1 (max), add 1, gelu 8 (tanh approximation), softmax 4 (max, exp, sum, scale),
-  // layernorm 5 (mean, variance, normalise, scale, shift).
+  // relu 1 (max), add 1, scale 1 (a multiply), gelu 8 (tanh approximation), softmax 4 (max, exp,
+  // sum, scale), layernorm 5 (mean, variance, normalise, scale, shift).
   uint64_t ops_per = 1;
   switch (l.op) {
     case OpKind::gelu: ops_per = 8; break;
@@ -162,6 +162,7 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
   l.op = r.enumeration<OpKind>("op");
   switch (l.op) {
     case OpKind::gemm:
+    case OpKind::matmul:
       l.gemm.m = r.u64("m", 1, kMaxDim);
       l.gemm.n = r.u64("n", 1, kMaxDim);
       l.gemm.k = r.u64("k", 1, kMaxDim);
@@ -176,6 +177,7 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
     }
     case OpKind::conv2d: read_conv(r, l, batch); break;
     case OpKind::maxpool: case OpKind::avgpool: case OpKind::global_avgpool: read_pool(r, l, batch); break;
+    case OpKind::concat: break;  // sized by its inputs (resolve_graph)
     default: read_elementwise(r, l, batch); break;
   }
   l.file = r.file();
@@ -190,6 +192,19 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
     m.finish();
   }
   if (is_matrix_op(l.op)) read_sparsity(r, l.sparsity);
+  if (r.has("inputs")) {
+    const json& in = r.raw("inputs");
+    if (!in.is_array() || in.empty())
+      r.fail("inputs", "must be a non-empty array of tensor names (ops listed before it, or the workload input), got " +
+                           config::describe(in));
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (!in[i].is_string() || in[i].get<std::string>().empty())
+        config::fail_at(r.file(), r.pointer_of("inputs") + "/" + std::to_string(i),
+                        "must be the name of a tensor, got " + config::describe(in[i]));
+      l.input_names.push_back(in[i].get<std::string>());
+    }
+  }
+  if (r.has("fuse")) l.fuse = r.boolean("fuse", false);
   if (is_matrix_op(l.op)) {
     const GemmShape& g = l.gemm;
     const uint64_t mn = checked_mul(g.m, g.n, kMaxMacs, r, "op");
@@ -201,7 +216,113 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
 
 }  // namespace
 
-bool is_matrix_op(OpKind op) { return op == OpKind::gemm || op == OpKind::linear || op == OpKind::conv2d; }
+bool is_matrix_op(OpKind op) {
+  return op == OpKind::gemm || op == OpKind::linear || op == OpKind::conv2d || op == OpKind::matmul;
+}
+
+bool is_epilogue_op(OpKind op) {
+  return op == OpKind::relu || op == OpKind::gelu || op == OpKind::scale || op == OpKind::add;
+}
+
+namespace {
+
+/// Elements of an op's output tensor.
+uint64_t output_elements(const Layer& l) { return is_matrix_op(l.op) ? l.gemm.m * l.gemm.n * l.gemm.count : l.vector.elements_out; }
+
+/// How many tensors an op reads: {min, max}.
+std::pair<size_t, size_t> arity(OpKind op) {
+  switch (op) {
+    case OpKind::matmul: return {2, 2};
+    case OpKind::add: return {1, 2};
+    case OpKind::concat: return {2, SIZE_MAX};
+    default: return {1, 1};
+  }
+}
+
+/// Resolves every op's inputs (names -> earlier ops), checks arity, sizes concat, and checks the
+/// epilogue choices that the graph alone decides.
+}  // namespace
+
+void resolve_graph(Workload& w, const std::string& file) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    Layer& l = w.layers[i];
+    l.inputs.clear();
+    if (l.name == w.input_name)
+      config::fail_at(file, l.pointer + "/name",
+                      fmt::format("\"{}\" names the workload input; rename the op or set \"input\"", l.name));
+    const std::string ptr = l.pointer + "/inputs";
+    if (l.input_names.empty()) {
+      l.inputs = {i == 0 ? Layer::kGraphInput : i - 1};
+    } else {
+      for (size_t k = 0; k < l.input_names.size(); ++k) {
+        const std::string& name = l.input_names[k];
+        if (name == w.input_name) {
+          l.inputs.push_back(Layer::kGraphInput);
+          continue;
+        }
+        const auto it = index.find(name);
+        if (it == index.end()) {
+          const bool later = std::any_of(w.layers.begin() + static_cast<long>(i), w.layers.end(),
+                                         [&](const Layer& o) { return o.name == name; });
+          config::fail_at(file, ptr + "/" + std::to_string(k),
+                          later ? fmt::format("\"{}\" is listed after this op; list ops in an order where every op "
+                                              "comes after the ops it reads", name)
+                                : fmt::format("no op named \"{}\" before this one (the workload input is \"{}\")", name,
+                                              w.input_name));
+        }
+        l.inputs.push_back(it->second);
+      }
+    }
+    const auto [lo, hi] = arity(l.op);
+    if (l.inputs.size() < lo || l.inputs.size() > hi) {
+      const std::string want = lo == hi ? std::to_string(lo) : hi == SIZE_MAX ? "at least " + std::to_string(lo)
+                                                                             : fmt::format("{} or {}", lo, hi);
+      config::fail_at(file, l.input_names.empty() ? l.pointer + "/op" : ptr,
+                      fmt::format("{} reads {} tensors (\"inputs\"), got {}", to_string(l.op), want, l.inputs.size()));
+    }
+    if (l.op == OpKind::concat) {
+      uint64_t e = 0;
+      for (size_t k = 0; k < l.inputs.size(); ++k) {
+        if (l.inputs[k] == Layer::kGraphInput)
+          config::fail_at(file, ptr + "/" + std::to_string(k), "concat needs tensors of known size; the workload input has none");
+        e += output_elements(w.layers[l.inputs[k]]);
+      }
+      l.vector = {e, e, e};  // a copy: one lane-operation per element
+    }
+    index.emplace(l.name, i);
+  }
+  const auto consumers = w.consumers();
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const Layer& l = w.layers[i];
+    if (!l.fuse.value_or(false)) continue;
+    const std::string ptr = l.pointer + "/fuse";
+    if (!is_epilogue_op(l.op) || (l.op == OpKind::add && l.inputs.size() != 1))
+      config::fail_at(file, ptr, fmt::format("only relu, gelu, scale and a one-input add (a bias add) run as a matrix "
+                                             "op's epilogue, got {}{}", to_string(l.op),
+                                             l.op == OpKind::add ? " with two inputs" : ""));
+    const size_t p = l.inputs[0];
+    if (p == Layer::kGraphInput || !is_matrix_op(w.layers[p].op))
+      config::fail_at(file, ptr, "an epilogue follows a matrix op: its input must be a gemm, linear, conv2d or matmul");
+    if (consumers[p].size() != 1)
+      config::fail_at(file, ptr, fmt::format("\"{}\" also feeds other ops, which need its output before this epilogue",
+                                             w.layers[p].name));
+  }
+}
+
+bool Workload::is_chain() const {
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i].inputs.size() != 1 || layers[i].inputs[0] != (i == 0 ? Layer::kGraphInput : i - 1)) return false;
+  return true;
+}
+
+std::vector<std::vector<size_t>> Workload::consumers() const {
+  std::vector<std::vector<size_t>> c(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i)
+    for (size_t p : layers[i].inputs)
+      if (p != Layer::kGraphInput) c[p].push_back(i);
+  return c;
+}
 
 uint64_t Workload::total_macs() const {
   uint64_t s = 0;
@@ -218,6 +339,8 @@ Workload parse_workload(const json& doc, const std::string& file) {
   w.source = r.string("source", "");
   (void)r.string("notes", "");
   w.batch = r.u64("batch", 1, kMaxDim, 1);
+  w.input_name = r.string("input", "input");
+  if (w.input_name.empty()) r.fail("input", "must be a non-empty tensor name");
   const json& layers = r.raw("layers");
   if (!layers.is_array() || layers.empty())
     r.fail("layers", "must be a non-empty array of layers, got " + config::describe(layers));
@@ -231,6 +354,7 @@ Workload parse_workload(const json& doc, const std::string& file) {
                       fmt::format("duplicate layer name \"{}\" (also /layers/{})", it->first, it->second));
   }
   r.finish();
+  resolve_graph(w, file);
   return w;
 }
 

@@ -1,6 +1,11 @@
 #pragma once
-/// Workloads: a named list of layers, parsed strictly and lowered to GEMM dimensions.
+/// Workloads: a graph of ops (layers) over tensors, parsed strictly and lowered to GEMM
+/// dimensions. Each op reads the outputs of the ops it names in "inputs" (by name; the workload's
+/// input tensor is named by `Workload::input_name`); without "inputs" it reads the previous op's
+/// output, so a plain list of layers is a chain. Ops are listed in a topological order: an op
+/// names only ops listed before it.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,9 +18,9 @@ namespace tpusim {
 /// Every op the workload format knows. Matrix ops run on the systolic array; the rest on the
 /// vector unit.
 enum class OpKind {
-  gemm, linear, conv2d,                               // matrix unit
+  gemm, linear, conv2d, matmul,                       // matrix unit
   maxpool, avgpool, global_avgpool,                    // vector unit: pooling
-  relu, gelu, add, softmax, layernorm                  // vector unit: elementwise / row-wise
+  relu, gelu, add, softmax, layernorm, scale, concat   // vector unit: elementwise / row-wise / copy
 };
 
 TPUSIM_ENUM_NAMES_BEGIN
@@ -25,6 +30,7 @@ constexpr const char* name_of(OpKind v) {
     case OpKind::gemm: return "gemm";
     case OpKind::linear: return "linear";
     case OpKind::conv2d: return "conv2d";
+    case OpKind::matmul: return "matmul";
     case OpKind::maxpool: return "maxpool";
     case OpKind::avgpool: return "avgpool";
     case OpKind::global_avgpool: return "global_avgpool";
@@ -33,15 +39,21 @@ constexpr const char* name_of(OpKind v) {
     case OpKind::add: return "add";
     case OpKind::softmax: return "softmax";
     case OpKind::layernorm: return "layernorm";
+    case OpKind::scale: return "scale";
+    case OpKind::concat: return "concat";
   }
   return nullptr;
 }
 TPUSIM_ENUM_NAMES_END
 
 bool is_matrix_op(OpKind op);
+/// An elementwise op that can run as the epilogue of the matrix op producing its input, on output
+/// tiles as they leave the array (relu, gelu, scale, and add with one tensor input: a bias add).
+bool is_epilogue_op(OpKind op);
 
 /// C[m x n] = A[m x k] * B[k x n], repeated `count` times on independent operands (groups of a
-/// grouped conv, heads of attention). A holds activations, B weights, C outputs.
+/// grouped conv, heads of attention). A holds activations, B weights (for `matmul`, a second
+/// activation tensor, such as K in Q K^T), C outputs.
 struct GemmShape {
   uint64_t m = 1, n = 1, k = 1;
   uint64_t count = 1;
@@ -89,6 +101,15 @@ struct Layer {
   VectorWork vector;  ///< vector ops only
   LayerSparsity sparsity;  ///< matrix ops only
   MappingPin pin;     ///< matrix ops only
+  /// The tensors it reads, as written (empty: the previous op's output, or the workload input).
+  std::vector<std::string> input_names;
+  /// The ops whose outputs it reads, by index in Workload::layers (kGraphInput: the workload's
+  /// input). Resolved by the loader; never empty.
+  std::vector<size_t> inputs;
+  static constexpr size_t kGraphInput = SIZE_MAX;
+  /// Epilogue fusion into the producing matrix op: unset = as the architecture says
+  /// (/core/fuse_epilogues), else the op's own choice.
+  std::optional<bool> fuse;
   std::string file;     ///< where the layer was defined, for messages
   std::string pointer;  ///< its JSON pointer (e.g. /layers/3), for messages
 };
@@ -98,11 +119,20 @@ struct Workload {
   std::string source;
   std::string file;
   uint64_t batch = 1;
-  std::vector<Layer> layers;
+  std::string input_name = "input";  ///< what ops name the workload's input tensor
+  std::vector<Layer> layers;         ///< in a topological order
 
   uint64_t total_macs() const;
+  /// Whether every op reads exactly the previous op's output (the first the input): a chain.
+  bool is_chain() const;
+  /// For each op, the ops that read its output (in order).
+  std::vector<std::vector<size_t>> consumers() const;
 };
 
+/// Resolves every op's inputs (named earlier ops, or the chain when unnamed), checks how many
+/// tensors each op reads, sizes concat ops and checks epilogue choices; InputError naming `file`
+/// and the op's pointer. Every loader calls it.
+void resolve_graph(Workload& workload, const std::string& file);
 /// Parses a workload document (strict: unknown keys, bad sizes and inconsistent layers throw
 /// InputError with the file and pointer).
 Workload parse_workload(const nlohmann::json& doc, const std::string& file);

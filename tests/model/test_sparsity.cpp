@@ -109,7 +109,8 @@ TEST_CASE("sparsity: gated MACs cost no MAC energy and skipped MACs no register 
   const ArchConfig a = arch_with("ws");
   const EnergyTable t = load_energy_table(test::source_path("configs/energy/default_45nm.json"));
   const Layer l = gemm_layer({{"sparsity", {{"n", 2}, {"m", 4}}}, {"activation_density", 0.5}});
-  const Workload w{"w", "", "w.json", 1, {l}};
+  Workload w{"w", "", "w.json", 1, "input", {l}};
+  resolve_graph(w, "w.json");
   const RunResult run = run_workload(a, w);
   const LayerResult& r = run.layers.at(0);
   CHECK(r.macs == 5120);

@@ -41,10 +41,10 @@ TEST_CASE("enum names: the spellings of every spec enum, in enum order", "[enum_
   CHECK(enum_names<DramType>() == Names{"ddr3", "ddr4", "lpddr4", "lpddr5", "hbm2", "gddr6"});
   CHECK(enum_names<BufferRole>() == Names{"inputs", "weights", "outputs", "accumulators"});
   CHECK(enum_names<InterfaceBandwidth>() == Names{"CALC", "USER"});
-  CHECK(enum_names<OpKind>() == Names{"gemm", "linear", "conv2d", "maxpool", "avgpool", "global_avgpool", "relu",
-                                      "gelu", "add", "softmax", "layernorm"});
+  CHECK(enum_names<OpKind>() == Names{"gemm", "linear", "conv2d", "matmul", "maxpool", "avgpool", "global_avgpool",
+                                      "relu", "gelu", "add", "softmax", "layernorm", "scale", "concat"});
   static_assert(enum_count<DataType>() == 7);
-  static_assert(enum_count<OpKind>() == 11);
+  static_assert(enum_count<OpKind>() == 14);
 }
 
 TEST_CASE("enum names: parsing returns the enumerator; to_string gives its spelling", "[enum_names]") {
