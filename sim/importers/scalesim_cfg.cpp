@@ -16,8 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr uint64_t kMaxArrayDim = 65536;     // the JSON loader's bound on rows and cols
-constexpr uint64_t kMaxSramKb = 1ULL << 40;  // kB * 1024 stays under the JSON loader's 1 PiB
+constexpr uint64_t kMaxSramKb = kMaxBytes / 1024;  // kB * 1024 stays within the loader's capacity bound
 
 /// The keys each section accepts, as SCALE-Sim spells them (matched case-insensitively).
 const std::vector<std::pair<std::string, std::vector<std::string>>>& known_sections() {

@@ -1,6 +1,7 @@
 #pragma once
 /// The architecture specification: parsed, validated and immutable once loaded. Defaults live
-/// here, in the member initializers, and nowhere else (configs/README.md lists them).
+/// here, in the member initializers, and nowhere else: the parameter tables that read, echo and
+/// document every key (sim/spec/arch_params.cpp) take them from a default-constructed struct.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,11 @@
 #include "sim/spec/types.h"
 
 namespace tpusim {
+
+/// Bounds the loader enforces (sim/spec/arch_params.cpp); importers check their input against
+/// the same numbers so that their messages can name the line.
+inline constexpr uint64_t kMaxArrayDim = 65536;   ///< PEs on a side: 2^16, far beyond any real array
+inline constexpr uint64_t kMaxBytes = 1ULL << 50;  ///< any capacity: 1 PiB
 
 /// The systolic matrix unit. Instance name "array".
 struct ArrayConfig {

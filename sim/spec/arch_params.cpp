@@ -1,0 +1,321 @@
+// The architecture's parameter tables: every key of an architecture file, once. Descriptions
+// are what configs/README.md and `tpusim describe --params` print (markdown allowed).
+#include "sim/spec/arch_params.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/base/data_dir.h"
+
+namespace tpusim::config {
+
+namespace {
+
+using params::Echo;
+using params::ParamInfo;
+using params::Table;
+
+const Table<ArrayConfig>& array_params() {
+  static const Table<ArrayConfig> t = [] {
+    Table<ArrayConfig> t("array", "the matrix unit (instance `array`)");
+    using A = ArrayConfig;
+    t.integer("rows", &A::rows, 1, kMaxArrayDim, "PEs",
+              "PE rows: the reduction (K) side under `ws` and `is`, M under `os`");
+    t.integer("cols", &A::cols, 1, kMaxArrayDim, "PEs", "PE columns: N under `ws` and `os`, M under `is`");
+    t.choice("dataflow", &A::dataflow,
+             "which operand stays in the PEs: outputs, weights or inputs (see `arch/matrix/timing/DERIVATION.md`)");
+    t.choice("model", &A::model,
+             "`analytic`: closed-form tile latency; `cycle`: the same run, and every layer's folds are also stepped "
+             "through the register-level PE-array model (the reference the analytic model is proven against; a fold "
+             "whose times or labels differ is exit 3). Needs int inputs with an int32 accumulator or bf16/fp16/fp32 "
+             "inputs with fp32, and `macs_per_pe_per_cycle` 1; enables `run --vcd FILE` for arrays up to 16x16 "
+             "(README \"The matrix unit\")");
+    t.boolean("double_buffer_stationary", &A::double_buffer_stationary,
+              "the next fold's stationary operand preloads behind the current fold (TPU v1's double-buffered weights)");
+    t.boolean("preload_follows_wave", &A::preload_follows_wave,
+              "with `double_buffer_stationary`: the next stationary tile shifts into the shadow registers right "
+              "behind the previous tile's swap wave (row by row, as TPU v1's weight shifting) instead of after that "
+              "wave has passed the whole array: a fold period becomes `max(s, R)` instead of "
+              "`max(s, R + c - 1 + (r-1)L)` (arch/matrix/timing/DERIVATION.md). No effect on `os`");
+    t.integer("mac_latency_cycles", &A::mac_latency_cycles, 1, 64, "cycles",
+              "cycles for a partial sum to pass one PE");
+    t.boolean("overlap_folds", &A::overlap_folds, "the next fold's operands enter while the current fold drains");
+    t.boolean("verify_results", &A::verify_results,
+              "`cycle` model only: check each fold's output tile (pseudo-random operands of `/datatypes`) against a "
+              "reference; a difference is exit 3");
+    t.integer("max_pe_cycles", &A::max_pe_cycles, 0, UINT64_MAX, "PE-cycles",
+              "`cycle` model only: refuse runs estimated above this many PE-cycles (closed-form cycles of every "
+              "matrix layer with operands ready, x rows x cols); 0 = no limit");
+    t.integer_of("macs_per_pe_per_cycle", &A::macs_per_pe_per_cycle, {1, 2, 4, 8}, "MACs",
+                 "MACs one PE does per cycle along K (narrow operands packed into a wide multiplier, e.g. 2 for int4 "
+                 "on int8). The mapper runs ceil(K / p) reduction steps; energy and area count p MAC units per PE");
+    return t;
+  }();
+  return t;
+}
+
+const Table<DataTypes>& datatype_params() {
+  static const Table<DataTypes> t = [] {
+    Table<DataTypes> t("datatypes", "element types");
+    t.choice("input", &DataTypes::input, "activations (GEMM operand A)");
+    t.choice("weight", &DataTypes::weight, "weights (GEMM operand B)");
+    t.choice("accumulator", &DataTypes::accumulator,
+             "partial sums (in the accumulators buffer, or in the outputs buffer when there is none)");
+    t.choice("output", &DataTypes::output, "results written back (GEMM C)");
+    return t;
+  }();
+  return t;
+}
+
+const Table<BufferConfig>& buffer_params() {
+  static const Table<BufferConfig> t = [] {
+    Table<BufferConfig> t("buffers", "on-chip SRAMs (instance `<name>`)");
+    using B = BufferConfig;
+    t.choice_set("holds", &B::holds, "what the buffer holds").required();
+    t.integer("capacity_bytes", &B::capacity_bytes, 1, kMaxBytes, "bytes", "capacity").required();
+    t.integer("banks", &B::banks, 1, 4096, "", "number of banks (echoed; bank conflicts are not modelled)");
+    t.integer("ports", &B::ports, 1, 64, "",
+              "number of ports; the buffer's bandwidth is ports x `bytes_per_cycle_per_port`");
+    t.integer("bytes_per_cycle_per_port", &B::bytes_per_cycle_per_port, 1, 1ULL << 24, "bytes/cycle",
+              "port width. Timing: DMA fills and drains of the buffer occupy its ports on a busy-until timeline at "
+              "ports x this many bytes per cycle (`arch/memory/sram_buffer.h`), so loads and stores to one buffer "
+              "contend. Energy: accesses are priced at a width of 8 x this many bits");
+    t.boolean("double_buffered", &B::double_buffered, "half the space fills while the other half is used");
+    return t;
+  }();
+  return t;
+}
+
+const Table<DmaConfig>& dma_params() {
+  static const Table<DmaConfig> t = [] {
+    Table<DmaConfig> t("dma", "the DMA engine (instance `dma`)");
+    t.integer("channels", &DmaConfig::channels, 1, 1024, "",
+              "descriptors in flight at once. Loads and stores are served separately, each with up to this many "
+              "outstanding (`arch/memory/dma_engine.cpp`); one more waits for the oldest to finish");
+    t.integer("burst_bytes", &DmaConfig::burst_bytes, 1, 1ULL << 24, "bytes",
+              "descriptors are split into bursts of this size; counted in the DMA's `bursts` stat (the bus time is "
+              "rounded by `/dram/burst_bytes`)");
+    return t;
+  }();
+  return t;
+}
+
+/// The DRAM part presets shipped in configs/dram/, by name.
+std::vector<std::string> dram_presets() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dram_preset_dir(), ec))
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Fills `d` from a preset file (strict, like every config file).
+void apply_dram_preset(DramConfig& d, const std::string& name) {
+  const std::string path = (std::filesystem::path(dram_preset_dir()) / (name + ".json")).string();
+  DramPresetFile p;
+  dram_preset_params().read(load_json_file(path), path, "", p);
+  d.preset = name;
+  d.part = p.part;
+  d.type = p.type;
+  d.channels = p.channels;
+  d.bandwidth_gb_per_s = p.bandwidth_gb_per_s_per_channel * p.channels;
+  d.latency_ns = p.latency_ns;
+  d.burst_bytes = p.burst_bytes;
+  d.capacity_bytes = p.capacity_bytes_per_channel * p.channels;
+}
+
+/// /dram/preset: the preset's numbers become the defaults of the keys after it.
+void read_dram_preset(ObjectReader& r, DramConfig& d, const ParamInfo& p) {
+  const auto names = dram_presets();
+  if (names.empty())
+    r.fail(p.key, fmt::format("no DRAM presets found in {} (is tpusim installed with its configs? {} overrides the "
+                              "data directory)",
+                              dram_preset_dir(), kDataDirVariable));
+  apply_dram_preset(d, names[r.choice(p.key, names)]);
+  // Channels scale a preset's bandwidth and capacity unless those are given too (read after).
+  if (r.has("channels")) {
+    const uint32_t ch = static_cast<uint32_t>(r.u64("channels", 1, 1024));
+    d.bandwidth_gb_per_s = d.bandwidth_gb_per_s / d.channels * ch;
+    d.capacity_bytes = d.capacity_bytes / d.channels * ch;
+    d.channels = ch;
+  }
+}
+
+/// /dram/type absent: the leading word of the part label, when it names a type ("ddr3-2133 x2"
+/// -> ddr3); else the preset's type or the default.
+void infer_dram_type(ObjectReader&, DramConfig& d) {
+  std::string lead;
+  for (char c : d.part) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) break;
+    lead += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (const auto t = enum_from_name<DramType>(lead)) d.type = *t;
+}
+
+const Table<DramConfig>& dram_params() {
+  static const Table<DramConfig> t = [] {
+    Table<DramConfig> t("dram", "off-chip memory (instance `dram`)");
+    using D = DramConfig;
+    ParamInfo preset;
+    preset.key = "preset";
+    preset.type = "string";
+    preset.allowed = "a file name (without `.json`) in `configs/dram/`";
+    preset.description =
+        "a DRAM part whose numbers become the defaults of every key below (see [DRAM part presets](#dram-part-presets))";
+    preset.default_text = "none";
+    preset.echo = Echo::unless_empty;
+    t.custom(preset, &read_dram_preset, [](const D& d) { return json(d.preset); });
+    t.string("part", &D::part, "", "label of the part the numbers come from").default_note("(a preset's `part`)");
+    t.integer("channels", &D::channels, 1, 1024, "",
+              "channels, modelled as one bus of their summed bandwidth (bank and row-buffer effects are not "
+              "modelled). With a preset, giving `channels` scales the preset's bandwidth and capacity by channels / "
+              "the preset's channels, unless those keys are given too")
+        .default_note("(a preset's)");
+    t.number("bandwidth_gb_per_s", &D::bandwidth_gb_per_s, 0.0, 1e6, "GB/s (1e9 B/s)",
+             "sustained bandwidth, shared by all transfers (one bus, busy-until); bytes per core cycle = this x 1e9 / "
+             "(clock_mhz x 1e6)")
+        .default_note("(a preset's channels x per-channel bandwidth)");
+    t.non_negative("latency_ns", &D::latency_ns, 1e6, "ns",
+                   "access latency, added once per DMA transfer after its last byte crosses the bus; in cycles = "
+                   "ceil(latency_ns x clock_mhz / 1000); 0 is an ideal memory")
+        .default_note("(a preset's)");
+    t.integer("burst_bytes", &D::burst_bytes, 1, 1ULL << 24, "bytes",
+              "access granularity: each transfer's bus time is rounded up to whole bursts")
+        .default_note("(a preset's)");
+    t.integer("capacity_bytes", &D::capacity_bytes, 1, kMaxBytes, "bytes",
+              "capacity (echoed; not checked against the workload yet)")
+        .default_note("(8 GiB; a preset's channels x per-channel capacity)");
+    t.choice("type", &D::type,
+             "technology, selects the energy per bit. When absent: the leading alphanumeric word of `/dram/part`, "
+             "lower-cased, if it is one of these (`\"ddr3-2133 x2\"` -> `ddr3`, `\"HBM2 stack\"` -> `hbm2`), else "
+             "the preset's type, else the default")
+        .when_absent(&infer_dram_type);
+    return t;
+  }();
+  return t;
+}
+
+const Table<VectorConfig>& vector_params() {
+  static const Table<VectorConfig> t = [] {
+    Table<VectorConfig> t("vector", "the vector unit (instance `vector`)");
+    t.integer("lanes", &VectorConfig::lanes, 1, 1u << 20, "lane-ops/cycle",
+              "lane-operations per cycle; a vector layer of N lane-operations takes ceil(N / lanes) cycles per chunk "
+              "(lane-operation counts per op: `workloads/README.md`)");
+    return t;
+  }();
+  return t;
+}
+
+const Table<ScalesimOptions>& scalesim_params() {
+  static const Table<ScalesimOptions> t = [] {
+    Table<ScalesimOptions> t("scalesim", "SCALE-Sim compatibility settings");
+    using S = ScalesimOptions;
+    t.string("run_name", &S::run_name, "", "`[general] run_name`");
+    t.integer("ifmap_offset", &S::ifmap_offset, 0, UINT64_MAX, "words",
+              "base address of the ifmap in SCALE-Sim's traces");
+    t.integer("filter_offset", &S::filter_offset, 0, UINT64_MAX, "words", "base address of the filter");
+    t.integer("ofmap_offset", &S::ofmap_offset, 0, UINT64_MAX, "words", "base address of the ofmap");
+    t.integer_list("bandwidth_words_per_cycle", &S::bandwidth_words_per_cycle, 1, 1ULL << 32, "words/cycle",
+                   "`[architecture_presets] Bandwidth`, one entry per memory bank (CALC mode never reads it)");
+    t.integer("memory_banks", &S::memory_banks, 1, 4096, "", "`[architecture_presets] MemoryBanks`");
+    t.choice("interface_bandwidth", &S::interface_bandwidth,
+             "`[run_presets] InterfaceBandwidth`. `scalesim-v2` timing reproduces CALC only; `USER` with `/timing` "
+             "`scalesim-v2` is an error");
+    return t;
+  }();
+  return t;
+}
+
+/// Each of inputs, weights and outputs is held by exactly one buffer, accumulators by at most one.
+void validate_roles(const ObjectReader& r, ArchConfig& a) {
+  for (BufferRole role : enum_values<BufferRole>()) {
+    int n = 0;
+    for (const auto& b : a.buffers) n += b.holds_role(role) ? 1 : 0;
+    if (n > 1)
+      fail_at(r.file(), "/buffers",
+              fmt::format("\"{}\" is held by {} buffers; exactly one may hold it", to_string(role), n));
+    if (n == 0 && role != BufferRole::accumulators)
+      fail_at(r.file(), "/buffers",
+              fmt::format("no buffer holds \"{}\"; add it to some buffer's \"holds\"", to_string(role)));
+  }
+}
+
+void validate_arch(const ObjectReader& r, ArchConfig& a) {
+  if (a.timing == TimingMode::scalesim_v2 && a.scalesim && a.scalesim->interface_bandwidth == InterfaceBandwidth::user)
+    fail_at(r.file(), "/scalesim/interface_bandwidth",
+            "scalesim-v2 timing reproduces SCALE-Sim's CALC mode only, got \"USER\"; set it to \"CALC\", "
+            "or set /timing to \"native\" to model the DRAM bandwidth");
+  if (a.buffers.size() > 8)  // the program tracks SRAM traffic in fixed arrays (arch::kMaxBuffers)
+    fail_at(r.file(), "/buffers", fmt::format("at most 8 buffers are supported, got {}", a.buffers.size()));
+  validate_roles(r, a);
+}
+
+}  // namespace
+
+std::string dram_preset_dir() { return shipped_config("dram").string(); }
+
+const Table<DramPresetFile>& dram_preset_params() {
+  static const Table<DramPresetFile> t = [] {
+    Table<DramPresetFile> t("dram_preset", "a DRAM part preset file (configs/dram/<preset>.json)");
+    using P = DramPresetFile;
+    t.string("part", &P::part, "", "label of the part (becomes `/dram/part`)").required();
+    t.choice("type", &P::type, "technology (becomes `/dram/type`)").required();
+    t.string("source", &P::source, "", "the standard or datasheet the numbers come from, and which are estimates")
+        .required();
+    t.number("bandwidth_gb_per_s_per_channel", &P::bandwidth_gb_per_s_per_channel, 0.0, 1e6, "GB/s (1e9 B/s)",
+             "sustained bandwidth of one channel").required();
+    t.integer("channels", &P::channels, 1, 1024, "", "channels of the part").required();
+    t.non_negative("latency_ns", &P::latency_ns, 1e6, "ns", "access latency").required();
+    t.integer("burst_bytes", &P::burst_bytes, 1, 1ULL << 24, "bytes", "access granularity").required();
+    t.integer("capacity_bytes_per_channel", &P::capacity_bytes_per_channel, 1, kMaxBytes, "bytes",
+              "capacity of one channel").required();
+    return t;
+  }();
+  return t;
+}
+
+const Table<ArchConfig>& arch_params() {
+  static const Table<ArchConfig> t = [] {
+    Table<ArchConfig> t("top", "top level");
+    using A = ArchConfig;
+    t.string("name", &A::name, "", "label echoed in reports and tables");
+    t.string("source", &A::source, "",
+             "where the numbers come from (every shipped preset has one); omitted from the echo when empty")
+        .echo(Echo::unless_empty);
+    t.ignored_string("notes", "free text for humans; ignored and not echoed");
+    t.number("clock_mhz", &A::clock_mhz, 0.0, 1e6, "MHz",
+             "core clock; cycles are counted in this domain and converted to seconds and to DRAM bandwidth per "
+             "cycle with it");
+    t.choice("timing", &A::timing,
+             "`native`: the SystemC model (DMA, DRAM, overlap). `scalesim-v2`: reproduce SCALE-Sim v2's per-layer "
+             "numbers, quirks included (no buffer-fit checks; `--dump-program` is refused)");
+    t.object("array", &A::array, array_params(), "the systolic matrix unit");
+    t.object("datatypes", &A::datatypes, datatype_params(), "element types");
+    t.map("buffers", &A::buffers, &BufferConfig::name, buffer_params(), "name", "on-chip SRAMs, keyed by instance name")
+        .required()
+        .allowed("1 to 8 buffers");
+    t.object("dma", &A::dma, dma_params(), "DMA engine");
+    t.object("dram", &A::dram, dram_params(), "off-chip memory");
+    t.object("vector", &A::vector, vector_params(), "vector unit for non-matrix ops");
+    t.string("energy_table", &A::energy_table, "path",
+             "per-action energy and area table (see [Energy tables](#energy-tables); resolved as described below "
+             "this table)")
+        .allowed("a readable energy table");
+    t.boolean("activations_on_chip", &A::activations_on_chip,
+              "activations live on chip, as in TPU v1's unified buffer: the workload's first input is already in "
+              "the buffer that holds inputs, and each layer's output stays there as the next layer's input when the "
+              "layer still maps with both resident; otherwise activations go through DRAM. Takes effect only when "
+              "one buffer holds both `inputs` and `outputs`");
+    t.optional_object("scalesim", &A::scalesim, scalesim_params(),
+                      "SCALE-Sim compatibility settings; present when imported from a `.cfg`");
+    t.validate(&validate_arch);
+    return t;
+  }();
+  return t;
+}
+
+}  // namespace tpusim::config
