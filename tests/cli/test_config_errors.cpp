@@ -10,12 +10,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "sim/spec/arch_loader.h"
+#include "sim/spec/arch_params.h"
+#include "sim/spec/json_reader.h"
 #include "sim/energy/energy_table.h"
 #include "support/test_util.h"
 
@@ -41,11 +44,13 @@ std::string with_raw(const json& doc, const std::string& raw) {
   return text;
 }
 
-/// Every key /array accepts, in the order the unknown-key message lists them (sorted). A new
-/// key must be added here and in configs/README.md.
-const std::string kArrayKeys =
-    "cols, dataflow, double_buffer_stationary, mac_latency_cycles, macs_per_pe_per_cycle, max_pe_cycles, model, "
-    "overlap_folds, preload_follows_wave, rows, verify_results";
+/// Every key /array accepts, in the order the unknown-key message lists them (sorted), from the
+/// parameter table that declares them (sim/spec/arch_params.cpp): the list is not kept twice.
+std::string array_keys() {
+  for (const auto& p : config::arch_params().params())
+    if (p.key == "array") return config::join(p.child->sorted_keys());
+  throw std::logic_error("no /array in the parameter table");
+}
 
 size_t count_newlines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
 
@@ -109,7 +114,7 @@ TEST_CASE("config errors: each bad architecture file exits 2 with its one-line m
                      "unexpected end of input; expected '}'"});
   }
   cases.push_back({"unknown key (typo)", mutated([](json& a) { a["array"]["rwos"] = 4; }).dump(1),
-                   "/array/rwos: unknown key; allowed: " + kArrayKeys});
+                   "/array/rwos: unknown key; allowed: " + array_keys()});
   cases.push_back({"wrong type", mutated([](json& a) { a["array"]["rows"] = "32"; }).dump(1), kRowsRange + "\"32\""});
   cases.push_back({"zero", mutated([](json& a) { a["array"]["rows"] = 0; }).dump(1), kRowsRange + "0"});
   cases.push_back({"negative", mutated([](json& a) { a["array"]["rows"] = -4; }).dump(1), kRowsRange + "-4"});
@@ -201,7 +206,7 @@ TEST_CASE("config errors: each bad --set exits 2 naming the option", "[errors][c
       {"empty pointer", "=8", "--set =8: expected /json/pointer=value, got \"=8\""},
       {"unknown key", "/array/rwos=8",
        "--set /array/rwos=8: " + arch +
-           ": /array/rwos: unknown key; allowed: " + kArrayKeys},
+           ": /array/rwos: unknown key; allowed: " + array_keys()},
       {"zero rows", "/array/rows=0", "--set /array/rows=0: " + arch + ": /array/rows: must be an integer in [1, 65536], got 0"},
       // Not JSON, so taken as the string "wx".
       {"unknown dataflow", "/array/dataflow=wx",
