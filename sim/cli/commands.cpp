@@ -1,5 +1,6 @@
 #include "sim/cli/commands.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 
 #include "sim/base/error.h"
 #include "sim/cli/describe.h"
+#include "sim/cli/params.h"
 #include "sim/energy/energy_table.h"
 #include "sim/importers/formats.h"
 #include "sim/mapper/program.h"
@@ -134,8 +136,10 @@ int command_run(const std::vector<std::string>& args) {
 }
 
 int command_describe(const std::vector<std::string>& args) {
+  if (std::find(args.begin(), args.end(), "--params") != args.end()) return command_describe_params(args);
   po::options_description desc("describe options");
   desc.add_options()("help,h", "show this help")
+      ("params", "instead: every config key with type, unit, default, allowed values (see --params --help)")
       ("arch", po::value<std::string>()->required(), "architecture: JSON config or SCALE-Sim .cfg")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
       ("json", "print JSON instead of a summary");

@@ -23,7 +23,7 @@ constexpr const char* kUsage =
     "usage: tpusim <command> [options]\n"
     "commands:\n"
     "  run       --arch A --workload W [--out DIR] [--set /json/pointer=value]... [--dump-program]\n"
-    "  describe  --arch A [--json] [--set ...]\n"
+    "  describe  --arch A [--json] [--set ...] | --params [--json | --markdown]\n"
     "  compare   BASE CURRENT [--rtol X] [--tolerances FILE] [--format text|markdown|json]\n"
     "  sweep     SPEC [--jobs N] [--out DIR] [--shard I/N] [--resume] [--timeout-s S] | --merge DIR... --out DIR\n"
     "run 'tpusim <command> --help' for its options\n";

@@ -165,7 +165,7 @@ const Table<DramConfig>& dram_params() {
     preset.type = "string";
     preset.allowed = "a file name (without `.json`) in `configs/dram/`";
     preset.description =
-        "a DRAM part whose numbers become the defaults of every key below (see [DRAM part presets](#dram-part-presets))";
+        "a DRAM part whose numbers become the defaults of every key below (see \"DRAM part presets\")";
     preset.default_text = "none";
     preset.echo = Echo::unless_empty;
     t.custom(preset, &read_dram_preset, [](const D& d) { return json(d.preset); });
@@ -193,6 +193,7 @@ const Table<DramConfig>& dram_params() {
              "technology, selects the energy per bit. When absent: the leading alphanumeric word of `/dram/part`, "
              "lower-cased, if it is one of these (`\"ddr3-2133 x2\"` -> `ddr3`, `\"HBM2 stack\"` -> `hbm2`), else "
              "the preset's type, else the default")
+        .default_note("(or inferred: see meaning)")
         .when_absent(&infer_dram_type);
     return t;
   }();
@@ -302,8 +303,10 @@ const Table<ArchConfig>& arch_params() {
     t.object("dram", &A::dram, dram_params(), "off-chip memory");
     t.object("vector", &A::vector, vector_params(), "vector unit for non-matrix ops");
     t.string("energy_table", &A::energy_table, "path",
-             "per-action energy and area table (see [Energy tables](#energy-tables); resolved as described below "
-             "this table)")
+             "per-action energy and area table (configs/README.md \"Energy tables\"): an absolute path as is; else "
+             "relative to the directory of the architecture file, if that file exists; else relative to the "
+             "`configs/` directory tpusim takes its presets from (so `\"energy/default_45nm.json\"` works from a "
+             "config anywhere)")
         .allowed("a readable energy table");
     t.boolean("activations_on_chip", &A::activations_on_chip,
               "activations live on chip, as in TPU v1's unified buffer: the workload's first input is already in "
