@@ -32,7 +32,7 @@ const Table<ArrayConfig>& array_params() {
              "through the register-level PE-array model (the reference the analytic model is proven against; a fold "
              "whose times or labels differ is exit 3). Needs int inputs with an int32 accumulator or bf16/fp16/fp32 "
              "inputs with fp32, and `macs_per_pe_per_cycle` 1; enables `run --vcd FILE` for arrays up to 16x16 "
-             "(README \"The matrix unit\")");
+             "(`arch/matrix/README.md`)");
     t.boolean("double_buffer_stationary", &A::double_buffer_stationary,
               "the next fold's stationary operand preloads behind the current fold (TPU v1's double-buffered weights)");
     t.boolean("preload_follows_wave", &A::preload_follows_wave,
