@@ -45,7 +45,7 @@ void Top::begin_layer(bool matrix, uint64_t start_cycle) {
   matrix ? array_->begin_layer(start_cycle) : vector_->begin_layer(start_cycle);
 }
 
-CycleBreakdown Top::end_layer(bool matrix, uint64_t end_cycle) {
+CycleAccount Top::end_layer(bool matrix, uint64_t end_cycle) {
   return matrix ? array_->end_layer(end_cycle) : vector_->end_layer(end_cycle);
 }
 

@@ -37,7 +37,7 @@ class Top : public sc_core::sc_module, public CorePorts {
  private:
   UnitQueue& queue(InstrKind kind) override;
   void begin_layer(bool matrix, uint64_t start_cycle) override;
-  CycleBreakdown end_layer(bool matrix, uint64_t end_cycle) override;
+  CycleAccount end_layer(bool matrix, uint64_t end_cycle) override;
   void count_sram(const Instr& instr) override;
   void advance_counters(const stats::Snapshot& delta, uint64_t times) override { stats_.advance(delta, times); }
 

@@ -17,14 +17,14 @@
 #include "arch/control/scoreboard.h"
 #include "arch/isa/isa.h"
 #include "arch/trace.h"
-#include "sim/base/cycle_breakdown.h"
+#include "sim/base/cycle_account.h"
 
 namespace tpusim::arch {
 
 /// What the hardware measured for one layer.
 struct LayerTiming {
   uint64_t start_cycle = 0, end_cycle = 0;
-  CycleBreakdown breakdown;  ///< sums to end_cycle - start_cycle
+  CycleAccount breakdown;  ///< by class, sums to end_cycle - start_cycle
   /// Every registered counter's increase over the layer (indexed as CorePorts::stats()).
   stats::Snapshot counters;
 };

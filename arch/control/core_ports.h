@@ -8,7 +8,7 @@
 
 #include "arch/control/unit_queue.h"
 #include "arch/isa/isa.h"
-#include "sim/base/cycle_breakdown.h"
+#include "sim/base/cycle_account.h"
 #include "sim/base/stats.h"
 
 namespace tpusim::arch {
@@ -22,7 +22,7 @@ class CorePorts {
   /// The unit that runs the layer (matrix unit or vector unit) starts attributing its cycles.
   virtual void begin_layer(bool matrix, uint64_t start_cycle) = 0;
   /// Ends the layer at `end_cycle`; returns its breakdown, summing to end - start.
-  virtual CycleBreakdown end_layer(bool matrix, uint64_t end_cycle) = 0;
+  virtual CycleAccount end_layer(bool matrix, uint64_t end_cycle) = 0;
   /// Every counter of the core's modules (a layer is the difference of two snapshots).
   virtual const stats::Registry& stats() const = 0;
   /// Adds `times` x `delta` to every counter (the fast-forward's skipped periods).

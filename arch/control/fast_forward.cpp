@@ -97,7 +97,7 @@ void FastForward::close_block() {
 }
 
 void FastForward::on_complete(const Instr& instr, uint64_t cycle, uint64_t inputs_released,
-                              uint64_t weights_released, CycleCategory cause, const UnitRecord& record) {
+                              uint64_t weights_released, CycleClass cause, const UnitRecord& record) {
   OpenBlock& b = open(instr.block);
   uint64_t h = mix(instr.id - b.first_id, relative(instr.issue_cycle, b.t_ref));
   for (uint64_t c : {cycle, inputs_released, weights_released}) h = mix(h, relative(c, b.t_ref));

@@ -29,7 +29,7 @@
 
 #include "arch/isa/isa.h"
 #include "arch/trace.h"
-#include "sim/base/cycle_breakdown.h"
+#include "sim/base/cycle_account.h"
 #include "sim/base/stats.h"
 
 namespace tpusim::arch {
@@ -80,7 +80,7 @@ class FastForward {
   void close_block();
   /// A unit registered `instr`'s completion; `record` holds what its processing left behind.
   void on_complete(const Instr& instr, uint64_t cycle, uint64_t inputs_released, uint64_t weights_released,
-                   CycleCategory cause, const UnitRecord& record);
+                   CycleClass cause, const UnitRecord& record);
 
   struct Skip {
     uint64_t blocks = 0;         ///< blocks skipped (a multiple of the period)

@@ -57,7 +57,7 @@ void Scoreboard::reference(const Instr& instr) {
   for (uint8_t i = 0; i < instr.dep_count; ++i) ++entry(instr.deps[i]).refs;
 }
 
-void Scoreboard::complete(const Instr& instr, uint64_t cycle, CycleCategory cause, const UnitRecord& record,
+void Scoreboard::complete(const Instr& instr, uint64_t cycle, CycleClass cause, const UnitRecord& record,
                           uint64_t inputs_released, uint64_t weights_released) {
   const uint64_t id = instr.id;
   Entry& e = entry(id);
@@ -66,13 +66,14 @@ void Scoreboard::complete(const Instr& instr, uint64_t cycle, CycleCategory caus
   e.inputs_released = std::min(inputs_released, cycle);
   e.weights_released = std::min(weights_released, cycle);
   e.cause = cause;
+  e.op = instr.op;
   if (ff_) ff_->on_complete(instr, cycle, e.inputs_released, e.weights_released, cause, record);
   ++registered_;
   last_completion_ = std::max(last_completion_, cycle);
   progress_.notify(sc_core::SC_ZERO_TIME);
 }
 
-uint64_t Scoreboard::wait_ready(const Instr& instr, CycleCategory* cause) {
+uint64_t Scoreboard::wait_ready(const Instr& instr, CycleClass* cause, bool* cross_op) {
   uint64_t ready = 0;
   for (uint8_t i = 0; i < instr.dep_count; ++i) {
     const uint64_t dep = instr.deps[i];
@@ -86,7 +87,10 @@ uint64_t Scoreboard::wait_ready(const Instr& instr, CycleCategory* cause) {
     const uint64_t at = !release ? e->cycle : instr.operand == Operand::weights ? e->weights_released : e->inputs_released;
     if (at >= ready) {
       ready = at;
-      if (cause) *cause = e->cause;
+      // Waiting on another op's instruction is waiting for its result, unless that result comes
+      // from the vector unit (the matrix unit then waits while non-matrix work runs).
+      if (cause) *cause = e->op != instr.op && e->cause != CycleClass::non_matrix ? CycleClass::raw_stall : e->cause;
+      if (cross_op) *cross_op = e->op != instr.op;
     }
   }
   for (uint8_t i = 0; i < instr.dep_count; ++i) {

@@ -17,7 +17,7 @@
 
 #include "arch/control/fast_forward.h"
 #include "arch/isa/isa.h"
-#include "sim/base/cycle_breakdown.h"
+#include "sim/base/cycle_account.h"
 
 namespace tpusim::arch {
 
@@ -42,15 +42,17 @@ class Scoreboard {
   void reset();
   /// The controller fetched `instr`: its dependencies are kept until it has resolved them.
   void reference(const Instr& instr);
-  /// Records `instr` (of kind `cause` when waited for) completing at `cycle`, having released its
+  /// Records `instr` (of class `cause` when waited for) completing at `cycle`, having released its
   /// input and weight buffer slots at the given cycles (kUnknown: at completion); `record` holds
   /// the times its unit kept (for the fast-forward).
-  void complete(const Instr& instr, uint64_t cycle, CycleCategory cause, const UnitRecord& record,
+  void complete(const Instr& instr, uint64_t cycle, CycleClass cause, const UnitRecord& record,
                 uint64_t inputs_released = kUnknown, uint64_t weights_released = kUnknown);
   /// Blocks the calling thread until every dependency of `instr` (referenced before) is
-  /// registered; returns the cycle when the last completes and, via `cause`, the stall category
-  /// of that last one. The dependencies are then no longer referenced by `instr`.
-  uint64_t wait_ready(const Instr& instr, CycleCategory* cause);
+  /// registered; returns the cycle when the last completes and, via `cause`, the stall class of
+  /// that last one: its own class, or raw_stall when it belongs to another op (a result of an
+  /// earlier op) and is not vector work. The dependencies are then no longer referenced by `instr`.
+  /// `cross_op` (optional) tells whether that last one belongs to another op.
+  uint64_t wait_ready(const Instr& instr, CycleClass* cause, bool* cross_op = nullptr);
   uint64_t registered() const { return registered_; }
   /// Latest completion registered in this layer.
   uint64_t last_completion() const { return last_completion_; }
@@ -64,7 +66,8 @@ class Scoreboard {
     uint64_t cycle = kUnknown;  ///< kUnknown: referenced, not yet registered
     uint64_t inputs_released = kUnknown, weights_released = kUnknown;
     uint32_t refs = 0;          ///< fetched instructions naming it, not yet resolved
-    CycleCategory cause = CycleCategory::idle;
+    CycleClass cause = CycleClass::idle;
+    uint32_t op = 0;
   };
   /// The entry of `id` (registered or referenced), else null.
   Entry* find(uint64_t id);

@@ -38,6 +38,8 @@ struct Instr {
   /// The block (fold or vector chunk: the instructions of one tile step) it belongs to, counted
   /// by the controller from 1 in each layer (ProgramSource::at_block_boundary).
   uint64_t block = 0;
+  /// The op (layer index in the workload) it belongs to (set by the controller).
+  uint32_t op = 0;
   /// SRAM bytes read and written, by buffer index in ArchConfig::buffers.
   std::array<uint64_t, kMaxBuffers> sram_read_bytes{};
   std::array<uint64_t, kMaxBuffers> sram_write_bytes{};

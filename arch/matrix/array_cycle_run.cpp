@@ -9,14 +9,6 @@ namespace tpusim::arch {
 
 namespace {
 
-/// The idle cycles of a wait for operands are a stall of the operand waited for (as the unit
-/// relabels the closed form's breakdown).
-void relabel_idle(CycleBreakdown& b, CycleCategory cause) {
-  if (cause == CycleCategory::idle) return;
-  b[cause] += b[CycleCategory::idle];
-  b[CycleCategory::idle] = 0;
-}
-
 std::string mismatch(size_t fold, const char* what, uint64_t stepped, uint64_t analytic) {
   return "internal error: fold " + std::to_string(fold) + " of the layer: the cycle model's " + what + " is " +
          std::to_string(stepped) + ", the closed form's " + std::to_string(analytic);
@@ -36,9 +28,8 @@ void ArrayCycleRun::begin_layer(uint64_t start_cycle) {
   records_.clear();
 }
 
-void ArrayCycleRun::record(const timing::FoldShape& fold, uint64_t ready_cycle, CycleCategory cause,
-                           const timing::FoldSchedule& analytic) {
-  records_.push_back({fold, ready_cycle, cause, analytic});
+void ArrayCycleRun::record(const timing::FoldShape& fold, uint64_t ready_cycle, const timing::FoldSchedule& analytic) {
+  records_.push_back({fold, ready_cycle, analytic});
 }
 
 void ArrayCycleRun::enable_probes() {
@@ -48,9 +39,9 @@ void ArrayCycleRun::enable_probes() {
   }
 }
 
-CycleBreakdown ArrayCycleRun::end_layer(uint64_t end_cycle, const CycleBreakdown& analytic) {
+void ArrayCycleRun::end_layer(uint64_t end_cycle, const CycleBreakdown& analytic) {
   const uint64_t layer = layer_index_++;
-  if (records_.empty()) return analytic;
+  if (records_.empty()) return;
   std::vector<timing::FoldShape> shapes;
   std::vector<uint64_t> ready;
   shapes.reserve(records_.size());
@@ -96,19 +87,17 @@ CycleBreakdown ArrayCycleRun::end_layer(uint64_t end_cycle, const CycleBreakdown
     if (!(c.breakdown.cycles == a.breakdown.cycles))
       throw InternalError("internal error: fold " + std::to_string(f) +
                           " of the layer: the cycle model labels its cycles differently from the closed form");
-    CycleBreakdown b = c.breakdown;
-    relabel_idle(b, records_[f].cause);
-    out += b;
+    out += c.breakdown;
   }
   // After the last compute window: the stepped tail, then waiting for the last stores.
   CycleBreakdown tail = t.tail;
   const uint64_t end = std::max(end_cycle, start_cycle_ + t.total_cycles);
   tail[CycleCategory::idle] += end - (start_cycle_ + t.total_cycles);
-  relabel_idle(tail, CycleCategory::output_stall);
+  tail[CycleCategory::output_stall] += tail[CycleCategory::idle];
+  tail[CycleCategory::idle] = 0;
   out += tail;
   if (!(out.cycles == analytic.cycles))
     throw InternalError("internal error: the cycle model's layer breakdown differs from the closed form's");
-  return out;
 }
 
 }  // namespace tpusim::arch

@@ -26,13 +26,13 @@ class ArrayCycleRun {
   explicit ArrayCycleRun(const ArchConfig& arch);
 
   void begin_layer(uint64_t start_cycle);
-  /// One fold as the unit scheduled it: its true operand-ready cycle, the stall cause of a wait
-  /// for it, and the closed form's schedule (absolute cycles).
-  void record(const timing::FoldShape& fold, uint64_t ready_cycle, CycleCategory cause,
-              const timing::FoldSchedule& analytic);
-  /// Steps the layer's folds and checks them; returns the layer's breakdown of [start, end) from
-  /// the stepped model, which must equal `analytic` (the closed form's).
-  CycleBreakdown end_layer(uint64_t end_cycle, const CycleBreakdown& analytic);
+  /// One fold as the unit scheduled it: its true operand-ready cycle and the closed form's
+  /// schedule (absolute cycles).
+  void record(const timing::FoldShape& fold, uint64_t ready_cycle, const timing::FoldSchedule& analytic);
+  /// Steps the layer's folds and checks them against the closed form: every fold's events and
+  /// array-state labels, and the layer's labels of [start, end) (`analytic`, with the final wait
+  /// labelled output_stall). InternalError on any difference.
+  void end_layer(uint64_t end_cycle, const CycleBreakdown& analytic);
 
   /// Records the registers of the array's corner PEs on every stepped cycle (for a waveform).
   void enable_probes();
@@ -48,7 +48,6 @@ class ArrayCycleRun {
   struct Record {
     timing::FoldShape fold;
     uint64_t ready_cycle;
-    CycleCategory cause;
     timing::FoldSchedule analytic;
   };
 

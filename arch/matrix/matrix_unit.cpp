@@ -14,6 +14,7 @@ MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Sco
     : sc_module(name),
       array_(arch.array),
       traits_(dataflow::traits_of(arch.array.dataflow)),
+      pes_(uint64_t{arch.array.rows} * arch.array.cols),
       scoreboard_(scoreboard),
       trace_(trace) {
   sequencer_ = std::make_unique<timing::FoldSequencer>(array_);
@@ -30,10 +31,10 @@ void MatrixUnit::register_stats(stats::Registry& r) {
   r.add(n + ".folds", stats::Unit::count, "matmul folds (tile operations) executed", &folds_);
   r.add(n + ".macs", stats::Unit::count,
         "MAC slots stepped through: rows_used x cols_used x stream_len per fold (the executed GEMM)", &macs_);
-  for (size_t i = 0; i < kCycleCategoryCount; ++i) {
-    const char* category = to_string(static_cast<CycleCategory>(i));
-    r.add(n + "." + category + "_cycles", stats::Unit::cycles,
-          std::string("cycles of the unit's layers attributed to ") + category, &cycles_.cycles[i]);
+  for (size_t i = 0; i < kCycleClassCount; ++i) {
+    const char* c = to_string(static_cast<CycleClass>(i));
+    r.add(n + "." + c + "_cycles", stats::Unit::cycles, std::string("cycles of the unit counted as ") + c,
+          &cycles_.cycles[i]);
   }
 }
 
@@ -43,18 +44,84 @@ void MatrixUnit::begin_layer(uint64_t start_cycle) {
   const auto skip = sequencer_->finish(start_cycle);
   TPUSIM_ASSERT(skip.breakdown.total() == start_cycle, "sequencer did not start at the layer start");
   layer_start_ = cycles_;
+  raw_layer_start_ = raw_cycles_;
   if (cycle_) cycle_->begin_layer(start_cycle);
 }
 
-CycleBreakdown MatrixUnit::end_layer(uint64_t end_cycle) {
+CycleAccount MatrixUnit::end_layer(uint64_t end_cycle) {
   auto tail = sequencer_->finish(end_cycle);
-  // Waiting at the end of a layer is for the last stores to reach DRAM.
-  tail.breakdown[CycleCategory::output_stall] += tail.breakdown[CycleCategory::idle];
-  tail.breakdown[CycleCategory::idle] = 0;
-  cycles_ += tail.breakdown;
-  const CycleBreakdown layer = cycles_.since(layer_start_);
-  if (cycle_) return cycle_->end_layer(end_cycle, layer);
-  return layer;
+  // The last folds' skew and drain keep the array active; waiting after that is for the last
+  // stores to reach DRAM.
+  const auto& b = tail.breakdown;
+  cycles_[CycleClass::unused_mac] += b[CycleCategory::fill] + b[CycleCategory::drain];
+  cycles_[CycleClass::output_stall] += b[CycleCategory::idle];
+  TPUSIM_ASSERT(b[CycleCategory::fill] + b[CycleCategory::drain] + b[CycleCategory::idle] == b.total(),
+                "a layer's tail holds more than skew, drain and waiting");
+  if (cycle_) {
+    tail.breakdown[CycleCategory::output_stall] += tail.breakdown[CycleCategory::idle];
+    tail.breakdown[CycleCategory::idle] = 0;
+    raw_cycles_ += tail.breakdown;
+    cycle_->end_layer(end_cycle, raw_cycles_.since(raw_layer_start_));
+  }
+  return cycles_.since(layer_start_);
+}
+
+namespace {
+
+/// A labelled interval [begin, end); earlier ones in a list win where they overlap.
+struct Span {
+  uint64_t begin, end;
+  CycleClass cls;
+};
+
+/// Adds the cycles of [from, to) to `out`, each by the first span covering it (idle if none).
+void account(uint64_t from, uint64_t to, std::initializer_list<Span> spans, CycleAccount& out) {
+  if (to <= from) return;
+  std::vector<uint64_t> points{from, to};
+  for (const Span& s : spans) {
+    points.push_back(std::clamp(s.begin, from, to));
+    points.push_back(std::clamp(s.end, from, to));
+  }
+  std::sort(points.begin(), points.end());
+  for (size_t i = 0; i + 1 < points.size(); ++i) {
+    const uint64_t x = points[i], y = points[i + 1];
+    if (x == y) continue;
+    CycleClass c = CycleClass::idle;
+    for (const Span& s : spans)
+      if (s.begin <= x && x < s.end) {
+        c = s.cls;
+        break;
+      }
+    out[c] += y - x;
+  }
+}
+
+}  // namespace
+
+// The cycles from the previous fold's end of compute (mark) to this fold's end of compute, by
+// priority: waiting for operands (from where the fold would have started with them at hand to
+// where it did) is a stall of the last operand's class; then the array's MACs (earlier folds'
+// skew, this fold's skew) are active; then the unhidden stationary shift is weight_shift; then
+// results draining through the array are active; anything else is idle. This fold's compute
+// window is active. Active cycles count as useful_mac for the whole-array cycles the fold's MAC
+// steps amount to (macs / (rows x cols), remainders carried to the next fold) and unused_mac for
+// the rest.
+void MatrixUnit::account_fold(const timing::FoldSchedule& s, uint64_t mark, uint64_t prev_mac_end,
+                              uint64_t prev_outputs_done, uint64_t waited_from, CycleClass cause, uint64_t macs) {
+  CycleAccount a;
+  const uint64_t ld = s.load_start_cycle, S = s.stream_start_cycle, A = s.anchor_cycle;
+  const CycleClass wait = cause == CycleClass::idle ? CycleClass::idle : cause;
+  account(mark, A,
+          {{waited_from, ld, wait}, {mark, prev_mac_end, CycleClass::unused_mac}, {S, A, CycleClass::unused_mac},
+           {ld, std::min(ld + array_.rows, S), CycleClass::weight_shift}, {mark, prev_outputs_done, CycleClass::unused_mac}},
+          a);
+  a[CycleClass::unused_mac] += s.array_free_cycle - A;  // the compute window
+  const uint64_t useful = (mac_carry_ + macs) / pes_;
+  mac_carry_ = (mac_carry_ + macs) % pes_;
+  TPUSIM_ASSERT(useful <= a[CycleClass::unused_mac], "more useful MAC cycles than active ones");
+  a[CycleClass::unused_mac] -= useful;
+  a[CycleClass::useful_mac] += useful;
+  cycles_ += a;
 }
 
 void MatrixUnit::run() {
@@ -62,22 +129,25 @@ void MatrixUnit::run() {
     const Instr instr = queue_.pop();
     const uint64_t popped = now_cycles();
     TPUSIM_ASSERT(instr.kind == InstrKind::matmul, "matrix unit got a non-matmul instruction");
-    CycleCategory cause = CycleCategory::idle;
+    CycleClass cause = CycleClass::idle;
     uint64_t ready = scoreboard_.wait_ready(instr, &cause);
     // The true arrival cycle may lie before now: a double-buffered fold's stationary load starts
     // behind the previous fold, which the sequencer accounts for. Only a late issue by the
     // controller (its queues were full) delays it further.
     if (instr.issue_cycle > ready) {
       ready = instr.issue_cycle;
-      cause = CycleCategory::idle;
+      cause = CycleClass::idle;
     }
+    const uint64_t mark = sequencer_->mark();
+    const uint64_t prev_mac_end = sequencer_->max_mac_end(), prev_outputs_done = sequencer_->max_outputs_done();
+    // Where the fold would have started had its operands been at hand: the same sequencer, ready 0.
+    const uint64_t unhindered = timing::FoldSequencer(*sequencer_).schedule(instr.fold, 0).load_start_cycle;
     auto s = sequencer_->schedule(instr.fold, ready);
-    if (cycle_) cycle_->record(instr.fold, ready, cause, s);
-    if (cause != CycleCategory::idle) {  // the wait for operands is a stall of the last one's kind
-      s.breakdown[cause] += s.breakdown[CycleCategory::idle];
-      s.breakdown[CycleCategory::idle] = 0;
+    account_fold(s, mark, prev_mac_end, prev_outputs_done, unhindered, cause, instr.macs);
+    if (cycle_) {
+      cycle_->record(instr.fold, ready, s);
+      raw_cycles_ += s.breakdown;  // the closed form's labels, for the stepped model's check
     }
-    cycles_ += s.breakdown;
     ++folds_;
     macs_ += instr.macs;
     // A stationary operand has been read into the array once its shift-in ends (the stream
@@ -89,7 +159,9 @@ void MatrixUnit::run() {
                        s.array_free_cycle, sequencer_->max_mac_end(), sequencer_->max_outputs_done()})
       rec.cycle(c);
     rec.rel(static_cast<int64_t>(cause));
-    scoreboard_.complete(instr, s.outputs_done_cycle, CycleCategory::compute, rec,
+    rec.rel(static_cast<int64_t>(mac_carry_));  // the useful-cycle count's remainder is state too
+    // Only another op waits on a fold itself (its result, kept on chip): a RAW dependency.
+    scoreboard_.complete(instr, s.outputs_done_cycle, CycleClass::raw_stall, rec,
                          stationary == dataflow::GemmOperand::a ? stationary_read : streamed_read,
                          stationary == dataflow::GemmOperand::b ? stationary_read : streamed_read);
     if (trace_) trace_->span(TraceLane::array, "fold", s.start_cycle, s.outputs_done_cycle, instr.id);

@@ -1,7 +1,8 @@
 #pragma once
 /// The systolic matrix unit: one thread that takes matmul folds in order, waits for their
 /// operands (and output space), and spends each fold's latency from the analytic timing
-/// (arch/matrix/timing) with one wait. Every cycle of a layer is attributed to a category.
+/// (arch/matrix/timing) with one wait. Every cycle is attributed to one class, the way TPU v1's
+/// performance counters count (sim/base/cycle_account.h; the rules in arch/matrix/README.md).
 /// With /array/model "cycle" the layer's folds are also stepped through the register-level
 /// model, which must agree cycle for cycle (arch/matrix/array_cycle_run.h). Instance name "array".
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include "arch/trace.h"
 #include "arch/matrix/timing/fold_timing.h"
 #include "arch/control/unit_queue.h"
+#include "sim/base/cycle_account.h"
 #include "sim/base/cycle_breakdown.h"
 #include "sim/base/stats.h"
 #include "sim/spec/arch_config.h"
@@ -31,13 +33,13 @@ class MatrixUnit : public sc_core::sc_module {
   UnitQueue& queue() { return queue_; }
   /// Starts attributing cycles of a new layer from `start_cycle`.
   void begin_layer(uint64_t start_cycle);
-  /// Ends the layer at `end_cycle` (all its work done); returns its breakdown, summing to
+  /// Ends the layer at `end_cycle` (all its work done); returns its cycles by class, summing to
   /// end_cycle - start_cycle.
-  CycleBreakdown end_layer(uint64_t end_cycle);
+  CycleAccount end_layer(uint64_t end_cycle);
 
   uint64_t folds() const { return folds_; }
   uint64_t macs() const { return macs_; }
-  /// Registers folds, macs and the cycles of each category under this module's name.
+  /// Registers folds, macs and the cycles of each class under this module's name.
   void register_stats(stats::Registry& registry);
 
   /// Cycle mode: creates the VCD file at `path` and traces the corner PEs' registers (call
@@ -51,6 +53,11 @@ class MatrixUnit : public sc_core::sc_module {
  private:
   void run();
   void replay_vcd();
+  /// Attributes the cycles of `s` (scheduled from `mark` with the sequencer's maxima `prev_*`
+  /// before it) to classes; `waited_from` is where the fold would have started with its operands
+  /// ready at once, `cause` the class of the operand it waited for.
+  void account_fold(const timing::FoldSchedule& s, uint64_t mark, uint64_t prev_mac_end, uint64_t prev_outputs_done,
+                    uint64_t waited_from, CycleClass cause, uint64_t macs);
 
   /// Traced registers of one probed PE.
   struct VcdPe {
@@ -65,8 +72,13 @@ class MatrixUnit : public sc_core::sc_module {
   TraceSink* trace_;
   UnitQueue queue_;
   std::unique_ptr<timing::FoldSequencer> sequencer_;
-  CycleBreakdown cycles_;       ///< every attributed cycle since elaboration, by category
-  CycleBreakdown layer_start_;  ///< cycles_ when the current layer began
+  CycleAccount cycles_;       ///< every attributed cycle since elaboration, by class
+  CycleAccount layer_start_;  ///< cycles_ when the current layer began
+  uint64_t pes_;              ///< rows x cols: MAC steps per cycle of the whole array
+  uint64_t mac_carry_ = 0;    ///< MAC steps not yet counted as a whole useful cycle (< pes_)
+  /// Cycle mode only: the closed form's own labels (array states), which the stepped model must
+  /// reproduce fold by fold.
+  CycleBreakdown raw_cycles_, raw_layer_start_;
   uint64_t folds_ = 0, macs_ = 0;
   std::unique_ptr<ArrayCycleRun> cycle_;  ///< null with the analytic model
   bool float_types_ = false;

@@ -35,7 +35,9 @@ void DmaEngine::serve(UnitQueue& queue, bool is_write) {
   for (;;) {
     const Instr instr = queue.pop();
     const uint64_t popped = now_cycles();
-    const uint64_t ready = scoreboard_.wait_ready(instr, nullptr);
+    CycleClass waited_on = CycleClass::idle;
+    bool cross_op = false;
+    const uint64_t ready = scoreboard_.wait_ready(instr, &waited_on, &cross_op);
     wait_until(ready);
     while (!in_flight.empty() && in_flight.front() <= now_cycles()) in_flight.pop_front();
     if (in_flight.size() >= channels_) {  // every channel busy: wait for the oldest
@@ -59,9 +61,12 @@ void DmaEngine::serve(UnitQueue& queue, bool is_write) {
       done = std::max(done, port_free);
     }
     in_flight.push_back(done);
-    const CycleCategory cause = instr.operand == Operand::weights  ? CycleCategory::weight_stall
-                                : instr.operand == Operand::inputs ? CycleCategory::input_stall
-                                                                   : CycleCategory::output_stall;
+    // Who waits for this transfer waits for memory, unless the transfer itself waited for a result
+    // of an earlier op (a load of a tensor that op was still writing): then for that result.
+    const CycleClass cause = cross_op && waited_on == CycleClass::raw_stall && ready > popped ? CycleClass::raw_stall
+                             : instr.operand == Operand::weights                 ? CycleClass::weight_stall
+                             : instr.operand == Operand::inputs                  ? CycleClass::input_stall
+                                                                                 : CycleClass::output_stall;
     scoreboard_.complete(instr, done, cause, rec);
     if (trace_)
       trace_->span(is_write ? TraceLane::dma_store : TraceLane::dma_load, to_string(instr.operand), now_cycles(), done,

@@ -15,8 +15,8 @@ VectorUnit::VectorUnit(sc_core::sc_module_name name, Scoreboard& scoreboard, Tra
 void VectorUnit::register_stats(stats::Registry& r) {
   const std::string n = name();
   r.add(n + ".busy_cycles", stats::Unit::cycles, "cycles the lanes executed vector ops", &busy_cycles_);
-  for (size_t i = 0; i < kCycleCategoryCount; ++i) {
-    const char* category = to_string(static_cast<CycleCategory>(i));
+  for (size_t i = 0; i < kCycleClassCount; ++i) {
+    const char* category = to_string(static_cast<CycleClass>(i));
     r.add(n + "." + category + "_cycles", stats::Unit::cycles,
           std::string("cycles of the unit's layers attributed to ") + category, &cycles_.cycles[i]);
   }
@@ -27,9 +27,9 @@ void VectorUnit::begin_layer(uint64_t start_cycle) {
   layer_start_ = cycles_;
 }
 
-CycleBreakdown VectorUnit::end_layer(uint64_t end_cycle) {
+CycleAccount VectorUnit::end_layer(uint64_t end_cycle) {
   TPUSIM_ASSERT(end_cycle >= mark_, "layer ended before the vector unit finished");
-  cycles_[CycleCategory::output_stall] += end_cycle - mark_;  // the last stores draining
+  cycles_[CycleClass::output_stall] += end_cycle - mark_;  // the last stores draining
   mark_ = end_cycle;
   return cycles_.since(layer_start_);
 }
@@ -39,22 +39,22 @@ void VectorUnit::run() {
     const Instr instr = queue_.pop();
     const uint64_t popped = now_cycles();
     TPUSIM_ASSERT(instr.kind == InstrKind::vector_op, "vector unit got a non-vector instruction");
-    CycleCategory cause = CycleCategory::idle;
+    CycleClass cause = CycleClass::idle;
     uint64_t ready = scoreboard_.wait_ready(instr, &cause);
     // A late issue by the controller (its queues were full) is idle time, not a stall.
     if (instr.issue_cycle > ready) {
       ready = instr.issue_cycle;
-      cause = CycleCategory::idle;
+      cause = CycleClass::idle;
     }
     const uint64_t start = std::max(ready, mark_);
     cycles_[cause] += start - mark_;
-    cycles_[CycleCategory::vector] += instr.vector_cycles;
+    cycles_[CycleClass::non_matrix] += instr.vector_cycles;
     busy_cycles_ += instr.vector_cycles;
     mark_ = start + instr.vector_cycles;
     UnitRecord rec;
     for (uint64_t c : {popped, ready, start}) rec.cycle(c);
     rec.rel(static_cast<int64_t>(cause));
-    scoreboard_.complete(instr, mark_, CycleCategory::vector, rec);
+    scoreboard_.complete(instr, mark_, CycleClass::non_matrix, rec);
     if (trace_) trace_->span(TraceLane::vector, "vector_op", start, mark_, instr.id);
     wait_until(mark_);
   }

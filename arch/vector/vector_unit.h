@@ -9,7 +9,7 @@
 #include "arch/control/scoreboard.h"
 #include "arch/trace.h"
 #include "arch/control/unit_queue.h"
-#include "sim/base/cycle_breakdown.h"
+#include "sim/base/cycle_account.h"
 #include "sim/base/stats.h"
 
 namespace tpusim::arch {
@@ -21,8 +21,9 @@ class VectorUnit : public sc_core::sc_module {
 
   UnitQueue& queue() { return queue_; }
   void begin_layer(uint64_t start_cycle);
-  /// Breakdown of [start, end_cycle): busy -> vector, waiting -> stall by cause.
-  CycleBreakdown end_layer(uint64_t end_cycle);
+  /// The layer's cycles [start, end_cycle) by class, as the matrix unit sees them while the layer
+  /// runs here: busy -> non_matrix, waiting -> the stall of the last dependency, the end -> output_stall.
+  CycleAccount end_layer(uint64_t end_cycle);
   uint64_t busy_cycles() const { return busy_cycles_; }
   /// Registers busy_cycles and the cycles of each category under this module's name.
   void register_stats(stats::Registry& registry);
@@ -34,8 +35,8 @@ class VectorUnit : public sc_core::sc_module {
   TraceSink* trace_;
   UnitQueue queue_;
   uint64_t mark_ = 0;  ///< cycles before this are attributed
-  CycleBreakdown cycles_;       ///< every attributed cycle since elaboration, by category
-  CycleBreakdown layer_start_;  ///< cycles_ when the current layer began
+  CycleAccount cycles_;       ///< every attributed cycle since elaboration, by class
+  CycleAccount layer_start_;  ///< cycles_ when the current layer began
   uint64_t busy_cycles_ = 0;
 };
 

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/base/cycle_breakdown.h"
+#include "sim/base/cycle_account.h"
 #include "sim/energy/energy_table.h"
 #include "sim/mapper/mapped_workload.h"
 #include "sim/run/layer_result.h"
@@ -46,7 +46,7 @@ struct LayerFigures {
 struct TotalFigures {
   uint64_t cycles = 0, compute_cycles = 0, stall_cycles = 0, macs = 0;
   uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
-  CycleBreakdown breakdown;
+  CycleAccount breakdown;
   double executed_macs = 0, effective_macs = 0;
   double utilization = 0, seconds = 0, tops = 0;
   std::map<std::string, double> energy_breakdown_pj;

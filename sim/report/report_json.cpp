@@ -11,9 +11,9 @@ using nlohmann::json;
 
 namespace {
 
-json breakdown_json(const CycleBreakdown& b) {
+json breakdown_json(const CycleAccount& b) {
   json j = json::object();
-  for (size_t i = 0; i < kCycleCategoryCount; ++i) j[to_string(static_cast<CycleCategory>(i))] = b.cycles[i];
+  for (size_t i = 0; i < kCycleClassCount; ++i) j[to_string(static_cast<CycleClass>(i))] = b.cycles[i];
   return j;
 }
 

@@ -31,7 +31,7 @@ double stall_pct(uint64_t stall_cycles, uint64_t cycles) {
 std::string layers_csv(const Report& rep) {
   std::string out = "name,op,m,n,k,count,cycles,compute_cycles,stall_cycles,macs,utilization,mapping_efficiency,"
                     "dram_read_bytes,dram_write_bytes,energy_pj";
-  for (size_t i = 0; i < kCycleCategoryCount; ++i) out += std::string(",") + to_string(static_cast<CycleCategory>(i)) + "_cycles";
+  for (size_t i = 0; i < kCycleClassCount; ++i) out += std::string(",") + to_string(static_cast<CycleClass>(i)) + "_cycles";
   out += "\n";
   for (const LayerFigures& f : rep.layers) {
     const LayerResult& r = *f.result;
@@ -40,7 +40,7 @@ std::string layers_csv(const Report& rep) {
                        g ? r.gemm.m : 0, g ? r.gemm.n : 0, g ? r.gemm.k : 0, g ? r.gemm.count : 0, r.cycles,
                        r.compute_cycles, r.stall_cycles, r.macs, f.utilization, r.mapping_efficiency, r.dram_read_bytes,
                        r.dram_write_bytes, f.energy_pj);
-    for (size_t i = 0; i < kCycleCategoryCount; ++i) out += "," + std::to_string(r.breakdown.cycles[i]);
+    for (size_t i = 0; i < kCycleClassCount; ++i) out += "," + std::to_string(r.breakdown.cycles[i]);
     out += "\n";
   }
   return out;

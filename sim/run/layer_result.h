@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/base/cycle_breakdown.h"
+#include "sim/base/cycle_account.h"
 #include "sim/compat/scalesim/scalesim_v2.h"
 #include "sim/spec/workload.h"
 
@@ -28,8 +28,8 @@ struct LayerResult {
   OpKind op = OpKind::gemm;
   GemmShape gemm;                 ///< matrix ops: the lowered GEMM (count = groups/heads)
   uint64_t cycles = 0;            ///< layer cycles, core clock
-  uint64_t compute_cycles = 0;    ///< cycles the compute unit did work (compute + fill + drain + weight_load + vector)
-  uint64_t stall_cycles = 0;      ///< cycles waiting for memory (weight/input/output stall)
+  uint64_t compute_cycles = 0;    ///< useful_mac + unused_mac + weight_shift + non_matrix
+  uint64_t stall_cycles = 0;      ///< weight, input, raw and output stall
   uint64_t macs = 0;              ///< useful MACs (0 for vector ops)
   /// MACs under sparsity (sim/mapper/sparsity.h), in the units of `macs`: executed = MACs the
   /// PEs stepped through (N:M zeros skipped), effective = MACs with both operands nonzero (the
@@ -47,7 +47,7 @@ struct LayerResult {
   /// SRAM traffic per buffer name: bytes in native timing, words in scalesim-v2 (1-byte words).
   std::map<std::string, uint64_t> sram_reads;
   std::map<std::string, uint64_t> sram_writes;
-  CycleBreakdown breakdown;       ///< sums to `cycles`
+  CycleAccount breakdown;         ///< by class, sums to `cycles`
   /// Every counter of the stats registry over the layer, by full name, in registration order
   /// (native timing; empty in compatibility modes).
   std::vector<std::pair<std::string, uint64_t>> counters;

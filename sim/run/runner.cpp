@@ -127,9 +127,9 @@ LayerResult native_layer_result(const mapper::MappedLayer& m, const arch::LayerT
   r.cycles = t.end_cycle - t.start_cycle;
   r.breakdown = t.breakdown;
   const auto& b = t.breakdown;
-  r.stall_cycles = b[CycleCategory::weight_stall] + b[CycleCategory::input_stall] + b[CycleCategory::output_stall];
-  r.compute_cycles = b[CycleCategory::compute] + b[CycleCategory::fill] + b[CycleCategory::drain] +
-                     b[CycleCategory::weight_load] + b[CycleCategory::vector];
+  r.stall_cycles = b.stalls();
+  r.compute_cycles = b[CycleClass::useful_mac] + b[CycleClass::unused_mac] + b[CycleClass::weight_shift] +
+                     b[CycleClass::non_matrix];
   r.macs = c[ix.macs];
   r.folds = c[ix.folds];
   r.dram_read_bytes = c[ix.dram_read];

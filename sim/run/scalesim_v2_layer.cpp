@@ -105,7 +105,14 @@ LayerResult scalesim_v2_layer(const ArchConfig& arch, const Layer& layer) {
   r.compute_cycles = r.cycles;  // CALC mode: every cycle is array activity (load, fill, stream, drain)
   r.macs = mul(s.macs, v.copies);
   r.folds = mul(s.folds(), v.copies);
-  for (size_t i = 0; i < kCycleCategoryCount; ++i) r.breakdown.cycles[i] = mul(s.breakdown.cycles[i], v.copies);
+  // SCALE-Sim's phases as classes: the weight load is weight_shift; fill, streaming and drain are
+  // array activity, useful for the whole-array cycles its MACs amount to, unused otherwise.
+  const auto& sb = s.breakdown;
+  r.breakdown[CycleClass::weight_shift] = mul(sb[CycleCategory::weight_load], v.copies);
+  const uint64_t active = mul(sb[CycleCategory::fill] + sb[CycleCategory::compute] + sb[CycleCategory::drain], v.copies);
+  const uint64_t useful = std::min(active, r.macs / (uint64_t{arch.array.rows} * arch.array.cols));
+  r.breakdown[CycleClass::useful_mac] = useful;
+  r.breakdown[CycleClass::unused_mac] = active - useful;
   r.utilization_override = arch::timing::ratio_from_pct(s.overall_util_pct);
   r.mapping_efficiency = arch::timing::ratio_from_pct(s.mapping_efficiency_pct);
   r.compute_utilization = arch::timing::ratio_from_pct(s.compute_util_pct);

@@ -10,7 +10,7 @@ MACs), collects the dotted path of every key under the top level, `totals` and `
 (`arch` is the effective config, documented key by key in configs/README.md), and checks that
 each is in the first column of a table of results/README.md. Keys named by the config (buffer
 names) or by a fixed list (cycle categories, energy and area components) are documented as
-`<buffer>`, `<category>`, `<component>`: the names themselves must then appear in the file.
+`<buffer>`, `<class>`, `<component>`: the names themselves must then appear in the file.
 Exit 0 when every key is documented; 1 lists the missing ones.
 """
 import json
@@ -34,7 +34,7 @@ CASES = [  # (arch, workload, extra options)
 ]
 # Parents whose children are named by the config or by a fixed list, and the placeholder that
 # documents them.
-NAMED_CHILDREN = {"sram_reads": "<buffer>", "sram_writes": "<buffer>", "cycle_breakdown": "<category>",
+NAMED_CHILDREN = {"sram_reads": "<buffer>", "sram_writes": "<buffer>", "cycle_breakdown": "<class>",
                   "energy_breakdown_pj": "<component>", "area_breakdown_mm2": "<component>",
                   "static_power_breakdown_mw": "<component>"}
 

@@ -74,7 +74,7 @@ TEST_CASE("energy: a 4x4x4 GEMM with a hand-written table equals the hand calcul
   r.macs = 64;
   r.executed_macs = r.effective_macs = 64;  // dense
   r.cycles = 82;
-  r.breakdown[CycleCategory::compute] = 82;
+  r.breakdown[CycleClass::useful_mac] = 82;
   r.dram_read_bytes = 32;
   r.dram_write_bytes = 16;
   r.sram_reads = {{"ifmap", 16}, {"filter", 16}, {"ofmap", 16}};

@@ -31,19 +31,24 @@ TEST_CASE("native run: 4x4x4 GEMM on a 4x4 WS array with bandwidth-bound DRAM", 
   // DRAM: 1 B/cycle, 10-cycle latency, 1-byte bursts; two DMA channels.
   // - load A (16 B int8) issues at 0: bus 0..16, data at 16 + 10 = 26.
   // - load B (16 B) issues at 0 on the second channel: bus 16..32, data at 42.
-  // - the fold waits for B (the later operand): weight stall [0, 42).
+  // - the fold waits for B (the later operand): with its operands at hand it would have started
+  //   its weight shift at 0; it starts at 42: weight stall [0, 42).
   //   Isolated WS fold (arch/matrix/timing/DERIVATION.md): R + s + r*L + c - 2 = 4 + 4 + 4 + 4 - 2 = 14,
-  //   so outputs are done at 42 + 14 = 56; its useful streaming is s = M = 4 cycles.
+  //   so outputs are done at 42 + 14 = 56: shift [42, 46) (R = 4, weight_shift), skew [46, 49),
+  //   streaming [49, 53) (s = M = 4), skew and drain [53, 56). The array is active 3 + 4 + 3 = 10
+  //   cycles; its 64 MACs are 64 / 16 PEs = 4 whole-array cycles: useful 4, unused 6.
   // - store C (16 B) issues at 56: bus 56..72, done at 82. The array waits [56, 82): output stall.
-  // Layer: 82 cycles = 42 weight stall + 14 in the array + 26 output stall.
+  // Layer: 82 cycles = 42 weight stall + 4 shift + 4 useful + 6 unused + 26 output stall.
   const RunResult run = run_workload(tiny_arch(1.0, 10.0), one_gemm(4, 4, 4));
   REQUIRE(run.layers.size() == 1);
   const LayerResult& l = run.layers[0];
   CHECK(l.cycles == 82);
-  CHECK(l.breakdown[CycleCategory::weight_stall] == 42);
-  CHECK(l.breakdown[CycleCategory::output_stall] == 26);
-  CHECK(l.breakdown[CycleCategory::compute] == 4);
-  CHECK(l.breakdown[CycleCategory::input_stall] == 0);
+  CHECK(l.breakdown[CycleClass::weight_stall] == 42);
+  CHECK(l.breakdown[CycleClass::output_stall] == 26);
+  CHECK(l.breakdown[CycleClass::weight_shift] == 4);
+  CHECK(l.breakdown[CycleClass::useful_mac] == 4);
+  CHECK(l.breakdown[CycleClass::unused_mac] == 6);
+  CHECK(l.breakdown[CycleClass::input_stall] == 0);
   CHECK(l.breakdown.total() == l.cycles);
   CHECK(l.stall_cycles == 68);
   CHECK(l.compute_cycles == 14);
@@ -60,8 +65,8 @@ TEST_CASE("native run: ideal memory leaves only the array's own latency", "[nati
   const RunResult run = run_workload(tiny_arch(1e6, 0.0), one_gemm(4, 4, 4));
   const LayerResult& l = run.layers[0];
   CHECK(l.cycles == 16);
-  CHECK(l.breakdown[CycleCategory::weight_stall] == 1);
-  CHECK(l.breakdown[CycleCategory::output_stall] == 1);
+  CHECK(l.breakdown[CycleClass::weight_stall] == 1);
+  CHECK(l.breakdown[CycleClass::output_stall] == 1);
   CHECK(l.breakdown.total() == 16);
 }
 
