@@ -109,13 +109,6 @@ json link_json(const LinkSpec& l, bool per_neighbour) {
 
 }  // namespace
 
-const std::vector<std::string>& spellings_topology_kind() {
-  static const std::vector<std::string> s = {"torus", "switch", "fully_connected"};
-  return s;
-}
-
-std::string to_string(TopologyKind k) { return spellings_topology_kind()[static_cast<size_t>(k)]; }
-
 bool is_system_document(const json& doc) { return doc.is_object() && doc.contains("topology"); }
 
 SystemSpec parse_system(const json& doc, const std::string& file) {
@@ -131,7 +124,7 @@ SystemSpec parse_system(const json& doc, const std::string& file) {
   const uint64_t chips = r.u64("chips", 1, kMaxChips);
   {
     ObjectReader topo(r.raw("topology"), file, "/topology");
-    s.kind = static_cast<TopologyKind>(topo.choice("kind", spellings_topology_kind()));
+    s.kind = topo.enumeration<TopologyKind>("kind");
     s.axes = read_axes(topo, s.kind);
     topo.finish();
   }

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/base/enum_names.h"
 #include "sim/spec/arch_loader.h"
 
 namespace tpusim::config {
@@ -17,8 +18,19 @@ namespace tpusim::config {
 /// How the chips are wired: a torus or mesh (neighbours along each axis, wraparound per axis), a
 /// switch (every chip has its links to one switch), or fully connected (a link between every pair).
 enum class TopologyKind { torus, switched, fully_connected };
-const std::vector<std::string>& spellings_topology_kind();  ///< "torus", "switch", "fully_connected"
-std::string to_string(TopologyKind k);
+
+TPUSIM_ENUM_NAMES_BEGIN
+/// The spellings of /topology/kind (sim/base/enum_names.h).
+constexpr const char* name_of(TopologyKind v) {
+  switch (v) {
+    case TopologyKind::torus: return "torus";
+    case TopologyKind::switched: return "switch";
+    case TopologyKind::fully_connected: return "fully_connected";
+  }
+  return nullptr;
+}
+TPUSIM_ENUM_NAMES_END
+using tpusim::to_string;  // to_string(TopologyKind) for callers in any namespace (found by ADL)
 
 /// One named axis of the chip grid. For a switch or fully connected topology the axes are logical
 /// (they name groups of chips); only a torus axis has neighbours and wraparound.

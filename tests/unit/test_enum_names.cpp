@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/spec/arch_config.h"
+#include "sim/spec/system_spec.h"
 #include "sim/spec/json_reader.h"
 #include "sim/spec/types.h"
 #include "sim/spec/workload.h"
@@ -43,6 +44,7 @@ TEST_CASE("enum names: the spellings of every spec enum, in enum order", "[enum_
   CHECK(enum_names<InterfaceBandwidth>() == Names{"CALC", "USER"});
   CHECK(enum_names<OpKind>() == Names{"gemm", "linear", "conv2d", "matmul", "maxpool", "avgpool", "global_avgpool",
                                       "relu", "gelu", "add", "softmax", "layernorm", "scale", "concat"});
+  CHECK(enum_names<config::TopologyKind>() == Names{"torus", "switch", "fully_connected"});
   static_assert(enum_count<DataType>() == 7);
   static_assert(enum_count<OpKind>() == 14);
 }
@@ -56,6 +58,7 @@ TEST_CASE("enum names: parsing returns the enumerator; to_string gives its spell
   check_round_trip<BufferRole>();
   check_round_trip<InterfaceBandwidth>();
   check_round_trip<OpKind>();
+  check_round_trip<config::TopologyKind>();
   CHECK(enum_from_name<TimingMode>("scalesim-v2") == TimingMode::scalesim_v2);
   CHECK_FALSE(enum_from_name<TimingMode>("scalesim_v2").has_value());  // spelled exactly, no aliases
   CHECK_FALSE(enum_from_name<Dataflow>("WS").has_value());
