@@ -31,18 +31,17 @@ std::string axis_list(const Topology& topo, const std::vector<size_t>& axes) {
 }  // namespace
 
 const std::vector<std::string>& spellings_collective() {
-  static const std::vector<std::string> s = {"all_reduce", "reduce_scatter", "all_gather",
-                                             "all_to_all", "broadcast",      "send_recv"};
+  static const std::vector<std::string> s = enum_names<Collective>();
   return s;
 }
 
 const std::vector<std::string>& spellings_algorithm() {
-  static const std::vector<std::string> s = {"ring", "bidirectional_ring", "torus", "halving_doubling", "tree", "direct"};
+  static const std::vector<std::string> s = enum_names<Algorithm>();
   return s;
 }
 
-std::string to_string(Collective c) { return spellings_collective()[static_cast<size_t>(c)]; }
-std::string to_string(Algorithm a) { return spellings_algorithm()[static_cast<size_t>(a)]; }
+std::string to_string(Collective c) { return tpusim::to_string(c); }
+std::string to_string(Algorithm a) { return tpusim::to_string(a); }
 
 const std::vector<Algorithm>& algorithms_for(Collective c) {
   using A = Algorithm;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "arch/interconnect/link_time.h"
+#include "sim/base/enum_names.h"
 #include "arch/interconnect/topology.h"
 
 namespace tpusim::arch::interconnect {
@@ -13,8 +14,35 @@ namespace tpusim::arch::interconnect {
 enum class Collective { all_reduce, reduce_scatter, all_gather, all_to_all, broadcast, send_recv };
 enum class Algorithm { ring, bidirectional_ring, torus, halving_doubling, tree, direct };
 
-const std::vector<std::string>& spellings_collective();  ///< "all_reduce", ..., "send_recv"
-const std::vector<std::string>& spellings_algorithm();   ///< "ring", ..., "direct"
+TPUSIM_ENUM_NAMES_BEGIN
+/// Spellings (sim/base/enum_names.h): one table per enum, complete by construction.
+constexpr const char* name_of(Collective v) {
+  switch (v) {
+    case Collective::all_reduce: return "all_reduce";
+    case Collective::reduce_scatter: return "reduce_scatter";
+    case Collective::all_gather: return "all_gather";
+    case Collective::all_to_all: return "all_to_all";
+    case Collective::broadcast: return "broadcast";
+    case Collective::send_recv: return "send_recv";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(Algorithm v) {
+  switch (v) {
+    case Algorithm::ring: return "ring";
+    case Algorithm::bidirectional_ring: return "bidirectional_ring";
+    case Algorithm::torus: return "torus";
+    case Algorithm::halving_doubling: return "halving_doubling";
+    case Algorithm::tree: return "tree";
+    case Algorithm::direct: return "direct";
+  }
+  return nullptr;
+}
+TPUSIM_ENUM_NAMES_END
+
+const std::vector<std::string>& spellings_collective();  ///< enum_names<Collective>(), in enum order
+const std::vector<std::string>& spellings_algorithm();   ///< enum_names<Algorithm>(), in enum order
 std::string to_string(Collective c);
 std::string to_string(Algorithm a);
 /// The algorithms defined for a collective (the first is the usual choice).

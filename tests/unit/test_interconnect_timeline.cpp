@@ -83,7 +83,7 @@ TEST_CASE("property: timeline == closed form whenever no two transfers of a step
     std::shuffle(names.begin(), names.end(), rng);
     names.resize(1 + pick(names.size()));
     CollectiveRequest req;
-    req.op = static_cast<Collective>(pick(6));
+    req.op = tpusim::enum_values<Collective>()[pick(tpusim::enum_count<Collective>())];
     const auto& algs = algorithms_for(req.op);
     req.algorithm = algs[pick(algs.size())];
     req.bytes = 1 + pick(uint64_t(1) << (pick(2) == 0 ? 12 : 30));
