@@ -45,26 +45,6 @@ void add_need(std::map<const BufferConfig*, Need>& needs, const BufferConfig* b,
 
 }  // namespace
 
-const char* to_string(Loop l) { return l == Loop::row ? "row" : l == Loop::col ? "col" : "stream"; }
-
-std::string to_string(const LoopOrder& order) {
-  return std::string(to_string(order[0])) + ">" + to_string(order[1]) + ">" + to_string(order[2]);
-}
-
-LoopOrder parse_loop_order(const std::string& text) {
-  LoopOrder o{};
-  size_t start = 0, n = 0;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i < text.size() && text[i] != '>') continue;
-    const std::string part = text.substr(start, i - start);
-    TPUSIM_ASSERT(n < 3 && (part == "row" || part == "col" || part == "stream"), "unvalidated loop order " + text);
-    o[n++] = part == "row" ? Loop::row : part == "col" ? Loop::col : Loop::stream;
-    start = i + 1;
-  }
-  TPUSIM_ASSERT(n == 3, "unvalidated loop order " + text);
-  return o;
-}
-
 uint64_t GemmPlan::a_tile_bytes(DataType input, uint64_t elements) const {
   return bytes_for(input, static_cast<uint64_t>((static_cast<unsigned __int128>(elements) * dense_k + gemm.k - 1) / gemm.k));
 }
@@ -225,7 +205,7 @@ uint64_t longest_chunk(const ArchConfig& arch, const Layer& layer, const GemmPla
 /// Loop orders to try, the conventional one first (it wins ties): the reduction loop innermost,
 /// so partial sums never leave the accumulators. A pinned order is the only one.
 std::vector<LoopOrder> candidate_orders(const Layer& layer, Loop reduction) {
-  if (!layer.pin.loop_order.empty()) return {parse_loop_order(layer.pin.loop_order)};
+  if (layer.pin.loop_order) return {*layer.pin.loop_order};
   std::vector<LoopOrder> orders = {{Loop::col, Loop::stream, Loop::row}, {Loop::col, Loop::row, Loop::stream},
                                    {Loop::stream, Loop::col, Loop::row}, {Loop::stream, Loop::row, Loop::col},
                                    {Loop::row, Loop::col, Loop::stream}, {Loop::row, Loop::stream, Loop::col}};

@@ -33,11 +33,8 @@ struct LayerContext {
 
 /// The three fold loops: row folds (array rows), column folds (array cols), stream chunks.
 using Loop = arch::dataflow::Loop;
-const char* to_string(Loop l);
-using LoopOrder = std::array<Loop, 3>;  ///< outermost first
-std::string to_string(const LoopOrder& order);
-/// Parses "col>stream>row" (validated by the workload loader).
-LoopOrder parse_loop_order(const std::string& text);
+using LoopOrder = tpusim::LoopOrder;  ///< outermost first; parse_loop_order and its spellings: sim/spec/types.h
+using tpusim::to_string;
 
 struct GemmPlan {
   GemmShape gemm;

@@ -1,7 +1,9 @@
 #pragma once
 /// Enumerations shared by the config, the timing functions and the reports, with their spellings
 /// (one name table per enum: sim/base/enum_names.h).
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,9 @@ enum class TimingMode { native, scalesim_v2 };
 enum class DataType { int4, int8, int16, int32, bf16, fp16, fp32 };
 /// DRAM technology, which selects the energy per bit (configs/energy/*.json "dram_pj_per_bit").
 enum class DramType { ddr3, ddr4, lpddr4, lpddr5, hbm2, gddr6 };
+/// The three fold loops of a matrix layer: row folds (array rows), column folds (array cols),
+/// stream chunks (arch/matrix/dataflow, sim/mapper/plan.h). Workloads may pin their order.
+enum class Loop { row, col, stream };
 
 TPUSIM_ENUM_NAMES_BEGIN
 constexpr const char* name_of(Dataflow v) {
@@ -70,7 +75,23 @@ constexpr const char* name_of(DramType v) {
   }
   return nullptr;
 }
+
+constexpr const char* name_of(Loop v) {
+  switch (v) {
+    case Loop::row: return "row";
+    case Loop::col: return "col";
+    case Loop::stream: return "stream";
+  }
+  return nullptr;
+}
 TPUSIM_ENUM_NAMES_END
+
+/// The fold loops, outermost first.
+using LoopOrder = std::array<Loop, 3>;
+/// "col>stream>row": each loop once, outermost first, joined by '>'; nullopt for anything else.
+std::optional<LoopOrder> parse_loop_order(const std::string& text);
+/// "col>stream>row".
+std::string to_string(const LoopOrder& order);
 
 /// Size of one element in bits (int4 is 4) and bytes rounded up for whole-element buffers.
 uint32_t bits_of(DataType t);

@@ -124,20 +124,6 @@ void read_elementwise(ObjectReader& r, Layer& l, uint64_t batch) {
   l.vector.ops = e * ops_per;
 }
 
-bool valid_loop_order(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t i = 0; i <= s.size(); ++i)
-    if (i == s.size() || s[i] == '>') {
-      parts.push_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  if (parts.size() != 3) return false;
-  for (const char* loop : {"row", "col", "stream"})
-    if (std::count(parts.begin(), parts.end(), loop) != 1) return false;
-  return true;
-}
-
 /// Optional weight_density, activation_density and sparsity {n, m} of a matrix layer.
 void read_sparsity(ObjectReader& r, LayerSparsity& s) {
   if (r.has("sparsity")) {
@@ -184,10 +170,13 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
   l.pointer = r.pointer();
   if (is_matrix_op(l.op) && r.has("mapping")) {
     ObjectReader m(r.raw("mapping"), r.file(), r.pointer_of("mapping"));
-    l.pin.loop_order = m.string("loop_order", "");
-    if (!l.pin.loop_order.empty() && !valid_loop_order(l.pin.loop_order))
-      m.fail("loop_order", fmt::format("must name the loops row, col and stream once each, outermost first, "
-                                       "joined by '>' (e.g. \"col>stream>row\"), got \"{}\"", l.pin.loop_order));
+    const std::string order = m.string("loop_order", "");
+    if (!order.empty()) {
+      l.pin.loop_order = parse_loop_order(order);
+      if (!l.pin.loop_order)
+        m.fail("loop_order", fmt::format("must name the loops {} once each, outermost first, joined by '>' (e.g. "
+                                         "\"col>stream>row\"), got \"{}\"", config::join(enum_names<Loop>()), order));
+    }
     l.pin.stream_tile = m.u64("stream_tile", 1, kMaxMacs, 0);
     m.finish();
   }

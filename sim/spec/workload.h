@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/enum_names.h"
+#include "sim/spec/types.h"
 
 namespace tpusim {
 
@@ -79,7 +80,7 @@ struct VectorWork {
 
 /// Mapping choices pinned in the workload for studies (matrix ops; empty/0 = the mapper decides).
 struct MappingPin {
-  std::string loop_order;    ///< e.g. "col>stream>row": the fold loops, outermost first
+  std::optional<LoopOrder> loop_order;  ///< the fold loops, outermost first ("col>stream>row")
   uint64_t stream_tile = 0;  ///< streamed elements per fold (chunk length)
 };
 

@@ -44,6 +44,7 @@ TEST_CASE("enum names: the spellings of every spec enum, in enum order", "[enum_
   CHECK(enum_names<InterfaceBandwidth>() == Names{"CALC", "USER"});
   CHECK(enum_names<OpKind>() == Names{"gemm", "linear", "conv2d", "matmul", "maxpool", "avgpool", "global_avgpool",
                                       "relu", "gelu", "add", "softmax", "layernorm", "scale", "concat"});
+  CHECK(enum_names<Loop>() == Names{"row", "col", "stream"});
   CHECK(enum_names<config::TopologyKind>() == Names{"torus", "switch", "fully_connected"});
   static_assert(enum_count<DataType>() == 7);
   static_assert(enum_count<OpKind>() == 14);
@@ -77,4 +78,12 @@ TEST_CASE("enum names: ObjectReader reads an enum by its spelling and lists them
   CHECK(config::as_enum<BufferRole>(doc["holds"][0], "f.json", "/holds/0") == BufferRole::weights);
   CHECK_THROWS_WITH(config::as_enum<BufferRole>(doc["holds"][1], "f.json", "/holds/1"),
                     "f.json: /holds/1: must be one of inputs, weights, outputs, accumulators, got 3");
+}
+
+TEST_CASE("enum names: loop orders parse to the loops, each once", "[enum_names]") {
+  CHECK(parse_loop_order("col>stream>row") == LoopOrder{Loop::col, Loop::stream, Loop::row});
+  CHECK(to_string(*parse_loop_order("row>col>stream")) == "row>col>stream");
+  for (const char* bad : {"", "col", "col>stream", "col>col>row", "col>stream>row>col", "col>stream>rows", "col>>row",
+                          "col>stream>row>", "Col>stream>row"})
+    CHECK_FALSE(parse_loop_order(bad).has_value());
 }

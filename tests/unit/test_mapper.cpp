@@ -173,7 +173,7 @@ TEST_CASE("a pinned loop order that spills partial sums", "[mapper]") {
   // Reads: 32768 + 16384 + 229376 = 278528 B; writes: 8192 outputs + 229376 = 237568 B.
   const ArchConfig arch = three_buffer_arch(Dataflow::ws, 65536, 4096);
   Layer layer = gemm_layer(128, 64, 256);
-  layer.pin.loop_order = "col>row>stream";
+  layer.pin.loop_order = parse_loop_order("col>row>stream");
   const auto p = mapper::plan_gemm(arch, layer);
   CHECK(p.spill_partials);
   CHECK(p.est_dram_read_bytes == 278528);

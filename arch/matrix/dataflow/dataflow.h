@@ -17,8 +17,9 @@
 
 namespace tpusim::arch::dataflow {
 
-/// The three fold loops: row folds (array rows), column folds (array cols), stream chunks.
-enum class Loop { row, col, stream };
+/// The three fold loops: row folds (array rows), column folds (array cols), stream chunks
+/// (declared with their spellings in sim/spec/types.h: workloads pin loop orders).
+using Loop = tpusim::Loop;
 
 /// A dimension of the GEMM C[M x N] = A[M x K] * B[K x N].
 enum class GemmDim { m, n, k };
