@@ -1,6 +1,4 @@
 // report.json: the typed report rendered as JSON (schema version 1, results/README.md).
-#include <fmt/format.h>
-
 #include "sim/report/report.h"
 #include "sim/spec/arch_loader.h"
 #include "sim/run/scalesim_v2_layer.h"
@@ -28,37 +26,53 @@ json roofline_json(const Roofline& f) {
   return j;
 }
 
+/// Where the layer's activations are (MappedWorkload's residency).
+void add_residency_json(json& j, const mapper::LayerContext& c) {
+  j["inputs_on_chip"] = c.inputs_on_chip;
+  j["outputs_stay"] = c.outputs_stay;
+}
+
 /// The native mapper's choices for a matrix layer.
 json plan_json(const mapper::GemmPlan& p) {
-  return {{"tile_rows", std::to_string(p.tile_rows)},
-          {"tile_cols", std::to_string(p.tile_cols)},
-          {"tile_stream", std::to_string(p.tile_t)},
-          {"folds", fmt::format("{} groups x {} row x {} col x {} stream", p.gemm.count, p.row_folds, p.col_folds,
-                                p.t_chunks)},
-          {"loop_order", mapper::to_string(p.order)},
-          {"inputs_kept", p.keep_a ? "yes" : "no"},
-          {"weights_kept", p.keep_b ? "yes" : "no"},
-          {"partial_sums", p.spill_partials ? "spilled to DRAM" : "on chip"},
-          {"est_dram_bytes", std::to_string(p.est_dram_read_bytes + p.est_dram_write_bytes)}};
+  json j = {{"tile_rows", p.tile_rows},
+            {"tile_cols", p.tile_cols},
+            {"tile_stream", p.tile_t},
+            {"folds", {{"groups", p.gemm.count}, {"row", p.row_folds}, {"col", p.col_folds}, {"stream", p.t_chunks}}},
+            {"loop_order", mapper::to_string(p.order)},
+            {"inputs_kept", p.keep_a},
+            {"weights_kept", p.keep_b},
+            {"partial_sums", p.spill_partials ? "spilled to DRAM" : "on chip"},
+            {"est_dram_bytes", p.est_dram_read_bytes + p.est_dram_write_bytes},
+            {"est_dram_read_bytes", p.est_dram_read_bytes},
+            {"est_dram_write_bytes", p.est_dram_write_bytes}};
+  add_residency_json(j, p.context);
+  return j;
 }
 
-/// How SCALE-Sim ran a matrix layer: its GEMM, folds and percentages (shortest round-trip
-/// digits: COMPUTE_REPORT.csv prints SCALE-Sim's own).
+/// The native mapper's chunking of a vector layer.
+json vector_plan_json(const mapper::MappedLayer& m) {
+  json j = {{"chunk_elements", m.vector.chunk_elements}, {"chunks", m.vector.chunks}};
+  add_residency_json(j, m.context);
+  return j;
+}
+
+/// How SCALE-Sim ran a matrix layer: its GEMM (one copy), folds and percentages (the exact
+/// doubles SCALE-Sim printed; COMPUTE_REPORT.csv prints them in its format).
 void add_scalesim_json(json& j, const ScalesimMapping& s) {
-  j[sim::kScalesimOverallUtilPct] = fmt::format("{}", s.stats.overall_util_pct);
-  j[sim::kScalesimMappingEfficiencyPct] = fmt::format("{}", s.stats.mapping_efficiency_pct);
-  j[sim::kScalesimComputeUtilPct] = fmt::format("{}", s.stats.compute_util_pct);
-  j["scalesim_gemm"] = fmt::format("P={} K={} N={}", s.gemm.p, s.gemm.k, s.gemm.n);
-  j["scalesim_folds"] = fmt::format("{} row folds x {} col folds of {} cycles (Sr={} Sc={} T={})", s.stats.row_folds,
-                                    s.stats.col_folds, s.stats.fold_cycles, s.stats.sr, s.stats.sc, s.stats.t);
+  j[sim::kScalesimOverallUtilPct] = s.stats.overall_util_pct;
+  j[sim::kScalesimMappingEfficiencyPct] = s.stats.mapping_efficiency_pct;
+  j[sim::kScalesimComputeUtilPct] = s.stats.compute_util_pct;
+  j["scalesim_gemm"] = {{"p", s.gemm.p}, {"k", s.gemm.k}, {"n", s.gemm.n}};
+  j["scalesim_folds"] = {{"row_folds", s.stats.row_folds}, {"col_folds", s.stats.col_folds},
+                         {"fold_cycles", s.stats.fold_cycles}, {"sr", s.stats.sr},
+                         {"sc", s.stats.sc}, {"t", s.stats.t}};
 }
 
-/// The layer's `mapping`: the native plan, or a compatibility mode's notes and view; absent
-/// when there is nothing to say (native vector layers).
+/// The layer's `mapping`: the native plan, or a compatibility mode's notes and view.
 json mapping_json(const LayerFigures& f, bool planned) {
   const LayerResult& r = *f.result;
   json j = json::object();
-  if (planned && f.mapped->is_matrix()) j = plan_json(f.mapped->gemm);
+  if (planned) j = f.mapped->is_matrix() ? plan_json(f.mapped->gemm) : vector_plan_json(*f.mapped);
   for (const auto& [k, v] : r.notes) j[k] = v;
   if (r.scalesim) add_scalesim_json(j, *r.scalesim);
   return j;
