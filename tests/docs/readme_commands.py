@@ -107,8 +107,11 @@ def main(argv):
     tpusim, source, readme = os.path.realpath(argv[1]), os.path.realpath(argv[2]), argv[3]
     path = readme if os.path.isabs(readme) else os.path.join(source, readme)
     lines = open(path, encoding="utf-8").read().split("\n")
-    work = tempfile.mkdtemp(prefix="tpusim_readme.")
     passed = failed = skipped = 0
+    if not any(kind in ("sh", "console") for kind, _, _ in blocks(lines)):
+        print(f"{readme}: 0 passed, 0 failed, 0 skipped (no commands)")
+        return 0
+    work = tempfile.mkdtemp(prefix="tpusim_readme.")
     try:
         repo, bindir = scratch_copy(source, tpusim, work)
         env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""),
