@@ -9,7 +9,7 @@
 #    such a root made earlier, to save the download);
 # 2. a `git archive` of HEAD as DIR/root/work/tpusim and ../shared beside it as
 #    DIR/root/work/shared (the layout CI and the sessions have);
-# 3. chroot in with /proc, /sys and /dev mounted, services kept from starting (policy-rc.d, as in
+# 3. chroot in with /proc, /sys and /dev mounted (as on a booted machine: cgroups included), services kept from starting (policy-rc.d, as in
 #    any chroot), and run the first and then the second shell block of README.md's Quick start,
 #    exactly as written, as root from the repository root, each under `time`.
 # Prints each command's wall time; exit 0 when both pass. DIR defaults to /tmp/tpusim_fresh; it
@@ -40,7 +40,7 @@ mapfile -t cmds < <(awk '/^## Quick start/{q=1} q&&/^## /&&!/Quick start/{q=0}
 root="$work/root"
 mounts=()
 cleanup() {
-  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -R -l "${mounts[$i]}" 2>/dev/null || true; done
   if [ "$keep" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -59,9 +59,9 @@ git -C "$src" archive HEAD | tar -x -C "$root/work/tpusim"
 [ -d "$src/../shared" ] && cp -a "$(realpath "$src/../shared")" "$root/work/shared"
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod +x "$root/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-for m in proc sys dev dev/pts; do
-  mount --bind "/$m" "$root/$m" && mounts+=("$root/$m")
-done
+# Recursive binds: /sys/fs/cgroup and /dev/pts are submounts (slurmd needs the cgroup mount).
+mount --bind /proc "$root/proc" && mounts+=("$root/proc")
+for m in sys dev; do mount --rbind "/$m" "$root/$m" && mounts+=("$root/$m"); done
 
 status=0
 for i in 0 1; do
