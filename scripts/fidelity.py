@@ -138,7 +138,10 @@ def run_tpusim(args, cases, dtype, workdir, tag):
     with open(wl_path, "w", encoding="utf-8") as f:
         json.dump({"name": f"fidelity_{tag}", "source": "scripts/fidelity.py", "layers": layers}, f)
     out_dir = os.path.join(workdir, tag)
-    cmd = [args.tpusim, "run", "-q", "--arch", args.arch, "--workload", wl_path, "--out", out_dir]
+    # Each case is a kernel of its own: the layer barrier keeps the batched layers from
+    # overlapping, so each layer's time is the GEMM's alone (checked by --verify-isolation).
+    cmd = [args.tpusim, "run", "-q", "--arch", args.arch, "--workload", wl_path, "--out", out_dir,
+           "--set", "/core/layer_barrier=true"]
     if dtype is not None and not args.no_dtype:
         for slot in ("input", "weight", "output"):
             cmd += ["--set", f"/datatypes/{slot}={DTYPES[dtype]}"]

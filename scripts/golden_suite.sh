@@ -19,9 +19,22 @@ golden_cases() {
   for dataflow in $GOLDEN_DATAFLOWS; do
     echo "scalesim_cfg/$dataflow/resnet50 configs/scalesim/scale.cfg tests/data/scalesim/resnet50.csv $dataflow"
   done
+  # The same native cases with the layer barrier (/core/layer_barrier): layers one after another,
+  # as before graph execution; their cycles, bytes and energies are those of that version.
+  for preset in $GOLDEN_PRESETS; do
+    for dataflow in $GOLDEN_DATAFLOWS; do
+      for workload in $GOLDEN_WORKLOADS; do
+        echo "barrier/$preset/$dataflow/$workload configs/$preset.json workloads/$workload.json $dataflow+barrier"
+      done
+    done
+  done
 }
 
-# golden_run TPUSIM ARCH WORKLOAD DATAFLOW OUTDIR: one case, into OUTDIR/report.json.
+# golden_run TPUSIM ARCH WORKLOAD DATAFLOW[+barrier] OUTDIR: one case, into OUTDIR/report.json.
 golden_run() {
-  "$1" run -q --arch "$2" --workload "$3" --set "/array/dataflow=$4" --out "$5"
+  case $4 in
+    *+barrier) "$1" run -q --arch "$2" --workload "$3" --set "/array/dataflow=${4%+barrier}" \
+                 --set /core/layer_barrier=true --out "$5" ;;
+    *) "$1" run -q --arch "$2" --workload "$3" --set "/array/dataflow=$4" --out "$5" ;;
+  esac
 }

@@ -18,17 +18,28 @@ Top::Top(sc_core::sc_module_name name, const ArchConfig& arch, ProgramSource& pr
   dma_ = std::make_unique<DmaEngine>("dma", arch, *dram_, raw, scoreboard_, trace);
   array_ = std::make_unique<MatrixUnit>("array", arch, scoreboard_, trace);
   vector_ = std::make_unique<VectorUnit>("vector", scoreboard_, trace);
+  for (InstrKind k : {InstrKind::load, InstrKind::store, InstrKind::matmul, InstrKind::vector_op})
+    queue(k).set_capacity(arch.core.queue_depth);
   // Values older than the oldest unfinished block linger in the DMA's descriptors in flight (one
   // block each at least) and in each unit's last instruction.
   const uint64_t trailing = arch.dma.channels + 2;
   const bool skip = fast_forward && arch.array.model != ArrayModel::cycle;
-  controller_ = std::make_unique<Controller>("controller", program, scoreboard_, *this, trace, skip ? trailing : 0);
+  controller_ = std::make_unique<Controller>("controller", program, scoreboard_, *this, trace, skip ? trailing : 0,
+                                             arch.core.layer_barrier || arch.timing != TimingMode::native);
+  const auto registered = [this](auto&& registers) {
+    CounterRange r{stats_.size(), 0};
+    registers();
+    r.end = stats_.size();
+    return r;
+  };
   controller_->register_stats(stats_);
-  array_->register_stats(stats_);
-  vector_->register_stats(stats_);
-  dma_->register_stats(stats_);
-  for (const auto& b : buffers_) b->register_stats(stats_);
-  dram_->register_stats(stats_);
+  array_counters_ = registered([&] { array_->register_stats(stats_); });
+  vector_counters_ = registered([&] { vector_->register_stats(stats_); });
+  dma_counters_ = registered([&] { dma_->register_stats(stats_); });
+  buffer_counters_ = registered([&] {
+    for (const auto& b : buffers_) b->register_stats(stats_);
+  });
+  dram_counters_ = registered([&] { dram_->register_stats(stats_); });
 }
 
 UnitQueue& Top::queue(InstrKind kind) {
@@ -48,6 +59,29 @@ void Top::begin_layer(bool matrix, uint64_t start_cycle) {
 CycleAccount Top::end_layer(bool matrix, uint64_t end_cycle) {
   return matrix ? array_->end_layer(end_cycle) : vector_->end_layer(end_cycle);
 }
+
+void Top::advance_counters(const stats::Snapshot& delta, uint64_t times, uint64_t cycles) {
+  stats_.advance(delta, times);
+  array_->skipped(cycles, matrix_account(delta, times));  // for its timeline
+}
+
+CycleAccount Top::matrix_account(const stats::Snapshot& delta, uint64_t times) const {
+  CycleAccount a;
+  for (size_t i = 0; i < kCycleClassCount; ++i)
+    a.cycles[i] = delta.values[stats_.index(std::string(array_->name()) + "." + to_string(static_cast<CycleClass>(i)) +
+                                            "_cycles")] * times;
+  return a;
+}
+
+void Top::begin_graph(OpCounters* ops, CounterRange, CounterRange& buffers) {
+  array_->enable_timeline();
+  array_->set_op_counters(ops, array_counters_);
+  vector_->set_op_counters(ops, vector_counters_);
+  dma_->set_op_counters(ops, dma_counters_, buffer_counters_, dram_counters_);
+  buffers = buffer_counters_;
+}
+
+void Top::finish_graph(uint64_t end_cycle) { array_->finish_run(end_cycle, vector_->busy_until()); }
 
 void Top::count_sram(const Instr& instr) {
   for (size_t b = 0; b < buffers_.size(); ++b) buffers_[b]->count(instr.sram_read_bytes[b], instr.sram_write_bytes[b]);

@@ -39,7 +39,15 @@ class Top : public sc_core::sc_module, public CorePorts {
   void begin_layer(bool matrix, uint64_t start_cycle) override;
   CycleAccount end_layer(bool matrix, uint64_t end_cycle) override;
   void count_sram(const Instr& instr) override;
-  void advance_counters(const stats::Snapshot& delta, uint64_t times) override { stats_.advance(delta, times); }
+  void advance_counters(const stats::Snapshot& delta, uint64_t times, uint64_t cycles) override;
+  void begin_graph(OpCounters* ops, CounterRange controller, CounterRange& buffers) override;
+  bool matrix_covers(const stats::Snapshot& delta, uint64_t times, uint64_t cycles) const override {
+    return matrix_account(delta, times).total() == cycles;
+  }
+  /// The matrix unit's classes in `times` x `delta`.
+  CycleAccount matrix_account(const stats::Snapshot& delta, uint64_t times) const;
+  void finish_graph(uint64_t end_cycle) override;
+  ClassTimeline& timeline() override { return array_->timeline(); }
 
   stats::Registry stats_;
   std::unique_ptr<ShiftedTrace> trace_;  ///< null without a trace
@@ -50,6 +58,8 @@ class Top : public sc_core::sc_module, public CorePorts {
   std::unique_ptr<VectorUnit> vector_;
   std::vector<std::unique_ptr<SramBuffer>> buffers_;
   std::unique_ptr<Controller> controller_;
+  /// Each module's counters in the registry (for the graph mode's per-op attribution).
+  CounterRange array_counters_, vector_counters_, dma_counters_, buffer_counters_, dram_counters_;
 };
 
 }  // namespace tpusim::arch

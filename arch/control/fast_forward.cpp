@@ -28,7 +28,7 @@ uint64_t mix(uint64_t h, uint64_t v) {
 
 /// The instruction as queued, with its dependencies as distances and its place in the block.
 uint64_t content_hash(const Instr& i, uint64_t first_id) {
-  uint64_t h = mix(i.id - first_id, static_cast<uint64_t>(i.kind));
+  uint64_t h = mix(mix(i.id - first_id, static_cast<uint64_t>(i.kind)), i.op);  // blocks of two ops never match
   for (uint64_t v : {static_cast<uint64_t>(i.operand), i.dram_bytes, i.fold.rows_used, i.fold.cols_used,
                      i.fold.stream_len, i.vector_cycles, i.macs, uint64_t{i.dep_count}, uint64_t{i.release_deps}})
     h = mix(h, v);
@@ -146,7 +146,8 @@ void FastForward::retire(const OpenBlock& b) {
                         " blocks (run again with --no-fast-forward and report it)");
 }
 
-std::optional<FastForward::Skip> FastForward::plan_skip(uint64_t identical_ahead) {
+std::optional<FastForward::Skip> FastForward::plan_skip(uint64_t identical_ahead,
+                                                         const std::function<bool(const Skip&)>& allowed) {
   if (history_.empty() || open_.empty() || identical_ahead < 2) return std::nullopt;
   const Retired& last = back(0);
   const uint64_t ipb = last.instructions;
@@ -164,6 +165,9 @@ std::optional<FastForward::Skip> FastForward::plan_skip(uint64_t identical_ahead
     const uint64_t run_start = last.block + 1 - run_[p] - p;
     if (content_run_ < last_closed - run_start + 1) continue;
     // The counters grew the same over the last two periods.
+    // Counters are compared over the same layout (the per-op part changes with the layer).
+    const size_t n = last.counters.values.size();
+    if (back(p).counters.values.size() != n || back(2 * p).counters.values.size() != n) continue;
     const stats::Snapshot delta = stats::difference(last.counters, back(p).counters);
     if (stats::difference(back(p).counters, back(2 * p).counters).values != delta.values) continue;
     // The blocks in flight at the skip become the last skipped ones' successors. They are checked
@@ -179,6 +183,7 @@ std::optional<FastForward::Skip> FastForward::plan_skip(uint64_t identical_ahead
     s.cycles = s.periods * shift_[p];
     s.instructions = blocks * ipb;
     s.delta = delta;
+    if (!allowed(s)) return std::nullopt;
     check_until_block_ = open_.back().block;
     checked_period_ = p;
     skipped_blocks_ += blocks;

@@ -39,6 +39,7 @@ namespace tpusim::arch {
 /// relative to the claim cycle).
 struct UnitRecord {
   static constexpr size_t kMax = 14;
+  uint64_t start = 0;  ///< when the instruction began to occupy its unit (an op's span begins there)
   std::array<uint64_t, kMax> cycles{};
   std::array<int64_t, 2> relative{};
   uint8_t cycle_count = 0, relative_count = 0;
@@ -91,7 +92,8 @@ class FastForward {
   };
   /// At a block boundary, with `identical_ahead` blocks identical to the last one to come: the
   /// skip the model's periodic state allows, if any (it records that the skip was taken).
-  std::optional<Skip> plan_skip(uint64_t identical_ahead);
+  /// `allowed` may veto a skip it would otherwise take.
+  std::optional<Skip> plan_skip(uint64_t identical_ahead, const std::function<bool(const Skip&)>& allowed);
 
   /// Blocks skipped so far (all layers), for reports and tests.
   uint64_t skipped_blocks() const { return skipped_blocks_; }

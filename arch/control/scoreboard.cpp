@@ -68,6 +68,7 @@ void Scoreboard::complete(const Instr& instr, uint64_t cycle, CycleClass cause, 
   e.cause = cause;
   e.op = instr.op;
   if (ff_) ff_->on_complete(instr, cycle, e.inputs_released, e.weights_released, cause, record);
+  if (op_observer_) op_observer_->op_progress(instr, record.start, cycle);
   ++registered_;
   last_completion_ = std::max(last_completion_, cycle);
   progress_.notify(sc_core::SC_ZERO_TIME);

@@ -31,6 +31,13 @@ class Scoreboard {
     virtual ~References() = default;
     virtual bool may_reference(uint64_t id) const = 0;
   };
+  /// Who follows ops' spans (graph mode): told of every completion with its start.
+  class OpObserver {
+   public:
+    virtual ~OpObserver() = default;
+    virtual void op_progress(const Instr& instr, uint64_t start_cycle, uint64_t end_cycle) = 0;
+  };
+  void set_op_observer(OpObserver* o) { op_observer_ = o; }
 
   /// `ring_entries` (a power of two) entries are kept without any lookup.
   explicit Scoreboard(size_t ring_entries = 4096);
@@ -84,6 +91,7 @@ class Scoreboard {
   size_t sweep_at_ = 64;
   const References* refs_ = nullptr;
   FastForward* ff_ = nullptr;
+  OpObserver* op_observer_ = nullptr;
   uint64_t registered_ = 0;
   uint64_t last_completion_ = 0;
   sc_core::sc_event progress_;

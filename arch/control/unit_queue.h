@@ -27,6 +27,8 @@ class UnitQueue {
   }
   bool empty() const { return q_.empty(); }
   size_t capacity() const { return capacity_; }
+  /// Sets the depth (before the simulation starts: /core/queue_depth).
+  void set_capacity(size_t capacity) { capacity_ = capacity; }
 
  private:
   size_t capacity_;

@@ -5,13 +5,14 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "arch/isa/fold_shape.h"
 
 namespace tpusim::arch {
 
 constexpr size_t kMaxBuffers = 8;
-constexpr size_t kMaxDeps = 4;
+constexpr size_t kMaxDeps = 8;
 
 enum class InstrKind { load, matmul, vector_op, store };
 const char* to_string(InstrKind k);
@@ -59,6 +60,10 @@ class ProgramSource {
   virtual bool next_instr(Instr& out) = 0;
   /// Whether the current layer runs on the matrix unit (else the vector unit).
   virtual bool layer_is_matrix() const = 0;
+  /// The current layer's index in the workload (its op).
+  virtual uint32_t current_op() const = 0;
+  /// The ops whose instructions the current layer generates: its own, then its fused epilogues'.
+  virtual std::vector<uint32_t> current_ops() const = 0;
   /// Whether an instruction not yet generated may name instruction `id` as a dependency (the
   /// scoreboard keeps such entries when their ring slot is needed).
   virtual bool may_reference(uint64_t id) const = 0;

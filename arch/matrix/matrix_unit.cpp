@@ -1,6 +1,7 @@
 #include "arch/matrix/matrix_unit.h"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <sstream>
 
@@ -9,14 +10,53 @@
 
 namespace tpusim::arch {
 
+namespace {
+
+/// A labelled interval [begin, end); earlier ones in a list win where they overlap.
+struct Span {
+  uint64_t begin, end;
+  CycleClass cls;
+};
+
+/// Adds the cycles of [from, to) to `out`, each by the first span covering it (idle if none),
+/// and appends them in order to `timeline` when it is not null (times shifted by `offset`).
+void account(uint64_t from, uint64_t to, std::initializer_list<Span> spans, CycleAccount& out,
+             ClassTimeline* timeline, uint64_t offset) {
+  if (to <= from) return;
+  std::array<uint64_t, 12> points{};
+  size_t n = 0;
+  points[n++] = from;
+  points[n++] = to;
+  for (const Span& s : spans) {
+    TPUSIM_ASSERT(n + 2 <= points.size(), "too many spans");
+    points[n++] = std::clamp(s.begin, from, to);
+    points[n++] = std::clamp(s.end, from, to);
+  }
+  std::sort(points.begin(), points.begin() + n);
+  for (size_t i = 0; i + 1 < n; ++i) {
+    const uint64_t x = points[i], y = points[i + 1];
+    if (x == y) continue;
+    CycleClass c = CycleClass::idle;
+    for (const Span& s : spans)
+      if (s.begin <= x && x < s.end) {
+        c = s.cls;
+        break;
+      }
+    out[c] += y - x;
+    if (timeline) timeline->add(y + offset, c);
+  }
+}
+
+}  // namespace
+
 MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Scoreboard& scoreboard,
                        TraceSink* trace)
     : sc_module(name),
       array_(arch.array),
       traits_(dataflow::traits_of(arch.array.dataflow)),
-      pes_(uint64_t{arch.array.rows} * arch.array.cols),
       scoreboard_(scoreboard),
-      trace_(trace) {
+      trace_(trace),
+      pes_(uint64_t{arch.array.rows} * arch.array.cols) {
   sequencer_ = std::make_unique<timing::FoldSequencer>(array_);
   if (arch.timing == TimingMode::native && array_.model == ArrayModel::cycle)
     cycle_ = std::make_unique<ArrayCycleRun>(arch);
@@ -48,6 +88,26 @@ void MatrixUnit::begin_layer(uint64_t start_cycle) {
   if (cycle_) cycle_->begin_layer(start_cycle);
 }
 
+void MatrixUnit::finish_run(uint64_t end_cycle, uint64_t vector_busy_until) {
+  const uint64_t mark = sequencer_->mark();
+  const uint64_t active_end = std::max(sequencer_->max_mac_end(), sequencer_->max_outputs_done());
+  auto tail = sequencer_->finish(end_cycle);
+  // The last folds' skew and drain, then waiting for the last stores.
+  CycleAccount a;
+  account(mark, tail.array_free_cycle,
+          {{mark, active_end, CycleClass::unused_mac}, {mark, vector_busy_until, CycleClass::non_matrix},
+           {mark, tail.array_free_cycle, CycleClass::output_stall}},
+          a, timeline_enabled_ ? &timeline_ : nullptr, timeline_offset_);
+  cycles_ += a;
+}
+
+void MatrixUnit::skipped(uint64_t cycles, const CycleAccount& account) {
+  if (!timeline_enabled_) return;
+  timeline_.add_bulk(account);
+  TPUSIM_ASSERT(account.total() == cycles, "a skipped stretch whose classes do not sum to its cycles");
+  timeline_offset_ += cycles;
+}
+
 CycleAccount MatrixUnit::end_layer(uint64_t end_cycle) {
   auto tail = sequencer_->finish(end_cycle);
   // The last folds' skew and drain keep the array active; waiting after that is for the last
@@ -66,37 +126,6 @@ CycleAccount MatrixUnit::end_layer(uint64_t end_cycle) {
   return cycles_.since(layer_start_);
 }
 
-namespace {
-
-/// A labelled interval [begin, end); earlier ones in a list win where they overlap.
-struct Span {
-  uint64_t begin, end;
-  CycleClass cls;
-};
-
-/// Adds the cycles of [from, to) to `out`, each by the first span covering it (idle if none).
-void account(uint64_t from, uint64_t to, std::initializer_list<Span> spans, CycleAccount& out) {
-  if (to <= from) return;
-  std::vector<uint64_t> points{from, to};
-  for (const Span& s : spans) {
-    points.push_back(std::clamp(s.begin, from, to));
-    points.push_back(std::clamp(s.end, from, to));
-  }
-  std::sort(points.begin(), points.end());
-  for (size_t i = 0; i + 1 < points.size(); ++i) {
-    const uint64_t x = points[i], y = points[i + 1];
-    if (x == y) continue;
-    CycleClass c = CycleClass::idle;
-    for (const Span& s : spans)
-      if (s.begin <= x && x < s.end) {
-        c = s.cls;
-        break;
-      }
-    out[c] += y - x;
-  }
-}
-
-}  // namespace
 
 // The cycles from the previous fold's end of compute (mark) to this fold's end of compute, by
 // priority: waiting for operands (from where the fold would have started with them at hand to
@@ -110,17 +139,22 @@ void MatrixUnit::account_fold(const timing::FoldSchedule& s, uint64_t mark, uint
                               uint64_t prev_outputs_done, uint64_t waited_from, CycleClass cause, uint64_t macs) {
   CycleAccount a;
   const uint64_t ld = s.load_start_cycle, S = s.stream_start_cycle, A = s.anchor_cycle;
-  const CycleClass wait = cause == CycleClass::idle ? CycleClass::idle : cause;
+  ClassTimeline* tl = timeline_enabled_ ? &timeline_ : nullptr;
   account(mark, A,
-          {{waited_from, ld, wait}, {mark, prev_mac_end, CycleClass::unused_mac}, {S, A, CycleClass::unused_mac},
+          {{waited_from, ld, cause}, {mark, prev_mac_end, CycleClass::unused_mac}, {S, A, CycleClass::unused_mac},
            {ld, std::min(ld + array_.rows, S), CycleClass::weight_shift}, {mark, prev_outputs_done, CycleClass::unused_mac}},
-          a);
-  a[CycleClass::unused_mac] += s.array_free_cycle - A;  // the compute window
+          a, tl, timeline_offset_);
+  // The compute window [A, A + s): its first cycles count the fold's useful MAC steps.
+  const uint64_t window = s.array_free_cycle - A;
   const uint64_t useful = (mac_carry_ + macs) / pes_;
   mac_carry_ = (mac_carry_ + macs) % pes_;
-  TPUSIM_ASSERT(useful <= a[CycleClass::unused_mac], "more useful MAC cycles than active ones");
-  a[CycleClass::unused_mac] -= useful;
+  TPUSIM_ASSERT(useful <= window, "more useful MAC cycles than the fold streams");
   a[CycleClass::useful_mac] += useful;
+  a[CycleClass::unused_mac] += window - useful;
+  if (tl) {
+    tl->add(A + useful + timeline_offset_, CycleClass::useful_mac);
+    tl->add(s.array_free_cycle + timeline_offset_, CycleClass::unused_mac);
+  }
   cycles_ += a;
 }
 
@@ -142,6 +176,7 @@ void MatrixUnit::run() {
     const uint64_t prev_mac_end = sequencer_->max_mac_end(), prev_outputs_done = sequencer_->max_outputs_done();
     // Where the fold would have started had its operands been at hand: the same sequencer, ready 0.
     const uint64_t unhindered = timing::FoldSequencer(*sequencer_).schedule(instr.fold, 0).load_start_cycle;
+    OpCounters::Scope op_scope(op_counters_, instr.op, {own_counters_});
     auto s = sequencer_->schedule(instr.fold, ready);
     account_fold(s, mark, prev_mac_end, prev_outputs_done, unhindered, cause, instr.macs);
     if (cycle_) {
@@ -155,6 +190,7 @@ void MatrixUnit::run() {
     const uint64_t stationary_read = s.stream_start_cycle, streamed_read = s.array_free_cycle;
     const dataflow::GemmOperand stationary = traits_.stationary_operand();
     UnitRecord rec;  // what this fold leaves in the unit: its schedule and the sequencer's maxima
+    rec.start = s.start_cycle;
     for (uint64_t c : {popped, ready, s.load_start_cycle, s.stream_start_cycle, s.anchor_cycle, s.mac_end_cycle,
                        s.array_free_cycle, sequencer_->max_mac_end(), sequencer_->max_outputs_done()})
       rec.cycle(c);
@@ -165,6 +201,7 @@ void MatrixUnit::run() {
                          stationary == dataflow::GemmOperand::a ? stationary_read : streamed_read,
                          stationary == dataflow::GemmOperand::b ? stationary_read : streamed_read);
     if (trace_) trace_->span(TraceLane::array, "fold", s.start_cycle, s.outputs_done_cycle, instr.id);
+    op_scope.close();
     wait_until(s.array_free_cycle);
   }
 }

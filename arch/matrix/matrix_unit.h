@@ -12,12 +12,14 @@
 
 #include <systemc>
 
+#include "arch/control/op_counters.h"
 #include "arch/matrix/array_cycle_run.h"
 #include "arch/matrix/dataflow/dataflow.h"
 #include "arch/control/scoreboard.h"
 #include "arch/trace.h"
 #include "arch/matrix/timing/fold_timing.h"
 #include "arch/control/unit_queue.h"
+#include "sim/base/class_timeline.h"
 #include "sim/base/cycle_account.h"
 #include "sim/base/cycle_breakdown.h"
 #include "sim/base/stats.h"
@@ -36,6 +38,25 @@ class MatrixUnit : public sc_core::sc_module {
   /// Ends the layer at `end_cycle` (all its work done); returns its cycles by class, summing to
   /// end_cycle - start_cycle.
   CycleAccount end_layer(uint64_t end_cycle);
+
+  /// Graph mode (no layer barrier): the whole run is one stretch; at its end, classes the last
+  /// folds' tail to `end_cycle`.
+  /// Cycles after the last folds' tail while the vector unit still works (to `vector_busy_until`)
+  /// are non_matrix; the rest waits for the last stores (output_stall).
+  void finish_run(uint64_t end_cycle, uint64_t vector_busy_until);
+  /// Records the classed intervals of the run (graph mode: ops' windows are read from it).
+  void enable_timeline() { timeline_enabled_ = true; }
+  const ClassTimeline& timeline() const { return timeline_; }
+  ClassTimeline& timeline() { return timeline_; }
+  /// The fast-forward skipped `cycles` (reported time) holding `account` at this point of the
+  /// unit's attribution: the timeline gets them as one bulk interval.
+  void skipped(uint64_t cycles, const CycleAccount& account);
+
+  /// Graph mode: each fold's counter updates go to its op.
+  void set_op_counters(OpCounters* c, CounterRange own) {
+    op_counters_ = c;
+    own_counters_ = own;
+  }
 
   uint64_t folds() const { return folds_; }
   uint64_t macs() const { return macs_; }
@@ -79,6 +100,11 @@ class MatrixUnit : public sc_core::sc_module {
   /// Cycle mode only: the closed form's own labels (array states), which the stepped model must
   /// reproduce fold by fold.
   CycleBreakdown raw_cycles_, raw_layer_start_;
+  OpCounters* op_counters_ = nullptr;
+  CounterRange own_counters_;  ///< its counters in the registry
+  bool timeline_enabled_ = false;
+  ClassTimeline timeline_;        ///< classed intervals in reported cycles (sequencer cycles + offset)
+  uint64_t timeline_offset_ = 0;  ///< what the fast-forward skipped before the sequencer's mark
   uint64_t folds_ = 0, macs_ = 0;
   std::unique_ptr<ArrayCycleRun> cycle_;  ///< null with the analytic model
   bool float_types_ = false;

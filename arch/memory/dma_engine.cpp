@@ -44,12 +44,14 @@ void DmaEngine::serve(UnitQueue& queue, bool is_write) {
       wait_until(in_flight.front());
       in_flight.pop_front();
     }
+    OpCounters::Scope op_scope(op_counters_, instr.op, {touched_[0], touched_[1], touched_[2]});
     ++descriptors_;
     bursts_ += ceil_div(instr.dram_bytes, burst_bytes_);
     const uint64_t claimed = now_cycles();
     uint64_t done = dram_.transfer(instr.dram_bytes, claimed, is_write);
     // What the transfer leaves behind: the DRAM's bus state and each buffer's port timeline.
     UnitRecord rec;
+    rec.start = claimed;
     for (uint64_t c : {popped, ready, claimed, done}) rec.cycle(c);
     rec.rel(dram_.state_after(claimed));
     // The buffer side: a load writes its SRAM bytes, a store reads them, through the ports.

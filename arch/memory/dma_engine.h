@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include "arch/memory/dram/dram.h"
+#include "arch/control/op_counters.h"
 #include "arch/control/scoreboard.h"
 #include "arch/memory/sram_buffer.h"
 #include "arch/trace.h"
@@ -29,6 +30,12 @@ class DmaEngine : public sc_core::sc_module {
   UnitQueue& stores() { return stores_; }
   uint64_t descriptors() const { return descriptors_; }
   uint64_t bursts() const { return bursts_; }
+  /// Graph mode: each descriptor's counter updates go to its op.
+  /// `touched`: its own counters, the buffers' and the DRAM's (a descriptor updates all three).
+  void set_op_counters(OpCounters* c, CounterRange own, CounterRange buffers, CounterRange dram) {
+    op_counters_ = c;
+    touched_ = {own, buffers, dram};
+  }
   /// Registers descriptors and bursts under this module's name.
   void register_stats(stats::Registry& registry);
 
@@ -45,6 +52,8 @@ class DmaEngine : public sc_core::sc_module {
   TraceSink* trace_;
   UnitQueue loads_, stores_;
   uint64_t descriptors_ = 0, bursts_ = 0;
+  OpCounters* op_counters_ = nullptr;
+  std::array<CounterRange, 3> touched_{};
 };
 
 }  // namespace tpusim::arch

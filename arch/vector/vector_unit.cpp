@@ -47,15 +47,18 @@ void VectorUnit::run() {
       cause = CycleClass::idle;
     }
     const uint64_t start = std::max(ready, mark_);
+    OpCounters::Scope op_scope(op_counters_, instr.op, {own_counters_});
     cycles_[cause] += start - mark_;
     cycles_[CycleClass::non_matrix] += instr.vector_cycles;
     busy_cycles_ += instr.vector_cycles;
     mark_ = start + instr.vector_cycles;
     UnitRecord rec;
+    rec.start = start;
     for (uint64_t c : {popped, ready, start}) rec.cycle(c);
     rec.rel(static_cast<int64_t>(cause));
     scoreboard_.complete(instr, mark_, CycleClass::non_matrix, rec);
     if (trace_) trace_->span(TraceLane::vector, "vector_op", start, mark_, instr.id);
+    op_scope.close();
     wait_until(mark_);
   }
 }

@@ -6,6 +6,7 @@
 
 #include <systemc>
 
+#include "arch/control/op_counters.h"
 #include "arch/control/scoreboard.h"
 #include "arch/trace.h"
 #include "arch/control/unit_queue.h"
@@ -25,6 +26,13 @@ class VectorUnit : public sc_core::sc_module {
   /// runs here: busy -> non_matrix, waiting -> the stall of the last dependency, the end -> output_stall.
   CycleAccount end_layer(uint64_t end_cycle);
   uint64_t busy_cycles() const { return busy_cycles_; }
+  /// The end of the last vector op it has taken.
+  uint64_t busy_until() const { return mark_; }
+  /// Graph mode: each vector op's counter updates go to its op.
+  void set_op_counters(OpCounters* c, CounterRange own) {
+    op_counters_ = c;
+    own_counters_ = own;
+  }
   /// Registers busy_cycles and the cycles of each category under this module's name.
   void register_stats(stats::Registry& registry);
 
@@ -38,6 +46,8 @@ class VectorUnit : public sc_core::sc_module {
   CycleAccount cycles_;       ///< every attributed cycle since elaboration, by class
   CycleAccount layer_start_;  ///< cycles_ when the current layer began
   uint64_t busy_cycles_ = 0;
+  OpCounters* op_counters_ = nullptr;
+  CounterRange own_counters_;  ///< its counters in the registry
 };
 
 }  // namespace tpusim::arch

@@ -41,6 +41,8 @@ class Registry {
   void advance(const Snapshot& delta, uint64_t times);
 
   Snapshot snapshot() const;
+  /// The counter at index i now.
+  uint64_t value(size_t i) const { return *values_[i]; }
   size_t size() const { return infos_.size(); }
   const std::vector<CounterInfo>& infos() const { return infos_; }
   /// Index of the counter `name` (for consumers that pick counters once, not on hot paths);

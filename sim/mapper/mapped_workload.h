@@ -16,12 +16,20 @@ namespace tpusim::mapper {
 /// One layer as mapped.
 struct MappedLayer {
   const Layer* layer = nullptr;  ///< the workload's layer (the workload outlives the mapping)
+  uint32_t op = 0;               ///< its index in the workload
+  /// The matrix layer whose epilogue this elementwise layer runs as (graph mode), else kNotFused:
+  /// it then has no plan and no program of its own.
+  size_t fused_into = kNotFused;
+  static constexpr size_t kNotFused = SIZE_MAX;
+  /// A matrix layer: the layers fused into it as epilogues, in order.
+  std::vector<size_t> epilogues;
   LayerContext context;          ///< where its activations are at its boundaries
   GemmPlan gemm;                 ///< matrix layers, when planned (the plan's context is `context`)
   VectorPlan vector;             ///< vector layers, when planned
   EffectiveGemm effective;       ///< matrix layers: the GEMM the array executes (always set)
 
   bool is_matrix() const { return is_matrix_op(layer->op); }
+  bool fused() const { return fused_into != kNotFused; }
 };
 
 /// Maps one layer under a context: a matrix layer's effective GEMM and plan_gemm, a vector
@@ -42,6 +50,12 @@ class MappedWorkload {
   /// maps with its output resident as well (the host reads the last output from the buffer, as
   /// it wrote the first input). Each layer is planned once when it maps with both resident; the
   /// plan of the fit test that decides its residency is its plan.
+  ///
+  /// Epilogue fusion (graph mode only, /core/layer_barrier false): an elementwise layer whose
+  /// `fuse` (default /core/fuse_epilogues) is true, that reads only the output of a matrix layer
+  /// (or of a layer fused into one) which feeds nothing else, runs as that matrix layer's epilogue.
+  /// It reads and writes the output tile in the outputs buffer; its output is where the matrix
+  /// layer's would have been.
   MappedWorkload(const ArchConfig& arch, const Workload& workload);
   // The mapping refers to the arch and workload it was made from: no temporaries.
   MappedWorkload(ArchConfig&&, const Workload&) = delete;
@@ -50,6 +64,8 @@ class MappedWorkload {
   const ArchConfig& arch() const { return arch_; }
   const Workload& workload() const { return workload_; }
   bool planned() const { return planned_; }
+  /// Whether the run issues across op boundaries (no layer barrier, native timing).
+  bool graph() const { return graph_; }
   size_t size() const { return layers_.size(); }
   const MappedLayer& layer(size_t i) const { return layers_.at(i); }
   const std::vector<MappedLayer>& layers() const { return layers_; }
@@ -58,6 +74,7 @@ class MappedWorkload {
   const ArchConfig& arch_;
   const Workload& workload_;
   bool planned_ = false;
+  bool graph_ = false;
   std::vector<MappedLayer> layers_;
 };
 

@@ -16,29 +16,103 @@ uint64_t share(uint64_t total, uint64_t part, uint64_t whole) {
 
 }  // namespace
 
-LayerProgram::LayerProgram(const ArchConfig& arch, const MappedLayer& mapped)
-    : arch_(arch), layer_(*mapped.layer), matrix_(mapped.is_matrix()), ctx_(mapped.context) {
+LayerProgram::LayerProgram(const ArchConfig& arch, const MappedLayer& mapped, const GraphLinks& links,
+                           std::vector<const MappedLayer*> epilogues)
+    : arch_(arch),
+      layer_(*mapped.layer),
+      matrix_(mapped.is_matrix()),
+      ctx_(mapped.context),
+      next_id_(links.first_id),
+      links_(links),
+      epilogues_(std::move(epilogues)),
+      producer_named_(links.producers.size(), false) {
   TPUSIM_ASSERT(arch.buffers.size() <= arch::kMaxBuffers, "more buffers than the program can track");
-  if (matrix_) {
+  fold_first_id_ = links.first_id;
+  if (mapped.fused_into != MappedLayer::kNotFused) {
+    folds_ = 0;  // its work runs as another layer's epilogue
+  } else if (matrix_) {
     gemm_ = mapped.gemm;
     folds_ = gemm_.folds();
   } else {
     vec_ = mapped.vector;
     folds_ = vec_.chunks;
   }
+  // Each ring spans the buffer its role uses; a ring continues the previous op's on that buffer.
+  // A ring continues the previous op's on the same buffer: the first loads into its slots wait
+  // for that op's last users of them; if that op still holds bytes there (a kept operand) and this
+  // one's tiles do not fit beside them, they wait for its last use instead.
+  const auto init = [&](SlotRing& ring, BufferRole role, const SlotRingState& from, uint64_t tile_bytes) {
+    const size_t b = buffer_index(role);
+    ring.slots = arch_.buffers[b].double_buffered ? 2 : 1;
+    if (from.buffer != b) return;
+    ring.users = from.users;
+    ring.count = from.count;
+    if (from.held_bytes > 0 && from.held_bytes + tile_bytes * ring.slots > arch_.buffers[b].capacity_bytes) {
+      ring.users = {from.last_use, from.last_use};
+      ring.count = std::max<uint64_t>(ring.count, ring.slots);
+    }
+  };
+  const FoldTiles full = matrix_ && folds_ > 0 ? fold_tiles(gemm_.dataflow, gemm_.tile_rows, gemm_.tile_cols, gemm_.tile_t)
+                                              : FoldTiles{};
+  const uint64_t a_tile = matrix_ && folds_ > 0 ? gemm_.a_tile_bytes(arch.datatypes.input, full.a) : 0;
+  const uint64_t b_tile = matrix_ && folds_ > 0 ? gemm_.b_tile_bytes(full.b) : 0;
+  const uint64_t in_tile = !matrix_ && folds_ > 0 ? vec_.chunk_elements : 0;
+  init(a_ring_, BufferRole::inputs, links.rings.inputs, a_tile);
+  init(in_ring_, BufferRole::inputs, links.rings.inputs, in_tile);
+  init(b_ring_, BufferRole::weights, links.rings.weights, b_tile);
+  init(out_ring_, matrix_ ? BufferRole::accumulators : BufferRole::outputs, links.rings.outputs, 0);
+}
+
+SlotRings LayerProgram::rings_after() const {
+  SlotRings r;
+  const auto state = [&](const SlotRing& ring, BufferRole role, uint64_t held) {
+    SlotRingState s;
+    s.buffer = buffer_index(role);
+    s.users = ring.users;
+    s.count = ring.count;
+    s.held_bytes = held;
+    s.last_use = last_matmul_id_;
+    return s;
+  };
+  if (folds_ == 0) return links_.rings;  // no work of its own: the rings pass through
+  if (matrix_) {
+    const uint64_t count = gemm_.gemm.count;
+    r.inputs = state(a_ring_, BufferRole::inputs,
+                     gemm_.keep_a || ctx_.inputs_on_chip ? bytes_for(arch_.datatypes.input, gemm_.a_footprint * count) : 0);
+    r.weights = state(b_ring_, BufferRole::weights, gemm_.keep_b ? gemm_.weight_bytes * count : 0);
+    r.outputs = state(out_ring_, BufferRole::accumulators,
+                      ctx_.outputs_stay ? bytes_for(arch_.datatypes.output, gemm_.gemm.m * gemm_.gemm.n * count) : 0);
+  } else {
+    r.inputs = state(in_ring_, BufferRole::inputs, 0);
+    r.weights = links_.rings.weights;
+    r.outputs = state(out_ring_, BufferRole::outputs, 0);
+  }
+  return r;
+}
+
+void LayerProgram::add_producer_deps(size_t input, Instr& out) {
+  if (input >= links_.producers.size() || producer_named_[input]) return;
+  if (links_.producers[input] != GraphLinks::kNoProducer) {
+    if (out.dep_count >= arch::kMaxDeps) return;  // a later instruction of the layer names it
+    out.add_dep(links_.producers[input]);
+  }
+  producer_named_[input] = true;
 }
 
 size_t LayerProgram::buffer_index(BufferRole role) const {
+  const size_t r = static_cast<size_t>(role);
+  if (buffer_of_[r] != SIZE_MAX) return buffer_of_[r];
   const BufferConfig* b = arch_.buffer_for(role);
   if (!b && role == BufferRole::accumulators) b = arch_.buffer_for(BufferRole::outputs);
   TPUSIM_ASSERT(b != nullptr, "validated config lacks a buffer role");
-  return static_cast<size_t>(b - arch_.buffers.data());
+  return buffer_of_[r] = static_cast<size_t>(b - arch_.buffers.data());
 }
 
 Instr LayerProgram::make(InstrKind kind) {
   Instr i;
   i.id = next_id_++;
   i.kind = kind;
+  i.op = links_.op;
   return i;
 }
 
@@ -55,8 +129,12 @@ Instr LayerProgram::make_load(Operand operand, uint64_t dram_bytes, uint64_t sra
 
 bool LayerProgram::may_reference(uint64_t id) const {
   // The loads, matmul and store of one fold (vector chunk) name each other; a later fold names
-  // only the slot rings' last users.
-  return id >= fold_first_id_ || a_ring_.holds(id) || b_ring_.holds(id) || out_ring_.holds(id) || in_ring_.holds(id);
+  // only the slot rings' last users, and producers not yet named.
+  if (id >= fold_first_id_ || a_ring_.holds(id) || b_ring_.holds(id) || out_ring_.holds(id) || in_ring_.holds(id))
+    return true;
+  for (size_t k = 0; k < links_.producers.size(); ++k)
+    if (!producer_named_[k] && links_.producers[k] == id) return true;
+  return false;
 }
 
 bool LayerProgram::next(Instr& out) { return matrix_ ? next_matrix(out) : next_vector(out); }
@@ -92,8 +170,12 @@ std::pair<LayerProgram::TileKey, LayerProgram::TileKey> LayerProgram::tile_keys(
 
 bool LayerProgram::at_block_boundary() const {
   if (phase_ == 0) return true;
-  // After the fold's (chunk's) compute, the boundary comes when no store follows it.
-  if (matrix_) return phase_ == 5 && !cur_.spill_psum && !(cur_.store && !ctx_.outputs_stay);
+  // After the fold's (chunk's) compute, the boundary comes when no epilogue and no store follow.
+  if (matrix_) {
+    const bool store = cur_.spill_psum || (cur_.store && !ctx_.outputs_stay);
+    if (phase_ == 5) return !store && !(cur_.store && epilogue_ < epilogues_.size());
+    return phase_ == 6 && !store;
+  }
   return phase_ == 2 && ctx_.outputs_stay;
 }
 
@@ -218,29 +300,47 @@ bool LayerProgram::next_matrix(Instr& out) {
   const bool slot_deps = p.spill_partials || p.position(p.reduction()) == 2;
   while (fold_ < folds_) {
     if (phase_ == 0) {
-      if (fold_ == 0) {
-        a_ring_.slots = arch_.buffer_for(BufferRole::inputs)->double_buffered ? 2 : 1;
-        b_ring_.slots = arch_.buffer_for(BufferRole::weights)->double_buffered ? 2 : 1;
-        out_ring_.slots = arch_.buffers[buffer_index(BufferRole::accumulators)].double_buffered ? 2 : 1;
-      }
       prepare_fold();
       fold_first_id_ = next_id_;
+      epilogue_ = 0;
       phase_ = 1;
     }
     const size_t a_buf = buffer_index(BufferRole::inputs), b_buf = buffer_index(BufferRole::weights);
     const size_t acc_buf = buffer_index(BufferRole::accumulators), o_buf = buffer_index(BufferRole::outputs);
+    // While A waits for the op that produces it, B (weights) is fetched first, so the DMA's in-order
+    // load queue prefetches the weights instead of holding them behind A (graph mode only).
+    const bool b_first = cur_.load_a && cur_.load_b && !producer_named_.empty() && !producer_named_[0] &&
+                         links_.producers[0] != GraphLinks::kNoProducer && layer_.op != OpKind::matmul;
+    const auto load_a = [&] {
+      out = make_load(Operand::inputs, cur_.a_dram_bytes, cur_.a_bytes, a_buf, a_ring_);
+      add_producer_deps(0, out);  // the tensor A comes from
+      load_a_id_ = out.id;
+    };
+    const auto load_b = [&] {
+      out = make_load(Operand::weights, cur_.b_bytes, cur_.b_bytes, b_buf, b_ring_);
+      if (layer_.op == OpKind::matmul) add_producer_deps(1, out);  // B is an activation tensor
+      load_b_id_ = out.id;
+    };
     switch (phase_) {
-      case 1:  // load A
+      case 1:  // load A (or B first, see above)
         phase_ = 2;
+        if (b_first) {
+          load_b();
+          swapped_ = true;
+          return true;
+        }
+        swapped_ = false;
         if (!cur_.load_a) break;
-        out = make_load(Operand::inputs, cur_.a_dram_bytes, cur_.a_bytes, a_buf, a_ring_);
-        load_a_id_ = out.id;
+        load_a();
         return true;
-      case 2:  // load B
+      case 2:  // load B (or A, after B)
         phase_ = 3;
+        if (swapped_) {
+          load_a();
+          return true;
+        }
         if (!cur_.load_b) break;
-        out = make_load(Operand::weights, cur_.b_bytes, cur_.b_bytes, b_buf, b_ring_);
-        load_b_id_ = out.id;
+        load_b();
         return true;
       case 3:  // bring spilled partial sums back
         phase_ = 4;
@@ -271,10 +371,30 @@ bool LayerProgram::next_matrix(Instr& out) {
         if (cur_.load_psum) out.add_dep(load_psum_id_);
         else if (slot_deps && (cur_.first_reduction || p.spill_partials) && out_ring_.must_wait())
           out.add_dep(out_ring_.wait_for());
-        compute_id_ = out.id;
+        if (ctx_.inputs_on_chip) add_producer_deps(0, out);  // A is read where its producer left it
+        compute_id_ = last_matmul_id_ = out.id;
         return true;
       }
-      case 5:  // store the finished output tile, or spill its partial sums
+      case 5: {  // the fused epilogues, on the finished output tile as it leaves the accumulators
+        if (!cur_.store || epilogue_ >= epilogues_.size()) {
+          phase_ = 6;
+          break;
+        }
+        const MappedLayer& e = *epilogues_[epilogue_++];
+        const VectorWork& w = e.layer->vector;
+        // The epilogue's lane-operations, by this tile's share of the layer's output.
+        const uint64_t tile = cur_.tiles.out, output = layer_.gemm.m * layer_.gemm.n * layer_.gemm.count;
+        const auto ops = static_cast<uint64_t>(static_cast<unsigned __int128>(w.ops) * tile / output);
+        out = make(InstrKind::vector_op);
+        out.op = e.op;
+        out.vector_cycles = std::max<uint64_t>(1, ceil_div(ops, arch_.vector.lanes));
+        out.sram_read_bytes[o_buf] += cur_.out_bytes;
+        out.sram_write_bytes[o_buf] += cur_.out_bytes;
+        out.add_dep(compute_id_);
+        compute_id_ = out.id;  // the store (or the next epilogue) follows it
+        return true;
+      }
+      case 6:  // store the finished output tile, or spill its partial sums
         phase_ = 0;
         ++fold_;
         if (!cur_.spill_psum && !(cur_.store && !ctx_.outputs_stay)) break;
@@ -294,10 +414,6 @@ bool LayerProgram::next_vector(Instr& out) {
   const VectorWork& w = layer_.vector;
   const size_t in_buf = buffer_index(BufferRole::inputs), o_buf = buffer_index(BufferRole::outputs);
   while (fold_ < folds_) {
-    if (fold_ == 0 && phase_ == 0) {
-      in_ring_.slots = arch_.buffers[in_buf].double_buffered ? 2 : 1;
-      out_ring_.slots = arch_.buffers[o_buf].double_buffered ? 2 : 1;
-    }
     const uint64_t begin = fold_ * vec_.chunk_elements;
     const uint64_t end = std::min(w.elements_out, begin + vec_.chunk_elements);
     const uint64_t in_elems = share(w.elements_in, end, w.elements_out) - share(w.elements_in, begin, w.elements_out);
@@ -309,6 +425,7 @@ bool LayerProgram::next_vector(Instr& out) {
         phase_ = 1;
         if (ctx_.inputs_on_chip) break;
         out = make_load(Operand::inputs, in_bytes, in_bytes, in_buf, in_ring_);
+        for (size_t k = 0; k < links_.producers.size(); ++k) add_producer_deps(k, out);  // the tensors it reads
         load_a_id_ = out.id;
         return true;
       case 1: {
@@ -323,6 +440,7 @@ bool LayerProgram::next_vector(Instr& out) {
           in_ring_.push(out.id);
         }
         if (!ctx_.outputs_stay && out_ring_.must_wait()) out.add_dep(out_ring_.wait_for());
+        for (size_t k = 0; k < links_.producers.size(); ++k) add_producer_deps(k, out);  // (on chip, or left over)
         compute_id_ = out.id;
         return true;
       }

@@ -20,12 +20,48 @@ using arch::Instr;
 using arch::InstrKind;
 using arch::Operand;
 
+/// A buffer-slot ring as one op leaves it to the next (graph mode): the next op's first loads
+/// into that buffer wait for the previous op's last users of its slots.
+struct SlotRingState {
+  size_t buffer = SIZE_MAX;         ///< buffer index; SIZE_MAX: none
+  std::array<uint64_t, 2> users{};  ///< ids of the last two users
+  uint64_t count = 0;               ///< pushes so far (its parity says which user is older)
+  /// Bytes the op holds in the buffer until its last use (an operand kept whole, resident
+  /// activations), and that last use: a next op whose tiles do not fit beside them waits for it.
+  uint64_t held_bytes = 0;
+  uint64_t last_use = UINT64_MAX;
+};
+/// The rings by the role of their buffer: inputs, weights, outputs (accumulators of a matrix op).
+struct SlotRings {
+  SlotRingState inputs, weights, outputs;
+};
+
+/// How a layer's program joins the graph (graph mode). The default is a layer alone, as in
+/// barrier mode: ids from 0, fresh rings, no dependency on other ops.
+struct GraphLinks {
+  uint32_t op = 0;          ///< the layer's index: every instruction's `op`
+  uint64_t first_id = 0;    ///< the id of its first instruction
+  /// For each input tensor, the id of the producer's final instruction (kNoProducer: the
+  /// workload input): the first instruction reading that tensor waits for it.
+  std::vector<uint64_t> producers;
+  static constexpr uint64_t kNoProducer = UINT64_MAX;
+  SlotRings rings;          ///< as the previous op left them
+};
+
 /// Generates one layer's instructions in program order (a valid topological order: every
 /// dependency precedes its user, so in-order units never deadlock).
 class LayerProgram {
  public:
-  /// Lowers `mapped` (made by the mapper: its plan is used as it is, never made again).
-  LayerProgram(const ArchConfig& arch, const MappedLayer& mapped);
+  /// Lowers `mapped` (made by the mapper: its plan is used as it is, never made again). A matrix
+  /// layer runs `epilogues` (the mapped layers fused into it) on each finished output tile.
+  LayerProgram(const ArchConfig& arch, const MappedLayer& mapped, const GraphLinks& links = {},
+               std::vector<const MappedLayer*> epilogues = {});
+  /// The rings as this layer leaves them (for the next op, graph mode), with the bytes it holds
+  /// to its last fold where it kept an operand whole (or held activations resident).
+  SlotRings rings_after() const;
+  /// The id of the last instruction generated (the layer's final one once next() is false).
+  uint64_t last_id() const { return next_id_ - 1; }
+  bool empty() const { return next_id_ == links_.first_id; }
   /// Next instruction, or false at the end of the layer.
   bool next(Instr& out);
   bool is_matrix() const { return matrix_; }
@@ -55,6 +91,7 @@ class LayerProgram {
   /// A DMA load of `operand` into `buffer`, waiting for the slot it refills.
   Instr make_load(Operand operand, uint64_t dram_bytes, uint64_t sram_bytes, size_t buffer, const SlotRing& ring);
   size_t buffer_index(BufferRole role) const;
+  mutable std::array<size_t, 4> buffer_of_{SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};  ///< by role, looked up once
 
   const ArchConfig& arch_;
   const Layer& layer_;
@@ -63,6 +100,15 @@ class LayerProgram {
   GemmPlan gemm_;
   VectorPlan vec_;
   uint64_t next_id_ = 0;
+
+  /// Adds the producers of input `input` not yet named to `out` (as many as fit).
+  void add_producer_deps(size_t input, Instr& out);
+  GraphLinks links_;
+  std::vector<const MappedLayer*> epilogues_;
+  std::vector<bool> producer_named_;  ///< by input: its producer dependency has been emitted
+  size_t epilogue_ = 0;               ///< the next epilogue of the current fold
+  bool swapped_ = false;              ///< the current fold loads B before A
+  uint64_t last_matmul_id_ = UINT64_MAX;
 
   // Loop state: fold index decomposed as (group, outer, middle, reduction).
   uint64_t fold_ = 0, folds_ = 0;

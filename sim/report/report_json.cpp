@@ -97,6 +97,8 @@ json layer_json(const LayerFigures& f, bool planned) {
   l["op"] = to_string(r.op);
   if (is_matrix_op(r.op)) l["gemm"] = {{"m", r.gemm.m}, {"n", r.gemm.n}, {"k", r.gemm.k}, {"count", r.gemm.count}};
   l["cycles"] = r.cycles;
+  l["start_cycle"] = r.start_cycle;
+  l["end_cycle"] = r.end_cycle;
   l["compute_cycles"] = r.compute_cycles;
   l["stall_cycles"] = r.stall_cycles;
   l["macs"] = r.macs;

@@ -27,7 +27,10 @@ struct LayerResult {
   std::string name;
   OpKind op = OpKind::gemm;
   GemmShape gemm;                 ///< matrix ops: the lowered GEMM (count = groups/heads)
-  uint64_t cycles = 0;            ///< layer cycles, core clock
+  uint64_t cycles = 0;            ///< layer cycles, core clock: end_cycle - start_cycle
+  /// Its span in the run (core clock): barrier mode, from the barrier before it to its end; graph
+  /// mode, from its first instruction's start to its last completion (spans overlap).
+  uint64_t start_cycle = 0, end_cycle = 0;
   uint64_t compute_cycles = 0;    ///< useful_mac + unused_mac + weight_shift + non_matrix
   uint64_t stall_cycles = 0;      ///< weight, input, raw and output stall
   uint64_t macs = 0;              ///< useful MACs (0 for vector ops)
@@ -64,6 +67,10 @@ struct RunResult {
   /// Folds (vector chunks) the periodic fast-forward skipped: not part of any report, which is
   /// the same with and without it.
   uint64_t skipped_blocks = 0;
+  /// Graph mode (ops overlap): the run's end, and the matrix unit's classes over the whole run.
+  /// Unset in barrier and compatibility modes, where the totals are the layers' sums.
+  std::optional<uint64_t> makespan_cycles;
+  std::optional<CycleAccount> total_breakdown;
 };
 
 }  // namespace tpusim

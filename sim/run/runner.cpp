@@ -95,9 +95,12 @@ namespace {
 /// SCALE-Sim v2 compatibility: closed-form per-layer numbers, no SystemC model.
 RunResult run_scalesim(const mapper::MappedWorkload& mapped) {
   RunResult run;
+  uint64_t at = 0;  // layers run one after another
   for (const auto& m : mapped.layers()) {
     LayerResult r = sim::scalesim_v2_layer(mapped.arch(), *m.layer);
     set_mac_counts(r, m);
+    r.start_cycle = at;
+    r.end_cycle = at += r.cycles;
     run.layers.push_back(std::move(r));
   }
   return run;
@@ -125,6 +128,8 @@ LayerResult native_layer_result(const mapper::MappedLayer& m, const arch::LayerT
   r.name = layer.name;
   r.op = layer.op;
   r.cycles = t.end_cycle - t.start_cycle;
+  r.start_cycle = t.start_cycle;
+  r.end_cycle = t.end_cycle;
   r.breakdown = t.breakdown;
   const auto& b = t.breakdown;
   r.stall_cycles = b.stalls();
@@ -175,6 +180,15 @@ RunResult run_workload(const mapper::MappedWorkload& mapped, const RunOptions& o
   run.skipped_blocks = ctrl.skipped_blocks();
   for (size_t i = 0; i < mapped.size(); ++i)
     run.layers.push_back(native_layer_result(mapped.layer(i), ctrl.layers()[i], reg, ix, arch));
+  if (mapped.graph()) {
+    run.makespan_cycles = ctrl.makespan_cycles();
+    CycleAccount total;  // the matrix unit's cumulative class counters
+    for (size_t k = 0; k < kCycleClassCount; ++k)
+      total.cycles[k] = reg.snapshot().values[reg.index("top.array." + std::string(to_string(static_cast<CycleClass>(k))) +
+                                                        "_cycles")];
+    TPUSIM_ASSERT(total.total() == *run.makespan_cycles, "the matrix unit's classes do not sum to the run");
+    run.total_breakdown = total;
+  }
   return run;
 }
 

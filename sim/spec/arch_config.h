@@ -121,6 +121,20 @@ struct VectorConfig {
   uint32_t lanes = 32;            ///< elements processed per cycle
 };
 
+/// How the core's controller issues work (arch/control/README.md).
+struct CoreConfig {
+  /// Each layer starts when every instruction of the previous one has completed (the only mode
+  /// before graph execution; it reproduces those numbers, and SCALE-Sim mode always runs so).
+  /// Otherwise instructions issue across op boundaries as dependencies and buffer space allow.
+  bool layer_barrier = false;
+  /// Instructions each unit's queue holds (the DMA's load and store queues, the matrix unit's,
+  /// the vector unit's): how far the controller can issue ahead of a unit.
+  uint32_t queue_depth = 64;
+  /// Default of a workload op's `fuse`: elementwise ops after a matrix op run as its epilogue on
+  /// output tiles as they leave the array (not in barrier mode).
+  bool fuse_epilogues = false;
+};
+
 /// Settings only SCALE-Sim v2 compatibility uses, from a SCALE-Sim `.cfg` (or an optional
 /// "/scalesim" object). The native timing ignores them; the report echoes them so a run names
 /// the SCALE-Sim setup it reproduces.
@@ -148,6 +162,7 @@ struct ArchConfig {
   DmaConfig dma;
   DramConfig dram;
   VectorConfig vector;
+  CoreConfig core;
   std::string energy_table = "energy/default_45nm.json";  ///< relative to the arch file
   /// Activations live on chip, as in TPU v1's unified buffer: the workload's first input is
   /// already in the buffer that holds inputs (the host put it there), and a layer's output

@@ -211,6 +211,26 @@ const Table<VectorConfig>& vector_params() {
   return t;
 }
 
+const Table<CoreConfig>& core_params() {
+  static const Table<CoreConfig> t = [] {
+    Table<CoreConfig> t("core", "the core's controller (instance `controller`)");
+    t.boolean("layer_barrier", &CoreConfig::layer_barrier,
+              "each layer starts when every instruction of the previous one has completed, as before graph "
+              "execution (its numbers are reproduced; SCALE-Sim mode always runs so); otherwise instructions issue "
+              "across op boundaries as dependencies and buffer space allow: the next layer's weights stream in while "
+              "this one computes (`arch/control/README.md`)");
+    t.integer("queue_depth", &CoreConfig::queue_depth, 1, 1u << 20, "instructions",
+              "instructions each unit's queue holds (DMA loads, DMA stores, matrix unit, vector unit): how far the "
+              "in-order controller issues ahead of a unit before it waits");
+    t.boolean("fuse_epilogues", &CoreConfig::fuse_epilogues,
+              "default of each workload op's `fuse`: a relu, gelu, scale or bias add after a matrix op runs on the "
+              "vector unit as that op's epilogue, on output tiles as they leave the array, instead of a pass "
+              "through memory (`workloads/README.md`); not in barrier mode");
+    return t;
+  }();
+  return t;
+}
+
 const Table<ScalesimOptions>& scalesim_params() {
   static const Table<ScalesimOptions> t = [] {
     Table<ScalesimOptions> t("scalesim", "SCALE-Sim compatibility settings");
@@ -302,6 +322,7 @@ const Table<ArchConfig>& arch_params() {
     t.object("dma", &A::dma, dma_params(), "DMA engine");
     t.object("dram", &A::dram, dram_params(), "off-chip memory");
     t.object("vector", &A::vector, vector_params(), "vector unit for non-matrix ops");
+    t.object("core", &A::core, core_params(), "how the controller issues work: layer barrier, queue depth, fusion");
     t.string("energy_table", &A::energy_table, "path",
              "per-action energy and area table (configs/README.md \"Energy tables\"): an absolute path as is; else "
              "relative to the directory of the architecture file, if that file exists; else relative to the "
