@@ -164,6 +164,12 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
     case OpKind::conv2d: read_conv(r, l, batch); break;
     case OpKind::maxpool: case OpKind::avgpool: case OpKind::global_avgpool: read_pool(r, l, batch); break;
     case OpKind::concat: break;  // sized by its inputs (resolve_graph)
+    case OpKind::vector:
+      // Work stated as counts, as importers lower ops the other kinds do not describe.
+      l.vector.elements_in = r.u64("elements_in", 1, kMaxMacs);
+      l.vector.elements_out = r.u64("elements_out", 1, kMaxMacs / 8);
+      l.vector.ops = r.u64("lane_ops", 1, kMaxMacs);
+      break;
     default: read_elementwise(r, l, batch); break;
   }
   l.file = r.file();
@@ -224,6 +230,7 @@ std::pair<size_t, size_t> arity(OpKind op) {
     case OpKind::matmul: return {2, 2};
     case OpKind::add: return {1, 2};
     case OpKind::concat: return {2, SIZE_MAX};
+    case OpKind::vector: return {1, SIZE_MAX};
     default: return {1, 1};
   }
 }
@@ -297,6 +304,10 @@ void resolve_graph(Workload& w, const std::string& file) {
       config::fail_at(file, ptr, fmt::format("\"{}\" also feeds other ops, which need its output before this epilogue",
                                              w.layers[p].name));
   }
+}
+
+size_t ImportRecord::count(NodeTreatment t) const {
+  return static_cast<size_t>(std::count_if(nodes.begin(), nodes.end(), [&](const ImportedNode& n) { return n.treatment == t; }));
 }
 
 bool Workload::is_chain() const {

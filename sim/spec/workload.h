@@ -21,7 +21,8 @@ namespace tpusim {
 enum class OpKind {
   gemm, linear, conv2d, matmul,                       // matrix unit
   maxpool, avgpool, global_avgpool,                    // vector unit: pooling
-  relu, gelu, add, softmax, layernorm, scale, concat   // vector unit: elementwise / row-wise / copy
+  relu, gelu, add, softmax, layernorm, scale, concat,  // vector unit: elementwise / row-wise / copy
+  vector                                               // vector unit: work given as counts (imports)
 };
 
 TPUSIM_ENUM_NAMES_BEGIN
@@ -42,6 +43,7 @@ constexpr const char* name_of(OpKind v) {
     case OpKind::layernorm: return "layernorm";
     case OpKind::scale: return "scale";
     case OpKind::concat: return "concat";
+    case OpKind::vector: return "vector";
   }
   return nullptr;
 }
@@ -115,6 +117,64 @@ struct Layer {
   std::string pointer;  ///< its JSON pointer (e.g. /layers/3), for messages
 };
 
+/// How an importer treated one node of a foreign graph (ONNX): each node is costed as layers,
+/// or costs nothing for a stated reason, or (with --allow-unsupported) is skipped and listed.
+enum class NodeTreatment {
+  costed,    ///< lowered to one or more layers
+  fused,     ///< part of a recognised pattern costed as one layer (Erf-based GELU, decomposed layer norm)
+  folded,    ///< absorbed by the matrix op before it (batch norm, bias add): no cost of its own
+  view,      ///< the same bytes seen with another shape or name (Reshape, Flatten, Identity, ...)
+  constant,  ///< computed from constants and static shapes only (Shape, Constant, ...): at load time
+  empty,     ///< an output with no elements: nothing to compute
+  skipped    ///< not supported; skipped because of --allow-unsupported (never silently)
+};
+
+TPUSIM_ENUM_NAMES_BEGIN
+constexpr const char* name_of(NodeTreatment v) {
+  switch (v) {
+    case NodeTreatment::costed: return "costed";
+    case NodeTreatment::fused: return "fused";
+    case NodeTreatment::folded: return "folded";
+    case NodeTreatment::view: return "view";
+    case NodeTreatment::constant: return "constant";
+    case NodeTreatment::empty: return "empty";
+    case NodeTreatment::skipped: return "skipped";
+  }
+  return nullptr;
+}
+TPUSIM_ENUM_NAMES_END
+
+/// A tensor of an imported graph as the file declares or shape inference found it.
+struct ImportedTensor {
+  std::string name;
+  std::vector<uint64_t> shape;  ///< static dims (empty for a scalar)
+  bool shape_known = false;
+  std::string dtype;            ///< the file's element type ("float32", "int64", ...)
+  uint64_t elements = 0;        ///< product of the dims (when known)
+  uint64_t bytes = 0;           ///< elements x the element type's size (when known)
+};
+
+/// One node of an imported graph and what became of it.
+struct ImportedNode {
+  size_t index = 0;             ///< its position in the file's node list
+  std::string name;             ///< its name in the file (may be empty there)
+  std::string op_type;          ///< e.g. "Conv"
+  NodeTreatment treatment = NodeTreatment::costed;
+  std::vector<std::string> layers;  ///< the layers it became (costed), joined (fused), or folded into
+  std::string reason;           ///< why it costs nothing or was skipped
+  std::vector<ImportedTensor> outputs;
+};
+
+/// What an importer of a foreign graph format recorded (absent for tpusim's own formats).
+struct ImportRecord {
+  std::string format;            ///< "onnx"
+  std::string producer;          ///< the tool that wrote the file (e.g. "pytorch 1.13.1")
+  int64_t opset = 0;             ///< the default domain's opset
+  std::vector<ImportedTensor> inputs;  ///< the graph's inputs (all read as the workload input)
+  std::vector<ImportedNode> nodes;     ///< every node, in file order
+  size_t count(NodeTreatment t) const;
+};
+
 struct Workload {
   std::string name;
   std::string source;
@@ -122,6 +182,7 @@ struct Workload {
   uint64_t batch = 1;
   std::string input_name = "input";  ///< what ops name the workload's input tensor
   std::vector<Layer> layers;         ///< in a topological order
+  std::optional<ImportRecord> import;  ///< set by importers of graph formats (ONNX)
 
   uint64_t total_macs() const;
   /// Whether every op reads exactly the previous op's output (the first the input): a chain.

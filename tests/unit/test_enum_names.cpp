@@ -43,11 +43,12 @@ TEST_CASE("enum names: the spellings of every spec enum, in enum order", "[enum_
   CHECK(enum_names<BufferRole>() == Names{"inputs", "weights", "outputs", "accumulators"});
   CHECK(enum_names<InterfaceBandwidth>() == Names{"CALC", "USER"});
   CHECK(enum_names<OpKind>() == Names{"gemm", "linear", "conv2d", "matmul", "maxpool", "avgpool", "global_avgpool",
-                                      "relu", "gelu", "add", "softmax", "layernorm", "scale", "concat"});
+                                      "relu", "gelu", "add", "softmax", "layernorm", "scale", "concat", "vector"});
+  CHECK(enum_names<NodeTreatment>() == Names{"costed", "fused", "folded", "view", "constant", "empty", "skipped"});
   CHECK(enum_names<Loop>() == Names{"row", "col", "stream"});
   CHECK(enum_names<config::TopologyKind>() == Names{"torus", "switch", "fully_connected"});
   static_assert(enum_count<DataType>() == 7);
-  static_assert(enum_count<OpKind>() == 14);
+  static_assert(enum_count<OpKind>() == 15);
 }
 
 TEST_CASE("enum names: parsing returns the enumerator; to_string gives its spelling", "[enum_names]") {
@@ -60,6 +61,7 @@ TEST_CASE("enum names: parsing returns the enumerator; to_string gives its spell
   check_round_trip<InterfaceBandwidth>();
   check_round_trip<OpKind>();
   check_round_trip<config::TopologyKind>();
+  check_round_trip<NodeTreatment>();
   CHECK(enum_from_name<TimingMode>("scalesim-v2") == TimingMode::scalesim_v2);
   CHECK_FALSE(enum_from_name<TimingMode>("scalesim_v2").has_value());  // spelled exactly, no aliases
   CHECK_FALSE(enum_from_name<Dataflow>("WS").has_value());
