@@ -69,13 +69,26 @@ void dump_program(const mapper::MappedWorkload& mapped, const std::string& path)
   }
 }
 
+/// Never a silent zero: nodes skipped under --allow-unsupported are named on stderr (and listed
+/// in report.json under /import/skipped).
+void warn_skipped(const Workload& w) {
+  if (!w.import || w.import->count(NodeTreatment::skipped) == 0) return;
+  std::string list;
+  for (const auto& n : w.import->nodes)
+    if (n.treatment == NodeTreatment::skipped) list += fmt::format("{}{} \"{}\"", list.empty() ? "" : ", ", n.op_type, n.name);
+  std::cerr << fmt::format("tpusim: warning: {}: {} unsupported nodes skipped and not costed (--allow-unsupported): {}; "
+                           "report.json lists them under /import/skipped\n",
+                           w.file, w.import->count(NodeTreatment::skipped), list);
+}
+
 }  // namespace
 
 int command_run(const std::vector<std::string>& args) {
   po::options_description desc("run options");
   desc.add_options()("help,h", "show this help")
       ("arch", po::value<std::string>()->required(), "architecture: JSON config or SCALE-Sim .cfg")
-      ("workload", po::value<std::string>()->required(), "workload: JSON or SCALE-Sim topology .csv")
+      ("workload", po::value<std::string>()->required(), "workload: JSON, SCALE-Sim topology .csv or ONNX model .onnx")
+      ("allow-unsupported", "ONNX: skip ops tpusim cannot cost (listed in report.json under /import/nodes) instead of refusing the model")
       ("out", po::value<std::string>(), "write DIR/report.json and DIR/layers.csv")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
       ("dump-program", po::value<std::string>(), "write the instruction stream to FILE (JSON lines)")
@@ -88,7 +101,10 @@ int command_run(const std::vector<std::string>& args) {
 
   // Everything that can be judged before simulating is judged first: no half-written report.
   const ArchConfig arch = importers::load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
-  const Workload workload = importers::load_workload(vm["workload"].as<std::string>());
+  importers::WorkloadOptions workload_options;
+  workload_options.allow_unsupported = vm.count("allow-unsupported") > 0;
+  const Workload workload = importers::load_workload(vm["workload"].as<std::string>(), workload_options);
+  warn_skipped(workload);
   const EnergyTable energy = load_energy_table(resolve_energy_table(arch.energy_table, arch.file));
   energy.check_covers(arch);  // a datatype or DRAM type the table lacks fails before simulating
   RunOptions options;
@@ -132,6 +148,32 @@ int command_run(const std::vector<std::string>& args) {
     if (arch.timing == TimingMode::scalesim_v2)
       report::write_file_atomic(out_dir + "/COMPUTE_REPORT.csv", report::compute_report_csv(run));
   }
+  return 0;
+}
+
+int command_import(const std::vector<std::string>& args) {
+  po::options_description desc("import options");
+  desc.add_options()("help,h", "show this help")
+      ("workload", po::value<std::string>()->required(), "ONNX model (.onnx)")
+      ("allow-unsupported", "skip ops tpusim cannot cost instead of refusing the model")
+      ("out", po::value<std::string>(), "write the workload JSON to FILE (default: standard output)");
+  const auto vm = parse(args, desc, "import");
+  if (vm.count("help")) return 0;
+  importers::WorkloadOptions options;
+  options.allow_unsupported = vm.count("allow-unsupported") > 0;
+  // One layer a line: a network reads as a list, and diffs of two imports stay line by line.
+  nlohmann::json doc = importers::load_onnx_document(vm["workload"].as<std::string>(), options);
+  const nlohmann::json layers = doc["layers"];
+  doc.erase("layers");
+  std::string text = "{\n";
+  for (const auto& [key, value] : doc.items()) text += fmt::format(" {}: {},\n", nlohmann::json(key).dump(), value.dump());
+  text += " \"layers\": [\n";
+  for (size_t i = 0; i < layers.size(); ++i) text += "  " + layers[i].dump() + (i + 1 < layers.size() ? ",\n" : "\n");
+  text += " ]\n}\n";
+  if (vm.count("out"))
+    report::write_file_atomic(vm["out"].as<std::string>(), text);
+  else
+    std::cout << text;
   return 0;
 }
 

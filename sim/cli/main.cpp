@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run       --arch A --workload W [--out DIR] [--set /json/pointer=value]... [--dump-program]\n"
     "  describe  --arch A [--json] [--set ...] | --params [--json | --markdown]\n"
+    "  import    --workload model.onnx [--out FILE]   (the workload JSON an ONNX model becomes)\n"
     "  compare   BASE CURRENT [--rtol X] [--tolerances FILE] [--format text|markdown|json]\n"
     "  sweep     SPEC [--jobs N] [--out DIR] [--shard I/N] [--resume] [--timeout-s S] | --merge DIR... --out DIR\n"
     "run 'tpusim <command> --help' for its options\n";
@@ -44,9 +45,10 @@ int sc_main(int argc, char* argv[]) {
     std::vector<std::string> args(argv + 2, argv + argc);
     if (command == "run") return tpusim::cli::command_run(args);
     if (command == "describe") return tpusim::cli::command_describe(args);
+    if (command == "import") return tpusim::cli::command_import(args);
     if (command == "compare") return tpusim::cli::command_compare(args);
     if (command == "sweep") return tpusim::cli::command_sweep(args);
-    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe, compare, sweep\n", command);
+    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe, import, compare, sweep\n", command);
     return 2;
   } catch (const tpusim::InputError& e) {
     std::cerr << "tpusim: " << e.what() << "\n";

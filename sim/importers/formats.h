@@ -8,6 +8,7 @@
 ///                 .cfg   SCALE-Sim v2 config (sim/importers/scalesim_cfg.h)
 ///   workload      .json  tpusim workload (sim/spec/workload.h, workloads/README.md)
 ///                 .csv   SCALE-Sim topology (sim/importers/scalesim_topology.h)
+///                 .onnx  ONNX model (sim/importers/onnx/onnx_import.h, sim/importers/onnx/README.md)
 ///
 /// Any other extension is an error naming the allowed ones; a directory or an unreadable path
 /// says so (sim/base/file_io.h). A new format is one more row in the table in formats.cpp.
@@ -31,7 +32,16 @@ nlohmann::json load_arch_document(const std::string& path);
 /// Loads an architecture: its document, the overrides applied, parsed strictly.
 ArchConfig load_arch(const std::string& path, const std::vector<config::Override>& overrides = {});
 
+/// How workload importers treat what they cannot cost.
+struct WorkloadOptions {
+  /// ONNX: skip unsupported ops (each listed in the report's /import/nodes) instead of refusing the model.
+  bool allow_unsupported = false;
+};
+
 /// Loads a workload from any workload format.
-Workload load_workload(const std::string& path);
+Workload load_workload(const std::string& path, const WorkloadOptions& options = {});
+
+/// An ONNX model's workload as the tpusim workload document it lowers to (`tpusim import`).
+nlohmann::json load_onnx_document(const std::string& path, const WorkloadOptions& options = {});
 
 }  // namespace tpusim::importers

@@ -157,6 +157,38 @@ json totals_json(const TotalFigures& t) {
   return j;
 }
 
+json tensor_json(const ImportedTensor& t) {
+  json j = {{"name", t.name}, {"dtype", t.dtype}};
+  if (t.shape_known) {
+    j["shape"] = t.shape;
+    j["elements"] = t.elements;
+    j["bytes"] = t.bytes;
+  } else {
+    j["shape"] = nullptr;
+    j["elements"] = nullptr;
+    j["bytes"] = nullptr;
+  }
+  return j;
+}
+
+/// What an importer of a graph format made of each node (results/README.md, "import").
+json import_json(const ImportRecord& r) {
+  json counts = json::object();
+  for (NodeTreatment t : enum_values<NodeTreatment>()) counts[to_string(t)] = r.count(t);
+  json inputs = json::array(), nodes = json::array(), skipped = json::array();
+  for (const auto& t : r.inputs) inputs.push_back(tensor_json(t));
+  for (const auto& n : r.nodes) {
+    json outputs = json::array();
+    for (const auto& t : n.outputs) outputs.push_back(tensor_json(t));
+    json j = {{"index", n.index}, {"name", n.name}, {"op_type", n.op_type}, {"treatment", to_string(n.treatment)},
+              {"layers", n.layers}, {"reason", n.reason}, {"outputs", outputs}};
+    if (n.treatment == NodeTreatment::skipped) skipped.push_back(j);
+    nodes.push_back(std::move(j));
+  }
+  return {{"format", r.format}, {"producer", r.producer}, {"opset", r.opset}, {"inputs", inputs},
+          {"counts", counts}, {"skipped", skipped}, {"nodes", nodes}};
+}
+
 }  // namespace
 
 json report_json(const Report& rep) {
@@ -171,6 +203,7 @@ json report_json(const Report& rep) {
   for (const LayerFigures& f : rep.layers) layers.push_back(layer_json(f, mapped.planned()));
   report["totals"] = totals_json(rep.totals);
   report["layers"] = layers;
+  if (mapped.workload().import) report["import"] = import_json(*mapped.workload().import);
   return report;
 }
 

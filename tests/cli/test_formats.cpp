@@ -97,7 +97,7 @@ TEST_CASE("formats: a directory, a missing file or an unknown extension gets a c
       {"run: no extension", "run -q --arch " + bare.string() + " --workload " + workload.string(),
        bare.string() + ": unknown architecture format (no extension); " + arch_formats},
       {"run: a topology as workload needs .csv", "run -q --arch " + arch.string() + " --workload " + yaml.string(),
-       yaml.string() + ": unknown workload format \".yaml\"; allowed: .json (tpusim workload), .csv (SCALE-Sim topology)"},
+       yaml.string() + ": unknown workload format \".yaml\"; allowed: .json (tpusim workload), .csv (SCALE-Sim topology), .onnx (ONNX model)"},
       {"run: missing arch", "run -q --arch " + (dir / "none.cfg").string() + " --workload " + workload.string(),
        (dir / "none.cfg").string() + ": cannot open file (missing or unreadable)"},
       {"sweep: directory as arch",

@@ -31,6 +31,8 @@ CASES = [  # (arch, workload, extra options)
     ("configs/scalesim/scale.cfg", "workloads/mobilenet_v2.json", []),
     ("configs/scalesim/scale.cfg", "tests/data/memory/conv3x3_256_56_batch8.json", []),
     ("configs/scalesim/scale.cfg", "tests/data/sparsity/dense_vs_2of4.json", ["--set", "/array/macs_per_pe_per_cycle=2"]),
+    ("configs/tpu_v1.json", "tests/data/onnx/tiny_cnn.onnx", []),
+    ("configs/tpu_v1.json", "tests/data/onnx/tiny_topk.onnx", ["--allow-unsupported"]),
 ]
 # Parents whose children are named by the config or by a fixed list, and the placeholder that
 # documents them.

@@ -1,0 +1,59 @@
+#include "sim/importers/onnx/onnx_import.h"
+
+#include <filesystem>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/importers/onnx/onnx_lowering.h"
+#include "sim/importers/onnx/onnx_model.h"
+
+namespace tpusim::importers {
+
+namespace {
+
+nlohmann::json document_of(const onnx_import::OnnxModel& model, const onnx_import::Lowering& lowering,
+                           const std::string& path) {
+  nlohmann::json doc = lowering.document();
+  doc["name"] = std::filesystem::path(path).stem().string();
+  doc["source"] = fmt::format("ONNX model {} (graph \"{}\", opset {}{}), imported by tpusim", path, model.graph().name(),
+                              model.opset(), model.producer().empty() ? "" : ", written by " + model.producer());
+  return doc;
+}
+
+}  // namespace
+
+nlohmann::json onnx_workload_document(const std::string& bytes, const std::string& path, bool allow_unsupported) {
+  const onnx_import::OnnxModel model(bytes, path);
+  const onnx_import::Lowering lowering(model, path, allow_unsupported);
+  return document_of(model, lowering, path);
+}
+
+Workload parse_onnx(const std::string& bytes, const std::string& path, bool allow_unsupported) {
+  const onnx_import::OnnxModel model(bytes, path);
+  const onnx_import::Lowering lowering(model, path, allow_unsupported);
+  const nlohmann::json doc = document_of(model, lowering, path);
+  Workload w;
+  try {
+    w = parse_workload(doc, path);
+  } catch (const InputError& e) {
+    // The document is ours: name the node a layer came from rather than a pointer into JSON the
+    // user never saw.
+    const std::string msg = e.what();
+    std::smatch mt;
+    const std::regex layer_ptr(": /layers/([0-9]+)(/[^:]*)?: ");
+    if (std::regex_search(msg, mt, layer_ptr)) {
+      const size_t layer = std::stoul(mt[1].str());
+      const size_t node = layer < lowering.layer_nodes().size() ? lowering.layer_nodes()[layer] : 0;
+      throw InputError(fmt::format("{}: node {} \"{}\" ({}): cannot be costed as tpusim layer {}: {}", path, node,
+                                   model.node(node).name(), model.op_type(node), doc["layers"][layer]["op"].get<std::string>(),
+                                   msg.substr(static_cast<size_t>(mt.position(0) + mt.length(0)))));
+    }
+    throw;
+  }
+  w.import = lowering.record();
+  return w;
+}
+
+}  // namespace tpusim::importers
