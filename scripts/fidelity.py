@@ -29,7 +29,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "reference", "hardware",
                             "tpu_v4_gemm_calibration.json")
-DEFAULT_ARCH = os.path.join(ROOT, "configs", "tpu_v4_like_128x128.json")
+DEFAULT_ARCH = os.path.join(ROOT, "configs", "tpu_v4.json")
 DEFAULT_TPUSIM = os.path.join(ROOT, "build", "tpusim")
 
 # Stored datatype names of measured files (NumPy/JAX spelling) -> tpusim's /datatypes names.

@@ -33,6 +33,9 @@ nlohmann::json describe_arch(const ArchConfig& arch) {
   }
   return {{"name", arch.name},
           {"pes", arch.peak_macs_per_cycle()},
+          {"cores", arch.chip.cores},
+          {"matrix_units_per_core", arch.core.matrix_units},
+          {"matrix_units", arch.matrix_units()},
           {"peak_macs_per_cycle", arch.peak_macs_per_cycle()},
           {"peak_macs_per_s", peak_macs},
           {"peak_tops", 2.0 * peak_macs / 1e12},
@@ -47,9 +50,14 @@ nlohmann::json describe_arch(const ArchConfig& arch) {
 }
 
 void print_description(std::ostream& out, const ArchConfig& arch, const nlohmann::json& d) {
-  out << fmt::format("{}: {}x{} {} array, {} MHz, {} inputs / {} weights\n", arch.name, arch.array.rows,
-                     arch.array.cols, to_string(arch.array.dataflow), arch.clock_mhz, to_string(arch.datatypes.input),
-                     to_string(arch.datatypes.weight));
+  const std::string units =
+      arch.matrix_units() == 1
+          ? fmt::format("{}x{} {} array", arch.array.rows, arch.array.cols, to_string(arch.array.dataflow))
+          : fmt::format("{} core{} x {} matrix unit{} of {}x{} {}", arch.chip.cores, arch.chip.cores == 1 ? "" : "s",
+                        arch.core.matrix_units, arch.core.matrix_units == 1 ? "" : "s", arch.array.rows,
+                        arch.array.cols, to_string(arch.array.dataflow));
+  out << fmt::format("{}: {}, {} MHz, {} inputs / {} weights\n", arch.name, units, arch.clock_mhz,
+                     to_string(arch.datatypes.input), to_string(arch.datatypes.weight));
   out << fmt::format("  peak compute     {:.4g} TMAC/s = {:.4g} TOPS (2 ops per MAC)\n",
                      d["peak_macs_per_s"].get<double>() / 1e12, d["peak_tops"].get<double>());
   out << fmt::format("  DRAM             {} at {:.4g} GB/s ({:.4g} B/cycle), latency {} cycles\n", arch.dram.part,

@@ -10,7 +10,7 @@ MappedLayer map_layer(const ArchConfig& arch, const Layer& layer, const LayerCon
   m.context = ctx;
   if (is_matrix_op(layer.op)) {
     m.effective = effective_gemm(arch, layer);
-    m.gemm = plan_gemm(arch, layer, ctx);
+    m.gemm = plan_gemm_on_chip(arch, layer, ctx);
   } else {
     m.vector = plan_vector(arch, layer, ctx);
   }

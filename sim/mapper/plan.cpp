@@ -63,8 +63,19 @@ int GemmPlan::position(Loop l) const {
 double GemmPlan::mapping_efficiency(const ArchConfig& arch) const {
   // Folds form the full product of row folds x col folds (x chunks), so the mean of
   // rows_used * cols_used is the product of the means: (Sr / row_folds) * (Sc / col_folds).
-  return (static_cast<double>(dims.sr) / static_cast<double>(row_folds * arch.array.rows)) *
-         (static_cast<double>(dims.sc) / static_cast<double>(col_folds * arch.array.cols));
+  return (static_cast<double>(dims.sr) / static_cast<double>(row_folds * arch.array.rows * gang.rows_factor())) *
+         (static_cast<double>(dims.sc) / static_cast<double>(col_folds * arch.array.cols * gang.cols_factor()));
+}
+
+arch::timing::FoldShape GemmPlan::unit_fold(const ArchConfig& arch, const arch::timing::FoldShape& fold) const {
+  const auto pad = [](uint64_t v, uint64_t to, uint64_t cap) { return std::min(cap, ceil_div(v, to) * to); };
+  const uint64_t lanes = arch.chip.layout_lanes, rows = arch.array.rows, cols = arch.array.cols;
+  arch::timing::FoldShape u;
+  // The first units of the gang hold full array widths; the largest share sets the time.
+  u.rows_used = pad(std::min<uint64_t>(fold.rows_used, rows), lanes, rows);
+  u.cols_used = pad(std::min<uint64_t>(fold.cols_used, cols), lanes, cols);
+  u.stream_len = ceil_div(ceil_div(fold.stream_len, gang.stream_ways()), arch.chip.layout_rows) * arch.chip.layout_rows;
+  return u;
 }
 
 namespace {
@@ -217,17 +228,18 @@ std::vector<LoopOrder> candidate_orders(const Layer& layer, Loop reduction) {
 
 }  // namespace
 
-GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
+GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx, const Gang& gang) {
   GemmPlan p;
   p.context = ctx;
+  p.gang = gang;
   const EffectiveGemm executed = effective_gemm(arch, layer);
   p.gemm = executed.executed;
   p.dense_k = layer.gemm.k;
   p.weight_bytes = executed.weight_bytes / layer.gemm.count;
   p.dataflow = arch.array.dataflow;
   p.dims = map_dims(p.dataflow, p.gemm);
-  p.tile_rows = std::min<uint64_t>(arch.array.rows, p.dims.sr);
-  p.tile_cols = std::min<uint64_t>(arch.array.cols, p.dims.sc);
+  p.tile_rows = std::min<uint64_t>(arch.array.rows * gang.rows_factor(), p.dims.sr);
+  p.tile_cols = std::min<uint64_t>(arch.array.cols * gang.cols_factor(), p.dims.sc);
   p.row_folds = ceil_div(p.dims.sr, p.tile_rows);
   p.col_folds = ceil_div(p.dims.sc, p.tile_cols);
   p.a_footprint = a_footprint_of(layer);
@@ -260,6 +272,48 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
     throw NoFit{};
   }
   return best->plan;
+}
+
+std::vector<Gang> candidate_gangs(const ArchConfig& arch) {
+  Gang g;
+  g.units = arch.core.matrix_units;
+  g.cores = arch.chip.cores;
+  if (g.units == 1 || arch.core.unit_split != UnitSplit::auto_split) {
+    if (g.units > 1) g.split = arch.core.unit_split;
+    return {g};
+  }
+  std::vector<Gang> out;
+  for (UnitSplit s : {UnitSplit::cols, UnitSplit::rows, UnitSplit::stream}) {
+    g.split = s;
+    out.push_back(g);
+  }
+  return out;
+}
+
+double estimate_cycles(const ArchConfig& arch, const GemmPlan& p) {
+  const arch::timing::FoldShape full{p.tile_rows, p.tile_cols, p.tile_t};
+  const arch::timing::FoldShape u = p.unit_fold(arch, full);
+  const double load = arch.array.double_buffer_stationary ? 0.0 : static_cast<double>(u.rows_used);
+  const double per_fold = load + static_cast<double>(u.stream_len + u.rows_used + u.cols_used);
+  const double compute = per_fold * static_cast<double>(p.folds());
+  const double dram = static_cast<double>(p.est_dram_read_bytes + p.est_dram_write_bytes) / arch.dram_bytes_per_cycle();
+  return std::max(compute, dram);
+}
+
+GemmPlan plan_gemm_on_chip(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
+  std::optional<GemmPlan> best;
+  double best_cycles = 0;
+  for (const Gang& g : candidate_gangs(arch)) {
+    GemmPlan q = plan_gemm(arch, layer, ctx, g);
+    const double c = estimate_cycles(arch, q);
+    const uint64_t traffic = q.est_dram_read_bytes + q.est_dram_write_bytes;
+    if (!best || c < best_cycles ||
+        (c == best_cycles && traffic < best->est_dram_read_bytes + best->est_dram_write_bytes)) {
+      best = q;
+      best_cycles = c;
+    }
+  }
+  return *best;
 }
 
 VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "arch/isa/fold_shape.h"
 #include "arch/matrix/dataflow/dataflow.h"
 #include "sim/spec/arch_config.h"
 #include "sim/spec/workload.h"
@@ -29,6 +30,21 @@ struct NoFit {};
 struct LayerContext {
   bool inputs_on_chip = false;  ///< the input is already in the inputs buffer: no DRAM loads
   bool outputs_stay = false;    ///< the output stays in the outputs buffer: no DRAM stores
+};
+
+/// How the chip's matrix units share each fold of a matrix op (arch/chip/README.md): a core's
+/// units work on a fold together (a gang), split as `split` says; the cores each take a share of
+/// the fold's streamed rows. The fold is planned on the gang's array (rows x rows_factor by cols
+/// x cols_factor); each unit times the largest share (unit_fold).
+struct Gang {
+  UnitSplit split = UnitSplit::cols;  ///< a core's units: never auto once planned
+  uint32_t units = 1;                 ///< matrix units per core
+  uint32_t cores = 1;
+  uint64_t rows_factor() const { return split == UnitSplit::rows ? units : 1; }
+  uint64_t cols_factor() const { return split == UnitSplit::cols ? units : 1; }
+  /// Shares the streamed rows are cut into: the cores, times the units when they split the stream.
+  uint64_t stream_ways() const { return uint64_t(cores) * (split == UnitSplit::stream ? units : 1); }
+  bool single() const { return units == 1 && cores == 1; }
 };
 
 /// The three fold loops: row folds (array rows), column folds (array cols), stream chunks.
@@ -65,6 +81,13 @@ struct GemmPlan {
   uint64_t a_tile_bytes(DataType input, uint64_t elements) const;
   uint64_t b_tile_bytes(uint64_t elements) const;
   LayerContext context;
+  /// How the chip's units share the folds (one unit: the identity).
+  Gang gang;
+  /// The fold one unit runs for a fold of the gang's array: the largest share of the rows and
+  /// columns a unit holds and of the streamed rows a core (or unit) takes, padded to the layout
+  /// tile (/chip/layout_rows, /chip/layout_lanes; never beyond the unit's array). Identity for one
+  /// unit without padding.
+  arch::timing::FoldShape unit_fold(const ArchConfig& arch, const arch::timing::FoldShape& fold) const;
   /// The traffic model the mapper minimised (bytes, all GEMM instances).
   uint64_t est_dram_read_bytes = 0, est_dram_write_bytes = 0;
 
@@ -83,7 +106,19 @@ struct GemmPlan {
 
 /// Chooses the tiling of a matrix layer. InputError (naming the buffer's capacity pointer) when
 /// a buffer cannot hold the smallest legal tile.
-GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
+/// With `gang`, the tiles are those of the gang's array (see Gang).
+GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {}, const Gang& gang = {});
+
+/// The gangs a matrix op may use on `arch` (/core/unit_split; auto: cols, rows and stream, in that
+/// order, which wins ties), and the planned one of least estimated cycles (estimate_cycles), ties
+/// to the least estimated DRAM traffic. One unit per core: the identity.
+std::vector<Gang> candidate_gangs(const ArchConfig& arch);
+GemmPlan plan_gemm_on_chip(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
+
+/// A plan's cycles, estimated for choosing between gangs: per fold the unit's stationary load
+/// (unless double-buffered), its stream and the array's fill and drain, against the DRAM traffic at
+/// the DRAM bandwidth; the larger of the two.
+double estimate_cycles(const ArchConfig& arch, const GemmPlan& p);
 
 /// Vector-unit layers are processed in chunks of elements that fit the buffers.
 struct VectorPlan {

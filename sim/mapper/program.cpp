@@ -317,7 +317,9 @@ bool LayerProgram::next_matrix(Instr& out) {
       load_a_id_ = out.id;
     };
     const auto load_b = [&] {
-      out = make_load(Operand::weights, cur_.b_bytes, cur_.b_bytes, b_buf, b_ring_);
+      // Each core holds its own copy of the stationary tile (ws: B), fetched from the shared DRAM.
+      const uint64_t copies = p.gang.cores;
+      out = make_load(Operand::weights, cur_.b_bytes * copies, cur_.b_bytes * copies, b_buf, b_ring_);
       if (layer_.op == OpKind::matmul) add_producer_deps(1, out);  // B is an activation tensor
       load_b_id_ = out.id;
     };
@@ -355,10 +357,11 @@ bool LayerProgram::next_matrix(Instr& out) {
       case 4: {  // the fold itself
         phase_ = 5;
         out = make(InstrKind::matmul);
-        out.fold = cur_.shape;
+        // Each unit times its share of the gang's fold; the MACs are the whole fold's.
+        out.fold = p.unit_fold(arch_, cur_.shape);
         out.macs = cur_.shape.rows_used * cur_.shape.cols_used * cur_.shape.stream_len;
-        out.sram_read_bytes[a_buf] += cur_.a_bytes;
-        out.sram_read_bytes[b_buf] += cur_.b_bytes;
+        out.sram_read_bytes[a_buf] += cur_.a_bytes;  // broadcast to units side by side: read once
+        out.sram_read_bytes[b_buf] += cur_.b_bytes * p.gang.cores;
         if (!cur_.first_reduction) out.sram_read_bytes[acc_buf] += cur_.psum_bytes;
         out.sram_write_bytes[acc_buf] += cur_.psum_bytes;
         if (cur_.store) {

@@ -31,7 +31,7 @@ Roofline roofline_of(const ArchConfig& arch, const LayerResult& r) {
 
 LayerFigures layer_figures(const ArchConfig& arch, const EnergyTable& energy, const LayerResult& r,
                            const mapper::MappedLayer& m) {
-  const double pes = static_cast<double>(arch.array.rows) * arch.array.cols;
+  const double pes = static_cast<double>(arch.peak_macs_per_cycle());  // the chip: every unit of every core
   const double pe_slots = arch.array.macs_per_pe_per_cycle;  // MAC slots per PE per cycle
   const double hz = arch.clock_mhz * 1e6;
   LayerFigures f;
@@ -52,7 +52,7 @@ LayerFigures layer_figures(const ArchConfig& arch, const EnergyTable& energy, co
 
 /// The totals' derived figures, once the sums are in.
 void derive_totals(const ArchConfig& arch, const EnergyTable& energy, TotalFigures& t) {
-  const double pes = static_cast<double>(arch.array.rows) * arch.array.cols;
+  const double pes = static_cast<double>(arch.peak_macs_per_cycle());  // the chip: every unit of every core
   const double pe_slots = arch.array.macs_per_pe_per_cycle;
   const double hz = arch.clock_mhz * 1e6;
   for (const auto& [k, v] : t.energy_breakdown_pj) t.energy_pj += v;

@@ -46,7 +46,19 @@ json plan_json(const mapper::GemmPlan& p) {
             {"est_dram_read_bytes", p.est_dram_read_bytes},
             {"est_dram_write_bytes", p.est_dram_write_bytes}};
   add_residency_json(j, p.context);
+  // How the chip's units share the folds (arch/chip/README.md): only on a chip of several units.
+  if (!p.gang.single())
+    j["units"] = {{"split", to_string(p.gang.split)}, {"units_per_core", p.gang.units}, {"cores", p.gang.cores}};
   return j;
+}
+
+/// The chip's serial costs around an op (sim/run/chip_costs.h).
+json chip_costs_json(const ChipCosts& c) {
+  return {{"kernel_cycles", c.kernel_cycles},
+          {"convert_in_elements", c.convert_in_elements},
+          {"convert_in_cycles", c.convert_in_cycles},
+          {"writeback_elements", c.writeback_elements},
+          {"writeback_cycles", c.writeback_cycles}};
 }
 
 /// The native mapper's chunking of a vector layer.
@@ -113,6 +125,7 @@ json layer_json(const LayerFigures& f, bool planned) {
   l["sram_reads"] = r.sram_reads;
   l["sram_writes"] = r.sram_writes;
   l["cycle_breakdown"] = breakdown_json(r.breakdown);
+  if (r.chip) l["chip_costs"] = chip_costs_json(*r.chip);
   const json mapping = mapping_json(f, planned);
   if (!mapping.empty()) l["mapping"] = mapping;
   if (f.roofline) l["roofline"] = roofline_json(*f.roofline);

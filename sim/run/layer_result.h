@@ -23,6 +23,17 @@ struct ScalesimMapping {
   uint64_t copies = 1;
 };
 
+/// The costs a chip adds to an op around its simulated folds (arch/chip/README.md): each is
+/// serial, the matrix units do not run meanwhile. Present when the architecture has any of them.
+struct ChipCosts {
+  uint64_t kernel_cycles = 0;          ///< /chip/kernel_overhead_ns in core cycles (not for fused ops)
+  uint64_t convert_in_elements = 0;    ///< streamed-operand elements converted to /array/native_type
+  uint64_t convert_in_cycles = 0;
+  uint64_t writeback_elements = 0;     ///< results taken from the accumulators to the output buffer
+  uint64_t writeback_cycles = 0;
+  uint64_t total() const { return kernel_cycles + convert_in_cycles + writeback_cycles; }
+};
+
 struct LayerResult {
   std::string name;
   OpKind op = OpKind::gemm;
@@ -58,6 +69,8 @@ struct LayerResult {
   /// ignores), echoed in the report's `mapping`. The native mapper's choices are in the
   /// MappedWorkload.
   std::map<std::string, std::string> notes;
+  /// The chip's costs around the op (native timing, when the architecture has any).
+  std::optional<ChipCosts> chip;
   /// How SCALE-Sim ran a matrix layer (scalesim-v2 timing only).
   std::optional<ScalesimMapping> scalesim;
 };

@@ -10,6 +10,7 @@
 #include "arch/matrix/matrix_unit.h"
 #include "arch/matrix/cycle_model/pe_array.h"
 #include "sim/mapper/workload_program.h"
+#include "sim/run/chip_costs.h"
 #include "sim/run/scalesim_v2_layer.h"
 
 namespace tpusim {
@@ -189,6 +190,7 @@ RunResult run_workload(const mapper::MappedWorkload& mapped, const RunOptions& o
     TPUSIM_ASSERT(total.total() == *run.makespan_cycles, "the matrix unit's classes do not sum to the run");
     run.total_breakdown = total;
   }
+  apply_chip_costs(mapped, run);
   return run;
 }
 

@@ -41,6 +41,10 @@ struct ArrayConfig {
   /// executes ceil(K / p) reduction steps (sim/mapper/sparsity.h); energy and area count p MAC
   /// units per PE (sim/energy/README.md, "Quantization").
   uint32_t macs_per_pe_per_cycle = 1;
+  /// The type the PEs multiply (TPUs: bf16). A stored input or weight type that differs is
+  /// converted on the vector path before it enters the array (/vector/convert_in_elems_per_cycle).
+  /// Unset: the PEs multiply the stored types.
+  std::optional<DataType> native_type;
 };
 
 struct DataTypes {
@@ -119,6 +123,14 @@ struct DramConfig {
 /// Instance name "vector".
 struct VectorConfig {
   uint32_t lanes = 32;            ///< elements processed per cycle
+  /// Elements per cycle per core of the vector path that turns a stored operand into the array's
+  /// native type on its way in (only when /array/native_type differs from the stored type). The
+  /// matrix units wait for it (the vector unit feeds them). 0 = no cost.
+  double convert_in_elems_per_cycle = 0;
+  /// Elements per cycle per core of the path that takes results from the accumulators to the
+  /// output buffer at the output type (write-back), not overlapped with the matrix units. 0 = no
+  /// cost (the write-back hides behind the array, as in every single-array preset).
+  double writeback_elems_per_cycle = 0;
 };
 
 /// How the core's controller issues work (arch/control/README.md).
@@ -133,6 +145,31 @@ struct CoreConfig {
   /// Default of a workload op's `fuse`: elementwise ops after a matrix op run as its epilogue on
   /// output tiles as they leave the array (not in barrier mode).
   bool fuse_epilogues = false;
+  /// Matrix units in the core, each of /array's shape (TPU v4: 4 MXUs per TensorCore). They work
+  /// on each fold together (a gang, arch/chip/README.md), split as /core/unit_split says.
+  uint32_t matrix_units = 1;
+  /// How a core's units share a fold: `cols` (side by side along the array's columns: each holds
+  /// its own stationary tile, the streamed operand is broadcast to all), `rows` (stacked along the
+  /// array's rows: they split the reduction and their partial sums are added), `stream` (each
+  /// takes a share of the streamed rows with a copy of the same stationary tile), or `auto` (per
+  /// op, the least estimated time, ties to the least traffic).
+  UnitSplit unit_split = UnitSplit::auto_split;
+};
+
+/// The chip around the cores (arch/chip/README.md). Defaults: one core, no per-kernel cost, no
+/// layout padding, which is every single-array preset.
+struct ChipConfig {
+  /// Cores (TensorCores); each runs its share of every matrix op's streamed rows (TPU v4's
+  /// megacore splits M over its 2 cores), with its own copy of the stationary tiles. They share
+  /// the chip's DRAM (/dram is the chip's HBM) and the buffers are the chip's total.
+  uint32_t cores = 1;
+  /// Fixed wall time of every kernel (op): launch, prologue, epilogue, synchronisation of the cores.
+  double kernel_overhead_ns = 0;
+  /// The hardware layout tile: each core's rows of the streamed operand are padded to a multiple
+  /// of layout_rows, the array-side dimensions (reduction and output columns) to layout_lanes
+  /// (TPU v4: (8, 128)). The padded elements cost time, not counted MACs.
+  uint32_t layout_rows = 1;
+  uint32_t layout_lanes = 1;
 };
 
 /// Settings only SCALE-Sim v2 compatibility uses, from a SCALE-Sim `.cfg` (or an optional
@@ -163,6 +200,7 @@ struct ArchConfig {
   DramConfig dram;
   VectorConfig vector;
   CoreConfig core;
+  ChipConfig chip;
   std::string energy_table = "energy/default_45nm.json";  ///< relative to the arch file
   /// Activations live on chip, as in TPU v1's unified buffer: the workload's first input is
   /// already in the buffer that holds inputs (the host put it there), and a layer's output
@@ -178,7 +216,12 @@ struct ArchConfig {
   double bandwidth_bytes_per_s() const { return dram.bandwidth_gb_per_s * 1e9; }
   /// DRAM latency in core cycles (rounded up: a partial cycle still costs a cycle).
   uint64_t dram_latency_cycles() const;
-  uint64_t peak_macs_per_cycle() const { return uint64_t(array.rows) * array.cols; }
+  /// PEs of one matrix unit.
+  uint64_t pes_per_unit() const { return uint64_t(array.rows) * array.cols; }
+  /// Matrix units on the chip: units per core x cores.
+  uint64_t matrix_units() const { return uint64_t(core.matrix_units) * chip.cores; }
+  /// The chip's PEs (every unit of every core): its peak MACs per cycle.
+  uint64_t peak_macs_per_cycle() const { return pes_per_unit() * matrix_units(); }
 };
 
 }  // namespace tpusim

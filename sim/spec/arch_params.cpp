@@ -52,6 +52,11 @@ const Table<ArrayConfig>& array_params() {
     t.integer_of("macs_per_pe_per_cycle", &A::macs_per_pe_per_cycle, {1, 2, 4, 8}, "MACs",
                  "MACs one PE does per cycle along K (narrow operands packed into a wide multiplier, e.g. 2 for int4 "
                  "on int8). The mapper runs ceil(K / p) reduction steps; energy and area count p MAC units per PE");
+    t.optional_choice("native_type", &A::native_type,
+                      "the type the PEs multiply (TPUs: `bf16`); a stored input or weight type that differs is converted "
+                      "on the vector path on its way in, at `/vector/convert_in_elems_per_cycle` "
+                      "(`arch/chip/README.md`). Absent: the PEs multiply the stored types")
+        .default_text("absent (the stored types)");
     return t;
   }();
   return t;
@@ -206,6 +211,14 @@ const Table<VectorConfig>& vector_params() {
     t.integer("lanes", &VectorConfig::lanes, 1, 1u << 20, "lane-ops/cycle",
               "lane-operations per cycle; a vector layer of N lane-operations takes ceil(N / lanes) cycles per chunk "
               "(lane-operation counts per op: `workloads/README.md`)");
+    t.non_negative("convert_in_elems_per_cycle", &VectorConfig::convert_in_elems_per_cycle, 1e9, "elements/cycle",
+                   "per core: rate of the vector path that converts the streamed operand from its stored type to "
+                   "`/array/native_type` before it enters the matrix units, which wait for it (the vector unit feeds "
+                   "them); 0 = no cost. Only when the types differ (`arch/chip/README.md`)");
+    t.non_negative("writeback_elems_per_cycle", &VectorConfig::writeback_elems_per_cycle, 1e9, "elements/cycle",
+                   "per core: rate of the path that takes a matrix op's results from the accumulators to the output "
+                   "buffer at the output type, not overlapped with the matrix units; 0 = no cost (hidden behind the "
+                   "array, as in every single-array preset) (`arch/chip/README.md`)");
     return t;
   }();
   return t;
@@ -226,6 +239,35 @@ const Table<CoreConfig>& core_params() {
               "default of each workload op's `fuse`: a relu, gelu, scale or bias add after a matrix op runs on the "
               "vector unit as that op's epilogue, on output tiles as they leave the array, instead of a pass "
               "through memory (`workloads/README.md`); not in barrier mode");
+    t.integer("matrix_units", &CoreConfig::matrix_units, 1, 256, "units",
+              "matrix units in the core, each of `/array`'s shape (TPU v4: 4 MXUs per TensorCore); they work on each "
+              "fold together as `unit_split` says (`arch/chip/README.md`). More than 1 needs `/array/dataflow` `ws` "
+              "and `/array/model` `analytic`");
+    t.choice("unit_split", &CoreConfig::unit_split,
+             "how the core's units share a fold: `cols` (each its own stationary tile, the streamed operand broadcast "
+             "to all), `rows` (they split the reduction; partial sums added), `stream` (each a share of the streamed "
+             "rows, a copy of the same stationary tile), `auto` (per op: least estimated time, ties to least traffic)");
+    return t;
+  }();
+  return t;
+}
+
+const Table<ChipConfig>& chip_params() {
+  static const Table<ChipConfig> t = [] {
+    Table<ChipConfig> t("chip", "the chip around the cores (`arch/chip/README.md`)");
+    t.integer("cores", &ChipConfig::cores, 1, 256, "cores",
+              "cores (TensorCores); each runs its share of every matrix op's streamed rows with its own copy of the "
+              "stationary tiles (TPU v4's megacore splits M over 2 cores); they share `/dram` (the chip's HBM), and "
+              "`/buffers` are the chip's total. More than 1 needs `/array/dataflow` `ws` and `/array/model` "
+              "`analytic`");
+    t.non_negative("kernel_overhead_ns", &ChipConfig::kernel_overhead_ns, 1e9, "ns",
+                   "fixed wall time of every kernel (each op that is not fused into another): launch, prologue, "
+                   "epilogue, synchronisation of the cores; kernels pay it one after another");
+    t.integer("layout_rows", &ChipConfig::layout_rows, 1, 65536, "elements",
+              "each core's rows of the streamed operand are padded to a multiple of this (TPU v4: 8, the sublanes "
+              "of the (8, 128) layout tile); padding costs time, not counted MACs");
+    t.integer("layout_lanes", &ChipConfig::layout_lanes, 1, 65536, "elements",
+              "the reduction and output-column dimensions are padded to a multiple of this (TPU v4: 128 lanes)");
     return t;
   }();
   return t;
@@ -273,6 +315,20 @@ void validate_arch(const ObjectReader& r, ArchConfig& a) {
   if (a.buffers.size() > 8)  // the program tracks SRAM traffic in fixed arrays (arch::kMaxBuffers)
     fail_at(r.file(), "/buffers", fmt::format("at most 8 buffers are supported, got {}", a.buffers.size()));
   validate_roles(r, a);
+  // A gang of units shares each fold as the weight-stationary mapping lays it out (stream = the
+  // rows of A); the register-level model steps one array.
+  const char* gang_key = a.chip.cores > 1 ? "/chip/cores" : a.core.matrix_units > 1 ? "/core/matrix_units" : nullptr;
+  if (gang_key && a.timing == TimingMode::native && a.array.dataflow != Dataflow::ws)
+    fail_at(r.file(), gang_key,
+            fmt::format("more than one matrix unit needs /array/dataflow \"ws\", got \"{}\"", to_string(a.array.dataflow)));
+  if (gang_key && a.timing == TimingMode::native && a.array.model == ArrayModel::cycle)
+    fail_at(r.file(), gang_key, "more than one matrix unit needs /array/model \"analytic\" (the cycle model steps one array)");
+  if (a.array.native_type && a.vector.convert_in_elems_per_cycle == 0 &&
+      (a.datatypes.input != *a.array.native_type || a.datatypes.weight != *a.array.native_type))
+    fail_at(r.file(), "/vector/convert_in_elems_per_cycle",
+            fmt::format("the stored types ({}, {}) differ from /array/native_type {}: give the conversion rate "
+                        "(elements per cycle per core), got 0",
+                        to_string(a.datatypes.input), to_string(a.datatypes.weight), to_string(*a.array.native_type)));
 }
 
 }  // namespace
@@ -322,7 +378,9 @@ const Table<ArchConfig>& arch_params() {
     t.object("dma", &A::dma, dma_params(), "DMA engine");
     t.object("dram", &A::dram, dram_params(), "off-chip memory");
     t.object("vector", &A::vector, vector_params(), "vector unit for non-matrix ops");
-    t.object("core", &A::core, core_params(), "how the controller issues work: layer barrier, queue depth, fusion");
+    t.object("core", &A::core, core_params(),
+             "how the controller issues work (layer barrier, queue depth, fusion) and the core's matrix units");
+    t.object("chip", &A::chip, chip_params(), "cores, per-kernel cost and layout padding of the chip");
     t.string("energy_table", &A::energy_table, "path",
              "per-action energy and area table (configs/README.md \"Energy tables\"): an absolute path as is; else "
              "relative to the directory of the architecture file, if that file exists; else relative to the "

@@ -214,6 +214,17 @@ class Table : public TableInfo {
         [m](const S& s) { return json(to_string(s.*m)); });
   }
 
+  /// One of enum E's spellings, or absent (unset; left out of the echo).
+  template <class E>
+  Ref optional_choice(const char* key, std::optional<E> S::*m, const char* description) {
+    ParamInfo p = row(key, "string", "", quoted_list(enum_names<E>()), description);
+    p.limits = {{"values", enum_names<E>()}};
+    p.echo = Echo::unless_empty;
+    return custom(
+        std::move(p), [m](ObjectReader& r, S& s, const ParamInfo& i) { s.*m = r.enumeration<E>(i.key); },
+        [m](const S& s) { return (s.*m) ? json(to_string(*(s.*m))) : json(); });
+  }
+
   /// A non-empty set of E's spellings: an array listing each once, or one string for a set of one.
   template <class E>
   Ref choice_set(const char* key, std::vector<E> S::*m, const char* description) {

@@ -24,6 +24,8 @@ enum class DramType { ddr3, ddr4, lpddr4, lpddr5, hbm2, gddr6 };
 /// The three fold loops of a matrix layer: row folds (array rows), column folds (array cols),
 /// stream chunks (arch/matrix/dataflow, sim/mapper/plan.h). Workloads may pin their order.
 enum class Loop { row, col, stream };
+/// How a core's matrix units share a fold (sim/spec/arch_config.h CoreConfig::unit_split).
+enum class UnitSplit { auto_split, cols, rows, stream };
 
 TPUSIM_ENUM_NAMES_BEGIN
 constexpr const char* name_of(Dataflow v) {
@@ -81,6 +83,16 @@ constexpr const char* name_of(Loop v) {
     case Loop::row: return "row";
     case Loop::col: return "col";
     case Loop::stream: return "stream";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(UnitSplit v) {
+  switch (v) {
+    case UnitSplit::auto_split: return "auto";
+    case UnitSplit::cols: return "cols";
+    case UnitSplit::rows: return "rows";
+    case UnitSplit::stream: return "stream";
   }
   return nullptr;
 }

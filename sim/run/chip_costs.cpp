@@ -1,0 +1,74 @@
+#include "sim/run/chip_costs.h"
+
+#include <cmath>
+
+#include "sim/base/error.h"
+#include "sim/base/math.h"
+
+namespace tpusim {
+
+bool has_chip_costs(const ArchConfig& arch) {
+  return arch.chip.kernel_overhead_ns > 0 || arch.vector.writeback_elems_per_cycle > 0 ||
+         (arch.array.native_type && arch.datatypes.input != *arch.array.native_type);
+}
+
+namespace {
+
+uint64_t cycles_at(uint64_t elements, double per_cycle) {
+  return elements == 0 ? 0 : static_cast<uint64_t>(std::ceil(static_cast<double>(elements) / per_cycle));
+}
+
+uint64_t pad(uint64_t v, uint64_t to) { return ceil_div(v, to) * to; }
+
+}  // namespace
+
+ChipCosts chip_costs(const ArchConfig& arch, const mapper::MappedLayer& m) {
+  ChipCosts c;
+  if (m.fused()) return c;  // runs inside its host's kernel
+  c.kernel_cycles = static_cast<uint64_t>(std::ceil(arch.chip.kernel_overhead_ns * arch.clock_mhz / 1000.0));
+  if (!m.is_matrix()) return c;
+  // The elements the vector path touches are the padded ones: each core's rows of the streamed
+  // operand (A's rows, ws) padded to layout_rows, the reduction and output columns to layout_lanes.
+  const GemmShape& g = m.effective.executed;
+  const uint64_t cores = arch.chip.cores;
+  const uint64_t rows = cores * pad(ceil_div(g.m, cores), arch.chip.layout_rows);
+  const uint64_t k = pad(g.k, arch.chip.layout_lanes), n = pad(g.n, arch.chip.layout_lanes);
+  // Each core converts and writes back its own rows on its own vector unit: the rate is per core.
+  if (arch.array.native_type && arch.datatypes.input != *arch.array.native_type) {
+    c.convert_in_elements = rows * k * g.count;
+    c.convert_in_cycles = cycles_at(c.convert_in_elements, arch.vector.convert_in_elems_per_cycle * cores);
+  }
+  if (arch.vector.writeback_elems_per_cycle > 0) {
+    c.writeback_elements = rows * n * g.count;
+    c.writeback_cycles = cycles_at(c.writeback_elements, arch.vector.writeback_elems_per_cycle * cores);
+  }
+  return c;
+}
+
+void apply_chip_costs(const mapper::MappedWorkload& mapped, RunResult& run) {
+  const ArchConfig& arch = mapped.arch();
+  if (!has_chip_costs(arch)) return;
+  TPUSIM_ASSERT(run.layers.size() == mapped.size(), "a result per mapped op");
+  uint64_t shift = 0;  // the costs of the ops before this one: ops are in a topological order
+  CycleAccount added;
+  for (size_t i = 0; i < mapped.size(); ++i) {
+    LayerResult& r = run.layers[i];
+    const ChipCosts c = chip_costs(arch, mapped.layer(i));
+    r.start_cycle += shift;
+    shift += c.total();
+    r.end_cycle += shift;
+    r.cycles += c.total();
+    r.breakdown[CycleClass::idle] += c.kernel_cycles;
+    r.breakdown[CycleClass::non_matrix] += c.convert_in_cycles + c.writeback_cycles;
+    r.compute_cycles += c.convert_in_cycles + c.writeback_cycles;
+    r.vector_ops += c.convert_in_elements + c.writeback_elements;
+    added[CycleClass::idle] += c.kernel_cycles;
+    added[CycleClass::non_matrix] += c.convert_in_cycles + c.writeback_cycles;
+    r.chip = c;
+  }
+  if (run.makespan_cycles) *run.makespan_cycles += shift;
+  if (run.total_breakdown)
+    for (size_t k = 0; k < kCycleClassCount; ++k) run.total_breakdown->cycles[k] += added.cycles[k];
+}
+
+}  // namespace tpusim

@@ -1,0 +1,200 @@
+// A chip of several matrix units and cores (arch/chip/README.md). The units of a core work on a
+// fold together (a gang) and the cores split its streamed rows; every unit runs the same fold in
+// lockstep, so a gang's run takes the cycles of one unit running its share alone (the independent
+// model each case compares with), while the MACs and the bytes are the whole fold's. Memory is
+// made ideal (1e6 GB/s, no latency) so that only the array's timing differs. Each run is its own
+// process.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+
+#include "support/test_util.h"
+
+using nlohmann::json;
+using tpusim::test::read_text;
+using tpusim::test::run_cli;
+using tpusim::test::write_text;
+
+namespace {
+
+/// tiny_arch_json (4x4 ws, 1 GHz, 1 KiB buffers, int8) with ideal DRAM and buffer ports wide
+/// enough for four units' tiles in one cycle (a gang reads its units' weight tiles together).
+json ideal_arch() {
+  json a = tpusim::test::tiny_arch_json();
+  for (auto& [name, b] : a["buffers"].items()) b["bytes_per_cycle_per_port"] = 1024;
+  a["dram"] = {{"bandwidth_gb_per_s", 1e6}, {"latency_ns", 0}, {"burst_bytes", 1}};
+  return a;
+}
+
+json gemm(uint64_t m, uint64_t n, uint64_t k, const std::string& name = "g") {
+  return {{"name", name}, {"op", "gemm"}, {"m", m}, {"n", n}, {"k", k}};
+}
+
+struct Run {
+  int exit_code = 0;
+  std::string err;
+  json report;
+};
+
+Run run_raw(const std::string& tag, const json& arch, const json& layers, const std::string& options = "") {
+  const auto dir = tpusim::test::temp_dir("chip_" + tag);
+  write_text(dir / "arch.json", arch.dump());
+  // A braced list of one op reaches here as that op: a workload's layers are an array.
+  const json list = layers.is_array() ? layers : json::array({layers});
+  write_text(dir / "work.json", json{{"name", tag}, {"layers", list}}.dump());
+  const auto r = run_cli("run -q --arch " + (dir / "arch.json").string() + " --workload " +
+                             (dir / "work.json").string() + " " + options + " --out " + (dir / "out").string(),
+                         dir);
+  Run out{r.exit_code, r.err, {}};
+  if (r.exit_code == 0) out.report = json::parse(read_text(dir / "out" / "report.json"));
+  return out;
+}
+
+json run(const std::string& tag, const json& arch, const json& layers, const std::string& options = "") {
+  Run r = run_raw(tag, arch, layers, options);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.report;
+}
+
+uint64_t cycles(const json& report) { return report["totals"]["cycles"].get<uint64_t>(); }
+const json& layer0(const json& report) { return report["layers"][0]; }
+
+}  // namespace
+
+TEST_CASE("chip: units side by side (cols) take one unit's cycles and broadcast the streamed operand", "[chip]") {
+  json gang = ideal_arch();
+  gang["core"] = {{"matrix_units", 4}, {"unit_split", "cols"}};
+  // 8x16x4: four 4-column weight tiles, one per unit, the same 8x4 A streamed into all four.
+  const json g = run("cols", gang, {gemm(8, 16, 4)});
+  const json one = run("cols_one", ideal_arch(), {gemm(8, 4, 4)});  // one unit's share
+  CHECK(cycles(g) == cycles(one));
+  CHECK(layer0(g)["macs"] == 8 * 16 * 4);
+  CHECK(layer0(g)["mapping"]["units"]["split"] == "cols");
+  CHECK(layer0(g)["mapping"]["tile_cols"] == 16);  // the gang's array: 4 x 4 columns
+  // A is read from the inputs buffer once for all units: 8 x 4 int8 = 32 bytes, as for one unit;
+  // the weights buffer serves all four tiles: 4 x 16 = 64 bytes.
+  CHECK(layer0(g)["sram_reads"]["ifmap"] == 32);
+  CHECK(layer0(one)["sram_reads"]["ifmap"] == 32);
+  CHECK(layer0(g)["sram_reads"]["filter"] == 64);
+  // Utilization over the chip's 4 x 16 PEs: the same share of a 4x larger array.
+  CHECK(layer0(g)["utilization"].get<double>() == Approx(layer0(one)["utilization"].get<double>()));
+}
+
+TEST_CASE("chip: units stacked along the rows (rows) split the reduction", "[chip]") {
+  json gang = ideal_arch();
+  gang["core"] = {{"matrix_units", 4}, {"unit_split", "rows"}};
+  // 8x4x16: each unit holds 4 of the 16 weight rows (K) and adds its partial sums to the others'.
+  const json g = run("rows", gang, {gemm(8, 4, 16)});
+  const json one = run("rows_one", ideal_arch(), {gemm(8, 4, 4)});
+  CHECK(cycles(g) == cycles(one));
+  CHECK(layer0(g)["mapping"]["tile_rows"] == 16);
+  CHECK(layer0(g)["folds"] == 1);
+  // Each unit streams its own K slice of A: 8 x 16 bytes in all.
+  CHECK(layer0(g)["sram_reads"]["ifmap"] == 8 * 16);
+}
+
+TEST_CASE("chip: auto picks the split of least estimated time", "[chip]") {
+  json gang = ideal_arch();
+  gang["core"] = {{"matrix_units", 4}, {"unit_split", "auto"}};
+  // 8x4x16 has one column tile: side by side, three units would idle through 4 row folds of
+  // (load 4 + stream 8 + fill/drain 8) = 80 estimated cycles; split over the stream, 4 folds of
+  // (4 + 2 + 8) = 56; stacked, one fold of (4 + 8 + 8) = 20. So: rows, as the case above.
+  const json g = run("auto", gang, {gemm(8, 4, 16)});
+  CHECK(layer0(g)["mapping"]["units"]["split"] == "rows");
+  const json one = run("auto_one", ideal_arch(), {gemm(8, 4, 4)});
+  CHECK(cycles(g) == cycles(one));
+}
+
+TEST_CASE("chip: cores split the streamed rows and each fetches its own copy of the weights", "[chip]") {
+  json chip = ideal_arch();
+  chip["chip"] = {{"cores", 2}};
+  const json g = run("cores", chip, {gemm(16, 4, 4)});
+  const json one = run("cores_one", ideal_arch(), {gemm(8, 4, 4)});  // one core's 8 rows
+  CHECK(cycles(g) == cycles(one));
+  // DRAM reads, int8: A 16 x 4 = 64 bytes once, B 4 x 4 = 16 bytes per core = 32; writes: C 16 x 4.
+  CHECK(layer0(g)["dram_read_bytes"] == 64 + 32);
+  CHECK(layer0(g)["dram_write_bytes"] == 64);
+  // The chip's peak counts both cores' PEs.
+  const auto dir = tpusim::test::temp_dir("chip_describe");
+  write_text(dir / "arch.json", chip.dump());
+  const auto desc = run_cli("describe --json --arch " + (dir / "arch.json").string(), dir);
+  REQUIRE(desc.exit_code == 0);
+  const json d = json::parse(desc.out);
+  CHECK(d["peak_macs_per_cycle"] == 2 * 16);
+  CHECK(d["cores"] == 2);
+}
+
+TEST_CASE("chip: the layout tile pads each core's rows and the lanes, costing time but no MACs", "[chip]") {
+  json padded = ideal_arch();
+  padded["chip"] = {{"layout_rows", 4}, {"layout_lanes", 4}};
+  // M = 5 streams as 8 rows (next multiple of 4), N = 3 and K = 2 occupy 4 columns and 4 rows:
+  // the fold of an unpadded 8x4x4 GEMM.
+  const json g = run("pad", padded, {gemm(5, 3, 2)});
+  const json full = run("pad_full", ideal_arch(), {gemm(8, 4, 4)});
+  CHECK(cycles(g) == cycles(full));
+  CHECK(layer0(g)["macs"] == 5 * 3 * 2);
+}
+
+TEST_CASE("chip: per-kernel cost, conversion and write-back add to each op, serially", "[chip]") {
+  const json layers = json::array({gemm(8, 4, 4, "g1"), gemm(8, 4, 4, "g2")});
+  json plain = ideal_arch();
+  plain["core"] = {{"layer_barrier", true}};
+  json costly = plain;
+  // 1000 ns at 1000 MHz = 1000 cycles per kernel. fp16 stored, bf16 multiplied: A's 8 x 4 = 32
+  // elements at 2 per cycle = 16 cycles; write-back of C's 8 x 4 = 32 elements at 4 per cycle = 8.
+  costly["chip"] = {{"kernel_overhead_ns", 1000}};
+  costly["array"]["native_type"] = "bf16";
+  costly["vector"] = {{"convert_in_elems_per_cycle", 2}, {"writeback_elems_per_cycle", 4}};
+  costly["datatypes"] = {{"input", "fp16"}, {"weight", "fp16"}, {"accumulator", "fp32"}, {"output", "fp16"}};
+  plain["datatypes"] = costly["datatypes"];
+  const json a = run("costs_plain", plain, layers);
+  const json b = run("costs", costly, layers);
+  const uint64_t per_op = 1000 + 16 + 8;
+  CHECK(cycles(b) == cycles(a) + 2 * per_op);
+  for (int i = 0; i < 2; ++i) {
+    const json& la = a["layers"][i];
+    const json& lb = b["layers"][i];
+    CHECK(lb["cycles"] == la["cycles"].get<uint64_t>() + per_op);
+    CHECK(lb["cycle_breakdown"]["idle"] == la["cycle_breakdown"]["idle"].get<uint64_t>() + 1000);
+    CHECK(lb["cycle_breakdown"]["non_matrix"] == la["cycle_breakdown"]["non_matrix"].get<uint64_t>() + 24);
+    CHECK(lb["chip_costs"]["convert_in_elements"] == 32);
+    CHECK(lb["chip_costs"]["writeback_cycles"] == 8);
+  }
+  // The second op starts after the first op's costs.
+  CHECK(b["layers"][1]["start_cycle"] == a["layers"][1]["start_cycle"].get<uint64_t>() + per_op);
+  CHECK(!a["layers"][0].contains("chip_costs"));
+}
+
+TEST_CASE("chip: each TPU preset's peak is the published one to 1 %", "[chip]") {
+  // Published bf16 peaks per chip (shared/reference/README.md: Google Cloud TPU documentation).
+  const std::pair<const char*, double> presets[] = {
+      {"tpu_v4", 275}, {"tpu_v5e", 197}, {"tpu_v5p", 459}, {"tpu_v6e", 918}};
+  const auto dir = tpusim::test::temp_dir("chip_presets");
+  for (const auto& [name, tflops] : presets) {
+    const auto r =
+        run_cli(std::string("describe --json --arch ") + tpusim::test::source_path("configs/") + name + ".json", dir);
+    INFO(name << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    const double peak = json::parse(r.out)["peak_tops"].template get<double>();
+    CHECK(std::abs(peak / tflops - 1) <= 0.01);
+  }
+}
+
+TEST_CASE("chip: configurations the model cannot run are refused with the key named", "[chip]") {
+  json os = ideal_arch();
+  os["array"]["dataflow"] = "os";
+  os["chip"] = {{"cores", 2}};
+  Run r = run_raw("err_os", os, {gemm(8, 4, 4)});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("/chip/cores") != std::string::npos);
+  CHECK(r.err.find("ws") != std::string::npos);
+
+  json conv = ideal_arch();
+  conv["array"]["native_type"] = "bf16";
+  conv["datatypes"] = {{"input", "fp16"}, {"weight", "fp16"}, {"accumulator", "fp32"}, {"output", "fp16"}};
+  r = run_raw("err_rate", conv, {gemm(8, 4, 4)});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("/vector/convert_in_elems_per_cycle") != std::string::npos);
+}
