@@ -15,6 +15,7 @@
 #include "sim/energy/energy_table.h"
 #include "sim/importers/formats.h"
 #include "sim/mapper/program.h"
+#include "sim/mapper/workload_program.h"
 #include "sim/report/compute_report_csv.h"
 #include "sim/report/report.h"
 #include "sim/report/timeline.h"
@@ -45,15 +46,17 @@ std::vector<config::Override> overrides_of(const po::variables_map& vm) {
   return out;
 }
 
-/// Writes every instruction of the workload as one JSON object per line.
+/// Writes every instruction of the workload as one JSON object per line: the program the
+/// controller runs (sim/mapper/workload_program.h), so in graph mode ids run on across ops and
+/// deps name other ops' instructions; in barrier mode each op's ids start at 0.
 void dump_program(const mapper::MappedWorkload& mapped, const std::string& path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw InputError(fmt::format("--dump-program {}: cannot write file", path));
-  for (const mapper::MappedLayer& m : mapped.layers()) {
-    const Layer& layer = *m.layer;
-    mapper::LayerProgram program(mapped.arch(), m);
+  mapper::WorkloadProgram program(mapped);
+  while (program.next_layer()) {
+    const Layer& layer = *mapped.layer(program.current_op()).layer;
     arch::Instr i;
-    while (program.next(i)) {
+    while (program.next_instr(i)) {
       nlohmann::json j = {{"layer", layer.name}, {"id", i.id}, {"kind", arch::to_string(i.kind)}};
       if (i.kind == arch::InstrKind::load || i.kind == arch::InstrKind::store) {
         j["operand"] = arch::to_string(i.operand);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <random>
+#include <sstream>
+#include <vector>
 #include <string>
 
 #include "support/test_util.h"
@@ -187,4 +189,42 @@ TEST_CASE("graph: ResNet-50 on TPU v1 is faster with layers overlapping than wit
     c[barrier] = cycles(json::parse(read_text(out / "report.json")));
   }
   CHECK(c[0] < c[1]);
+}
+
+TEST_CASE("graph: --dump-program writes the program the controller runs, ids across ops", "[graph]") {
+  // g1 -> g2 (a chain), 4x4x4 each: one fold per op. g1 is load A (0), load B (1), fold (2),
+  // store (3); g2's ids continue at 4, and its load of A waits (RAW) for g1's store, id 3. With
+  // the barrier every op starts again at 0 and names nothing outside itself.
+  const json layers = json::array({gemm("g1"), gemm("g2", {"g1"})});
+  for (const bool barrier : {false, true}) {
+    json arch = small_arch();
+    arch["core"] = {{"layer_barrier", barrier}};
+    const auto dir = tpusim::test::temp_dir(barrier ? "dump_barrier" : "dump_graph");
+    write_text(dir / "arch.json", arch.dump());
+    write_text(dir / "work.json", json{{"name", "dump"}, {"layers", layers}}.dump());
+    const auto r = run_cli("run -q --arch " + (dir / "arch.json").string() + " --workload " +
+                               (dir / "work.json").string() + " --dump-program " + (dir / "prog.jsonl").string() +
+                               " --out " + (dir / "out").string(),
+                           dir);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::istringstream lines(read_text(dir / "prog.jsonl"));
+    std::vector<json> g2;
+    for (std::string line; std::getline(lines, line);) {
+      const json j = json::parse(line);
+      if (j["layer"] == "g2") g2.push_back(j);
+    }
+    REQUIRE(g2.size() == 4);
+    const json* a_load = nullptr;
+    for (const json& j : g2)
+      if (j["kind"] == "load" && j["operand"] == "inputs") a_load = &j;
+    REQUIRE(a_load != nullptr);
+    if (barrier) {
+      CHECK(g2.front()["id"] == 0);
+      CHECK((*a_load)["deps"].empty());
+    } else {
+      CHECK(g2.front()["id"] == 4);
+      CHECK((*a_load)["deps"] == json::array({3}));
+    }
+  }
 }
