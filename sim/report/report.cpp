@@ -67,6 +67,8 @@ void derive_totals(const ArchConfig& arch, const EnergyTable& energy, TotalFigur
   t.tops_per_mm2 = ratio(t.tops, t.area_mm2);
   t.peak_tops_per_mm2 = ratio(2.0 * pes * arch.array.macs_per_pe_per_cycle * hz / 1e12, t.area_mm2);
   t.static_power_breakdown_mw = static_power_mw(arch, energy);
+  t.average_power_w = ratio(t.energy_pj * 1e-12, t.seconds);
+  if (arch.chip.power_max_w > 0) t.power_envelope = arch.chip;
 }
 
 }  // namespace

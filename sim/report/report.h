@@ -54,6 +54,9 @@ struct TotalFigures {
   std::map<std::string, double> area_breakdown_mm2;
   double area_mm2 = 0, tops_per_mm2 = 0, peak_tops_per_mm2 = 0;
   std::map<std::string, double> static_power_breakdown_mw;
+  double average_power_w = 0;  ///< energy_pj over seconds (static power included)
+  /// The chip's published envelope (/chip/power_*_w), when it has a maximum.
+  std::optional<ChipConfig> power_envelope;
 };
 
 /// Everything a writer needs. Refers to the mapping, energy table and run it was made from,

@@ -162,6 +162,12 @@ json totals_json(const TotalFigures& t) {
   j["executed_macs"] = t.executed_macs;
   j["effective_macs"] = t.effective_macs;
   j["energy_delay_product_j_s"] = t.energy_delay_product_j_s;
+  j["average_power_w"] = t.average_power_w;
+  if (t.power_envelope)
+    j["power_envelope_w"] = {{"min", t.power_envelope->power_min_w},
+                             {"mean", t.power_envelope->power_mean_w},
+                             {"max", t.power_envelope->power_max_w},
+                             {"above_max", t.average_power_w > t.power_envelope->power_max_w}};
   j["area_mm2"] = t.area_mm2;
   j["area_breakdown_mm2"] = t.area_breakdown_mm2;
   j["tops_per_mm2"] = t.tops_per_mm2;

@@ -170,6 +170,9 @@ struct ChipConfig {
   /// (TPU v4: (8, 128)). The padded elements cost time, not counted MACs.
   uint32_t layout_rows = 1;
   uint32_t layout_lanes = 1;
+  /// The chip's published power envelope in watts (0 = not published): the report gives a run's
+  /// average power beside it and flags a run above the maximum.
+  double power_min_w = 0, power_mean_w = 0, power_max_w = 0;
 };
 
 /// Settings only SCALE-Sim v2 compatibility uses, from a SCALE-Sim `.cfg` (or an optional

@@ -268,6 +268,14 @@ const Table<ChipConfig>& chip_params() {
               "of the (8, 128) layout tile); padding costs time, not counted MACs");
     t.integer("layout_lanes", &ChipConfig::layout_lanes, 1, 65536, "elements",
               "the reduction and output-column dimensions are padded to a multiple of this (TPU v4: 128 lanes)");
+    t.non_negative("power_min_w", &ChipConfig::power_min_w, 1e6, "W",
+                   "published minimum power of the chip (TPU v4: 90 W); 0 = not published");
+    t.non_negative("power_mean_w", &ChipConfig::power_mean_w, 1e6, "W",
+                   "published mean power of the chip (TPU v4: 170 W); 0 = not published");
+    t.non_negative("power_max_w", &ChipConfig::power_max_w, 1e6, "W",
+                   "published maximum power (TPU v4: 192 W); a run whose average power "
+                   "(`totals.average_power_w`) is above it is flagged in the report "
+                   "(`totals.power_envelope_w.above_max`); 0 = not published");
     return t;
   }();
   return t;

@@ -198,3 +198,22 @@ TEST_CASE("chip: configurations the model cannot run are refused with the key na
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("/vector/convert_in_elems_per_cycle") != std::string::npos);
 }
+
+TEST_CASE("chip: the report gives average power beside the published envelope and flags a run above it", "[chip]") {
+  json arch = ideal_arch();
+  const json plain = run("power_plain", arch, gemm(8, 4, 4));
+  // Average power is the run's energy (static included) over its wall time.
+  const json& t = plain["totals"];
+  CHECK(t["average_power_w"].get<double>() ==
+        Approx(t["energy_pj"].get<double>() * 1e-12 / t["seconds"].get<double>()));
+  CHECK(!t.contains("power_envelope_w"));
+  // An envelope whose maximum lies below that power (half of it) flags the run; one above does not.
+  const double w = t["average_power_w"].get<double>();
+  arch["chip"] = {{"power_min_w", w / 4}, {"power_mean_w", w / 3}, {"power_max_w", w / 2}};
+  const json low = run("power_low", arch, gemm(8, 4, 4));
+  CHECK(low["totals"]["power_envelope_w"]["above_max"] == true);
+  CHECK(low["totals"]["power_envelope_w"]["max"].get<double>() == Approx(w / 2));
+  arch["chip"]["power_max_w"] = 2 * w;
+  const json high = run("power_high", arch, gemm(8, 4, 4));
+  CHECK(high["totals"]["power_envelope_w"]["above_max"] == false);
+}
