@@ -11,9 +11,12 @@ enum class TraceLane { layers, dma_load, dma_store, array, vector };
 class TraceSink {
  public:
   virtual ~TraceSink() = default;
-  /// One span of activity [start_cycle, end_cycle) on `lane`; `name` is a static string and
-  /// `id` the instruction id (or layer index on the layers lane).
-  virtual void span(TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id) = 0;
+  /// One span of activity [start_cycle, end_cycle) on `lane`; `name` is a static string, `id`
+  /// the instruction id (the layer index on the layers lane, the blocks skipped for a
+  /// fast-forward) and `op` the layer (op) the activity belongs to, by index in the workload (in
+  /// graph mode ops overlap, so the lane's order does not tell).
+  virtual void span(TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id,
+                    uint32_t op) = 0;
 };
 
 }  // namespace tpusim::arch

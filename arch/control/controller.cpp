@@ -65,7 +65,7 @@ void Controller::try_skip() {
   }
   if (trace_) {
     trace_->sink()->span(TraceLane::array, "fast-forward", now + cycle_offset_, now + cycle_offset_ + skip->cycles,
-                         skip->blocks);
+                         skip->blocks, program_.current_op());
     trace_->shift(skip->cycles, skip->instructions);
   }
   cycle_offset_ += skip->cycles;
@@ -133,7 +133,8 @@ void Controller::run_barrier() {
     TPUSIM_ASSERT(t.breakdown.total() == t.end_cycle - t.start_cycle,
                   "cycle breakdown does not sum to the layer's cycles");
     t.counters = stats::difference(core_.stats().snapshot(), before);
-    if (trace_) trace_->sink()->span(TraceLane::layers, "layer", t.start_cycle, t.end_cycle, layers_.size());
+    if (trace_) trace_->sink()->span(TraceLane::layers, "layer", t.start_cycle, t.end_cycle, layers_.size(),
+                                      static_cast<uint32_t>(layers_.size()));
     layers_.push_back(std::move(t));
   }
   makespan_ = layers_.empty() ? 0 : layers_.back().end_cycle;
@@ -190,7 +191,7 @@ void Controller::run_graph() {
       const std::string name = "top.array." + std::string(to_string(static_cast<CycleClass>(i))) + "_cycles";
       if (reg.has(name)) t.counters.values[reg.index(name)] = t.breakdown.cycles[i];
     }
-    if (trace_ && o.pushed > 0) trace_->sink()->span(TraceLane::layers, "layer", t.start_cycle, t.end_cycle, op);
+    if (trace_ && o.pushed > 0) trace_->sink()->span(TraceLane::layers, "layer", t.start_cycle, t.end_cycle, op, op);
     layers_.push_back(std::move(t));
   }
 }

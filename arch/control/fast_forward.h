@@ -52,9 +52,10 @@ struct UnitRecord {
 class ShiftedTrace : public TraceSink {
  public:
   explicit ShiftedTrace(TraceSink* sink) : sink_(sink) {}
-  void span(TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id) override {
+  void span(TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id,
+            uint32_t op) override {
     const uint64_t shown_id = lane == TraceLane::layers ? id : id + id_offset_;
-    sink_->span(lane, name, start_cycle + cycle_offset_, end_cycle + cycle_offset_, shown_id);
+    sink_->span(lane, name, start_cycle + cycle_offset_, end_cycle + cycle_offset_, shown_id, op);
   }
   void shift(uint64_t cycles, uint64_t ids) {
     cycle_offset_ += cycles;

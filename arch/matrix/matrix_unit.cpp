@@ -200,7 +200,7 @@ void MatrixUnit::run() {
     scoreboard_.complete(instr, s.outputs_done_cycle, CycleClass::raw_stall, rec,
                          stationary == dataflow::GemmOperand::a ? stationary_read : streamed_read,
                          stationary == dataflow::GemmOperand::b ? stationary_read : streamed_read);
-    if (trace_) trace_->span(TraceLane::array, "fold", s.start_cycle, s.outputs_done_cycle, instr.id);
+    if (trace_) trace_->span(TraceLane::array, "fold", s.start_cycle, s.outputs_done_cycle, instr.id, instr.op);
     op_scope.close();
     wait_until(s.array_free_cycle);
   }

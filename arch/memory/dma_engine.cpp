@@ -72,7 +72,7 @@ void DmaEngine::serve(UnitQueue& queue, bool is_write) {
     scoreboard_.complete(instr, done, cause, rec);
     if (trace_)
       trace_->span(is_write ? TraceLane::dma_store : TraceLane::dma_load, to_string(instr.operand), now_cycles(), done,
-                   instr.id);
+                   instr.id, instr.op);
   }
 }
 

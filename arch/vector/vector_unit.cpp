@@ -57,7 +57,7 @@ void VectorUnit::run() {
     for (uint64_t c : {popped, ready, start}) rec.cycle(c);
     rec.rel(static_cast<int64_t>(cause));
     scoreboard_.complete(instr, mark_, CycleClass::non_matrix, rec);
-    if (trace_) trace_->span(TraceLane::vector, "vector_op", start, mark_, instr.id);
+    if (trace_) trace_->span(TraceLane::vector, "vector_op", start, mark_, instr.id, instr.op);
     op_scope.close();
     wait_until(mark_);
   }

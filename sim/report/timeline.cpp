@@ -52,7 +52,8 @@ ChromeTrace::~ChromeTrace() {
   }
 }
 
-void ChromeTrace::span(arch::TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id) {
+void ChromeTrace::span(arch::TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id,
+                       uint32_t op) {
   const LaneInfo l = lane_info(lane);
   // Trace time is in microseconds: cycles / MHz.
   const double ts = static_cast<double>(start_cycle) / clock_mhz_;
@@ -62,9 +63,8 @@ void ChromeTrace::span(arch::TraceLane lane, const char* name, uint64_t start_cy
   if (lane == arch::TraceLane::layers) {
     label = id < layer_names_.size() ? layer_names_[id] : "layer";
     args = fmt::format("\"index\": {}", id);
-    layer_ = id + 1;
   } else {
-    const std::string layer = layer_ < layer_names_.size() ? layer_names_[layer_] : "";
+    const std::string layer = op < layer_names_.size() ? layer_names_[op] : "";
     args = fmt::format("\"layer\": {}, \"instr\": {}", nlohmann::json(layer).dump(), id);
   }
   // DMA transfers and pipelined folds overlap on their lane, which complete ("X") events may
@@ -76,7 +76,7 @@ void ChromeTrace::span(arch::TraceLane lane, const char* name, uint64_t start_cy
       fmt::format("{{\"start_cycle\": {}, \"end_cycle\": {}, {}}}", start_cycle, end_cycle, args);
   if (overlapping) {
     // A string id: numbers above 2^53 would lose precision in the JavaScript viewers.
-    const std::string async_id = fmt::format("\"{}.{}.{}\"", l.tid, layer_, id);
+    const std::string async_id = fmt::format("\"{}.{}.{}\"", l.tid, op, id);
     out_ << fmt::format(",\n{{\"ph\": \"b\", \"cat\": \"{}\", \"id\": {}, \"pid\": 1, \"tid\": {}, \"name\": {}, "
                         "\"ts\": {:.6f}, \"args\": {}}}",
                         l.name, async_id, l.tid, name_json, ts, args_json);

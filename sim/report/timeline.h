@@ -17,7 +17,8 @@ class ChromeTrace : public arch::TraceSink {
   /// `layer_names` label the layers lane; times are converted from cycles at `clock_mhz`.
   ChromeTrace(const std::string& path, double clock_mhz, std::vector<std::string> layer_names);
   ~ChromeTrace() override;
-  void span(arch::TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id) override;
+  void span(arch::TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id,
+            uint32_t op) override;
   /// Finishes the JSON and moves the file into place.
   void close();
 
@@ -26,7 +27,6 @@ class ChromeTrace : public arch::TraceSink {
   std::ofstream out_;
   double clock_mhz_;
   std::vector<std::string> layer_names_;
-  uint64_t layer_ = 0;  ///< the layer whose instructions are being traced
   bool closed_ = false;
 };
 

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -227,4 +228,36 @@ TEST_CASE("graph: --dump-program writes the program the controller runs, ids acr
       CHECK((*a_load)["deps"] == json::array({3}));
     }
   }
+}
+
+TEST_CASE("graph: the timeline shows ops overlapping, each unit's span named by its own op", "[graph]") {
+  // The two independent GEMMs of the first case: g2's loads run while g1 computes (derived there),
+  // so the layers lane holds two overlapping spans, and every DMA, fold and vector span lies inside
+  // the span of the op its "layer" names.
+  const auto dir = tpusim::test::temp_dir("graph_timeline");
+  write_text(dir / "arch.json", small_arch().dump());
+  write_text(dir / "work.json",
+             json{{"name", "tl"}, {"layers", json::array({gemm("g1", {"input"}), gemm("g2", {"input"})})}}.dump());
+  const auto r = run_cli("run -q --arch " + (dir / "arch.json").string() + " --workload " +
+                             (dir / "work.json").string() + " --timeline " + (dir / "tl.json").string() +
+                             " --out " + (dir / "out").string(),
+                         dir);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json events = json::parse(read_text(dir / "tl.json"))["traceEvents"];
+  std::map<std::string, std::pair<uint64_t, uint64_t>> ops;  // layer name -> [start, end)
+  for (const json& e : events)
+    if (e.value("ph", "") == "X" && e["tid"] == 0)
+      ops[e["name"].get<std::string>()] = {e["args"]["start_cycle"], e["args"]["end_cycle"]};
+  REQUIRE(ops.size() == 2);
+  CHECK(ops["g2"].first < ops["g1"].second);  // overlap
+  size_t named = 0;
+  for (const json& e : events) {
+    if (!e.contains("args") || !e["args"].contains("layer")) continue;
+    const auto span = ops.at(e["args"]["layer"].get<std::string>());
+    CHECK(e["args"]["start_cycle"].get<uint64_t>() >= span.first);
+    CHECK(e["args"]["end_cycle"].get<uint64_t>() <= span.second);
+    ++named;
+  }
+  CHECK(named >= 8);  // per op: 2 loads, 1 fold, 1 store
 }
