@@ -128,20 +128,32 @@ CycleAccount MatrixUnit::end_layer(uint64_t end_cycle) {
 
 
 // The cycles from the previous fold's end of compute (mark) to this fold's end of compute, by
-// priority: waiting for operands (from where the fold would have started with them at hand to
-// where it did) is a stall of the last operand's class; then the array's MACs (earlier folds'
-// skew, this fold's skew) are active; then the unhidden stationary shift is weight_shift; then
-// results draining through the array are active; anything else is idle. This fold's compute
-// window is active. Active cycles count as useful_mac for the whole-array cycles the fold's MAC
+// priority: waiting for operands is a stall of the last operand's class; then the array's MACs
+// (earlier folds' skew, this fold's skew) are active; then the unhidden stationary shift is
+// weight_shift; then results draining through the array are active; anything else is idle. This
+// fold's compute window is active. The stall is what the wait cost: how much later the fold's
+// stream started than it would have with its operands at hand (`unhindered`, the same sequencer
+// with ready 0), placed just before the part of the shift that would have been exposed anyway. So
+// a wait hidden behind earlier folds (a double-buffered preload that is still in time) is no
+// stall, and a preload that arrives late shows as stall even where the previous fold's skew
+// overlaps it (the array waits, whatever else moves in it). Active cycles count as useful_mac for the whole-array cycles the fold's MAC
 // steps amount to (macs / (rows x cols), remainders carried to the next fold) and unused_mac for
 // the rest.
 void MatrixUnit::account_fold(const timing::FoldSchedule& s, uint64_t mark, uint64_t prev_mac_end,
-                              uint64_t prev_outputs_done, uint64_t waited_from, CycleClass cause, uint64_t macs) {
+                              uint64_t prev_outputs_done, const timing::FoldSchedule& unhindered, CycleClass cause,
+                              uint64_t macs) {
   CycleAccount a;
   const uint64_t ld = s.load_start_cycle, S = s.stream_start_cycle, A = s.anchor_cycle;
+  // The stream starts `delay` later than with the operands at hand (u_S); the shift the fold would
+  // have exposed anyway (after mark, before u_S) comes after the wait. Waiting never makes a
+  // stream start earlier, so S >= u_S, and u_S - exposed >= mark.
+  const uint64_t u_S = unhindered.stream_start_cycle;
+  TPUSIM_ASSERT(S >= u_S, "a fold started earlier than with its operands at hand");
+  const uint64_t exposed = u_S - std::min(u_S, std::max(unhindered.load_start_cycle, mark));
   ClassTimeline* tl = timeline_enabled_ ? &timeline_ : nullptr;
   account(mark, A,
-          {{waited_from, ld, cause}, {mark, prev_mac_end, CycleClass::unused_mac}, {S, A, CycleClass::unused_mac},
+          {{u_S - exposed, S - exposed, cause},
+           {mark, prev_mac_end, CycleClass::unused_mac}, {S, A, CycleClass::unused_mac},
            {ld, std::min(ld + array_.rows, S), CycleClass::weight_shift}, {mark, prev_outputs_done, CycleClass::unused_mac}},
           a, tl, timeline_offset_);
   // The compute window [A, A + s): its first cycles count the fold's useful MAC steps.
@@ -175,7 +187,7 @@ void MatrixUnit::run() {
     const uint64_t mark = sequencer_->mark();
     const uint64_t prev_mac_end = sequencer_->max_mac_end(), prev_outputs_done = sequencer_->max_outputs_done();
     // Where the fold would have started had its operands been at hand: the same sequencer, ready 0.
-    const uint64_t unhindered = timing::FoldSequencer(*sequencer_).schedule(instr.fold, 0).load_start_cycle;
+    const timing::FoldSchedule unhindered = timing::FoldSequencer(*sequencer_).schedule(instr.fold, 0);
     OpCounters::Scope op_scope(op_counters_, instr.op, {own_counters_});
     auto s = sequencer_->schedule(instr.fold, ready);
     account_fold(s, mark, prev_mac_end, prev_outputs_done, unhindered, cause, instr.macs);

@@ -78,7 +78,7 @@ class MatrixUnit : public sc_core::sc_module {
   /// before it) to classes; `waited_from` is where the fold would have started with its operands
   /// ready at once, `cause` the class of the operand it waited for.
   void account_fold(const timing::FoldSchedule& s, uint64_t mark, uint64_t prev_mac_end, uint64_t prev_outputs_done,
-                    uint64_t waited_from, CycleClass cause, uint64_t macs);
+                    const timing::FoldSchedule& unhindered, CycleClass cause, uint64_t macs);
 
   /// Traced registers of one probed PE.
   struct VcdPe {
