@@ -14,6 +14,7 @@
 #include "sim/cli/params.h"
 #include "sim/energy/energy_table.h"
 #include "sim/importers/formats.h"
+#include "sim/llm/llm_run.h"
 #include "sim/mapper/program.h"
 #include "sim/mapper/workload_program.h"
 #include "sim/report/compute_report_csv.h"
@@ -84,14 +85,44 @@ void warn_skipped(const Workload& w) {
                            w.file, w.import->count(NodeTreatment::skipped), list);
 }
 
+/// `run --model CONFIG --scenario SCENARIO`: a generated model scenario (sim/llm/README.md).
+int run_model(const po::variables_map& vm) {
+  for (const char* opt : {"workload", "allow-unsupported", "dump-program", "timeline", "vcd"})
+    if (vm.count(opt)) throw InputError(fmt::format("--{}: not with --model (a model run simulates generated blocks)", opt));
+  if (!vm.count("scenario")) throw InputError("--model: needs --scenario SCENARIO.json");
+  if (!vm.count("model")) throw InputError("--scenario: needs --model CONFIG.json");
+  const models::ModelConfig model = models::load_model_config(vm["model"].as<std::string>());
+  const models::Scenario scenario = models::load_scenario(vm["scenario"].as<std::string>());
+  llm::LlmOptions options;
+  options.arch_path = vm["arch"].as<std::string>();
+  options.overrides = overrides_of(vm);
+  options.memoize = !vm.count("no-memo");
+  std::string out_dir;
+  if (vm.count("out")) {
+    out_dir = vm["out"].as<std::string>();
+    std::error_code ec;
+    std::filesystem::create_directories(out_dir, ec);
+    if (ec || !std::filesystem::is_directory(out_dir))
+      throw InputError(fmt::format("--out {}: cannot create directory", out_dir));
+  }
+  const llm::LlmResult result = llm::run_llm(model, scenario, options);
+  const nlohmann::json rep = llm::llm_report_json(model, scenario, result);
+  if (!vm.count("quiet")) llm::print_llm_summary(std::cout, rep);
+  if (!out_dir.empty()) report::write_file_atomic(out_dir + "/report.json", rep.dump(2) + "\n");
+  return 0;
+}
+
 }  // namespace
 
 int command_run(const std::vector<std::string>& args) {
   po::options_description desc("run options");
   desc.add_options()("help,h", "show this help")
       ("arch", po::value<std::string>()->required(), "architecture: JSON config or SCALE-Sim .cfg")
-      ("workload", po::value<std::string>()->required(), "workload: JSON, SCALE-Sim topology .csv or ONNX model .onnx")
+      ("workload", po::value<std::string>(), "workload: JSON, SCALE-Sim topology .csv or ONNX model .onnx")
       ("allow-unsupported", "ONNX: skip ops tpusim cannot cost (listed in report.json under /import/nodes) instead of refusing the model")
+      ("model", po::value<std::string>(), "instead of --workload: a model config (HF config.json or tpusim-model JSON)")
+      ("scenario", po::value<std::string>(), "with --model: prefill, decode, request or train_step scenario JSON")
+      ("no-memo", "with --model: simulate every copy of every block (same totals, slower)")
       ("out", po::value<std::string>(), "write DIR/report.json and DIR/layers.csv")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
       ("dump-program", po::value<std::string>(), "write the instruction stream to FILE (JSON lines)")
@@ -101,6 +132,8 @@ int command_run(const std::vector<std::string>& args) {
       ("quiet,q", "do not print the summary table");
   const auto vm = parse(args, desc, "run");
   if (vm.count("help")) return 0;
+  if (vm.count("model") || vm.count("scenario")) return run_model(vm);
+  if (!vm.count("workload")) throw InputError("the option '--workload' is required but missing (or --model with --scenario)");
 
   // Everything that can be judged before simulating is judged first: no half-written report.
   const ArchConfig arch = importers::load_arch(vm["arch"].as<std::string>(), overrides_of(vm));

@@ -1,0 +1,156 @@
+// report.json and the console summary of a model run (definitions: sim/llm/README.md).
+#include <fmt/format.h>
+
+#include "sim/llm/llm_run.h"
+#include "sim/report/report.h"
+
+namespace tpusim::llm {
+
+namespace {
+
+using nlohmann::json;
+using models::Phase;
+
+double model_macs(const models::Generated& g, Phase p) {
+  return p == Phase::prefill ? g.prefill_model_macs : p == Phase::decode ? g.decode_model_macs : g.train_model_macs;
+}
+
+json phase_json(const PhaseTotals& t, double model, double peak, double clock_hz) {
+  const double denom = t.seconds * peak;
+  return {{"cycles", t.cycles},
+          {"seconds", t.seconds},
+          {"model_macs", model},
+          {"executed_macs", t.macs},
+          {"mfu", denom > 0 ? model / denom : 0.0},
+          {"hfu", denom > 0 ? static_cast<double>(t.macs) / denom : 0.0},
+          {"compute_s", static_cast<double>(t.compute_cycles) / clock_hz},
+          {"memory_stall_s", static_cast<double>(t.stall_cycles) / clock_hz},
+          {"communication_s", 0.0},
+          {"dram_read_bytes", t.dram_read_bytes},
+          {"dram_write_bytes", t.dram_write_bytes},
+          {"energy_pj", t.energy_pj},
+          {"energy_breakdown_pj", t.energy_breakdown_pj}};
+}
+
+json memory_json(const models::Footprint& f) {
+  return {{"weights", f.weights},         {"kv_cache", f.kv_cache},   {"activations", f.activations},
+          {"gradients", f.gradients},     {"optimizer", f.optimizer}, {"total", f.total()}};
+}
+
+/// The tokens a scenario is measured by: generated (decode, request), prompt (prefill), trained.
+double scenario_tokens(const models::Generated& g) {
+  if (g.generated_tokens > 0) return static_cast<double>(g.generated_tokens);
+  if (g.trained_tokens > 0) return static_cast<double>(g.trained_tokens);
+  return static_cast<double>(g.prefill_tokens);
+}
+
+json totals_json(const models::Scenario& s, const LlmResult& r) {
+  const models::Generated& g = r.generated;
+  const auto phase_s = [&](Phase p) { return r.phases.count(p) ? r.phases.at(p).seconds : 0.0; };
+  const double model = g.prefill_model_macs + g.decode_model_macs + g.train_model_macs;
+  json t = phase_json(r.total, model, r.peak_macs_per_s, r.clock_mhz * 1e6);
+  const double tokens = scenario_tokens(g);
+  if (g.prefill_tokens > 0 && s.kind != models::ScenarioKind::train_step)
+    t["time_to_first_token_s"] = phase_s(Phase::prefill);
+  if (g.decode_steps > 0) t["time_per_output_token_s"] = phase_s(Phase::decode) / static_cast<double>(g.decode_steps);
+  t["tokens"] = tokens;
+  t["tokens_per_s"] = r.total.seconds > 0 ? tokens / r.total.seconds : 0.0;
+  t["tokens_per_s_per_chip"] = r.total.seconds > 0 ? tokens / r.total.seconds / static_cast<double>(r.chips) : 0.0;
+  t["chips"] = r.chips;
+  t["memory_per_chip_bytes"] = memory_json(g.memory);
+  t["hbm_capacity_bytes"] = r.hbm_capacity_bytes;
+  t["fits"] = g.memory.total() <= r.hbm_capacity_bytes;
+  const double joules = r.total.energy_pj * 1e-12;
+  t["energy_per_token_j"] = tokens > 0 ? joules / tokens : 0.0;
+  t["tokens_per_j"] = joules > 0 ? tokens / joules : 0.0;
+  t["peak_macs_per_s"] = r.peak_macs_per_s;
+  return t;
+}
+
+json model_json(const models::ModelConfig& m) {
+  return {{"name", m.name},
+          {"file", m.file},
+          {"model_type", m.model_type},
+          {"layers", m.layers},
+          {"hidden_size", m.hidden},
+          {"heads", m.heads},
+          {"kv_heads", m.kv_heads},
+          {"head_dim", m.head_dim},
+          {"intermediate_size", m.ffn},
+          {"vocab_size", m.vocab},
+          {"experts", m.experts},
+          {"experts_per_token", m.experts_per_token},
+          {"params", m.total_params()},
+          {"active_matmul_params", m.active_matmul_params()}};
+}
+
+json scenario_json(const models::Scenario& s) {
+  return {{"name", s.name},
+          {"file", s.file},
+          {"kind", name_of(s.kind)},
+          {"batch", s.batch},
+          {"prompt", s.prompt},
+          {"context", s.context},
+          {"tokens", s.tokens},
+          {"datatypes",
+           {{"weights", name_of(s.types.weights)},
+            {"kv_cache", name_of(s.types.kv_cache)},
+            {"activations", name_of(s.types.activations)},
+            {"gradients", name_of(s.types.gradients)},
+            {"optimizer", name_of(s.types.optimizer)}}},
+          {"attention", {{"causal", name_of(s.causal)}, {"kv_block_tokens", s.kv_block_tokens}}},
+          {"recompute", name_of(s.recompute)}};
+}
+
+}  // namespace
+
+json llm_report_json(const models::ModelConfig& model, const models::Scenario& scenario, const LlmResult& r) {
+  json blocks = json::array();
+  for (const BlockResult& b : r.blocks) {
+    json j = {{"name", b.name},         {"phase", name_of(b.phase)}, {"repeat", b.repeat},
+              {"cycles", b.cycles},     {"seconds", b.seconds},      {"macs", b.macs},
+              {"dram_read_bytes", b.dram_read_bytes}, {"dram_write_bytes", b.dram_write_bytes},
+              {"energy_pj", b.energy_pj}};
+    j["reused_from"] = b.reused_from.empty() ? json(nullptr) : json(b.reused_from);
+    blocks.push_back(j);
+  }
+  json phases = json::object();
+  for (const auto& [p, t] : r.phases) phases[name_of(p)] = phase_json(t, model_macs(r.generated, p), r.peak_macs_per_s, r.clock_mhz * 1e6);
+  return {{"schema_version", report::kSchemaVersion},
+          {"kind", "model"},
+          {"arch", {{"name", r.arch_name}, {"clock_mhz", r.clock_mhz}}},
+          {"model", model_json(model)},
+          {"scenario", scenario_json(scenario)},
+          {"simulations", r.simulations},
+          {"totals", totals_json(scenario, r)},
+          {"phases", phases},
+          {"blocks", blocks}};
+}
+
+void print_llm_summary(std::ostream& out, const json& rep) {
+  out << fmt::format("{} on {}: {} ({} blocks, {} simulated)\n", rep["model"]["name"].get<std::string>(),
+                     rep["arch"]["name"].get<std::string>(), rep["scenario"]["kind"].get<std::string>(),
+                     rep["blocks"].size(), rep["simulations"].get<uint64_t>());
+  out << fmt::format("{:<34} {:>10} {:>14} {:>12} {:>14}\n", "block", "repeat", "cycles/copy", "ms/copy", "DRAM MB/copy");
+  for (const json& b : rep["blocks"])
+    out << fmt::format("{:<34} {:>10} {:>14} {:>12.4f} {:>14.2f}\n", b["name"].get<std::string>(),
+                       b["repeat"].get<uint64_t>(), b["cycles"].get<uint64_t>(), b["seconds"].get<double>() * 1e3,
+                       (b["dram_read_bytes"].get<double>() + b["dram_write_bytes"].get<double>()) / 1e6);
+  const json& t = rep["totals"];
+  out << fmt::format("total {:.6g} s, MFU {:.1f} %, HFU {:.1f} %, {:.6g} tokens/s, {:.4g} J/token\n",
+                     t["seconds"].get<double>(), 100 * t["mfu"].get<double>(), 100 * t["hfu"].get<double>(),
+                     t["tokens_per_s"].get<double>(), t["energy_per_token_j"].get<double>());
+  if (t.contains("time_to_first_token_s"))
+    out << fmt::format("time to first token {:.6g} s\n", t["time_to_first_token_s"].get<double>());
+  if (t.contains("time_per_output_token_s"))
+    out << fmt::format("time per output token {:.6g} s\n", t["time_per_output_token_s"].get<double>());
+  const json& m = t["memory_per_chip_bytes"];
+  out << fmt::format("memory per chip {:.4g} GB of {:.4g} GB (weights {:.4g}, KV cache {:.4g}, activations {:.4g}, "
+                     "gradients {:.4g}, optimizer {:.4g})\n",
+                     m["total"].get<double>() / 1e9, t["hbm_capacity_bytes"].get<double>() / 1e9,
+                     m["weights"].get<double>() / 1e9, m["kv_cache"].get<double>() / 1e9,
+                     m["activations"].get<double>() / 1e9, m["gradients"].get<double>() / 1e9,
+                     m["optimizer"].get<double>() / 1e9);
+}
+
+}  // namespace tpusim::llm

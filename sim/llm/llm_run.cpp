@@ -1,0 +1,265 @@
+#include "sim/llm/llm_run.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/energy/energy_table.h"
+#include "sim/importers/formats.h"
+#include "sim/report/report.h"
+#include "sim/run/runner.h"
+#include "sim/spec/json_reader.h"
+#include "sim/spec/workload.h"
+
+namespace tpusim::llm {
+
+namespace {
+
+/// A distinct block, loaded and mapped in the parent (every input error surfaces before any
+/// simulation) and simulated in a child.
+struct Prepared {
+  ArchConfig arch;
+  Workload workload;
+  std::unique_ptr<mapper::MappedWorkload> mapped;
+  const EnergyTable* energy = nullptr;
+};
+
+config::Override set(const std::string& pointer, DataType t) {
+  return {pointer, name_of(t), fmt::format("{}={}", pointer, name_of(t))};
+}
+
+/// The chip a block runs on: the user's config and --set, with the block's datatypes.
+ArchConfig block_arch(const LlmOptions& o, const models::Block& b) {
+  std::vector<config::Override> ov = o.overrides;
+  ov.push_back(set("/datatypes/weight", b.weight_type));
+  ov.push_back(set("/datatypes/input", b.act_type));
+  ov.push_back(set("/datatypes/output", b.act_type));
+  return importers::load_arch(o.arch_path, ov);
+}
+
+/// Writes all of `text` to `fd` (a child's result pipe).
+void write_all(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+/// In the child: one SystemC run of the block, its report's totals as JSON on `fd`.
+[[noreturn]] void child_main(const Prepared& p, int fd) {
+  const int devnull = ::open("/dev/null", O_WRONLY);
+  if (devnull >= 0) ::dup2(devnull, STDOUT_FILENO);  // SystemC's notes must not reach the report
+  int code = 0;
+  std::string out;
+  try {
+    const RunResult run = run_workload(*p.mapped);
+    const report::Report rep = report::make_report(*p.mapped, *p.energy, run);
+    out = report::report_json(rep)["totals"].dump();
+  } catch (const InputError& e) {
+    out = nlohmann::json{{"error", e.what()}}.dump();
+    code = 2;
+  } catch (const std::exception& e) {
+    out = nlohmann::json{{"error", e.what()}}.dump();
+    code = 3;
+  }
+  write_all(fd, out);
+  ::close(fd);
+  ::_exit(code);
+}
+
+struct Child {
+  pid_t pid = 0;
+  int fd = -1;
+  size_t task = 0;
+};
+
+Child start_child(const Prepared& p, size_t task) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw InternalError(fmt::format("pipe failed: {}", std::strerror(errno)));
+  const pid_t pid = ::fork();
+  if (pid < 0) throw InternalError(fmt::format("fork failed: {}", std::strerror(errno)));
+  if (pid == 0) {
+    ::close(fds[0]);
+    child_main(p, fds[1]);
+  }
+  ::close(fds[1]);
+  return {pid, fds[0], task};
+}
+
+nlohmann::json finish_child(const Child& c, const std::string& block) {
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(c.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(c.fd);
+  int status = 0;
+  while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  const nlohmann::json j = text.empty() ? nlohmann::json() : nlohmann::json::parse(text, nullptr, false);
+  if (j.is_object() && j.contains("error")) {
+    const std::string msg = fmt::format("block {}: {}", block, j["error"].get<std::string>());
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) throw InputError(msg);
+    throw InternalError(msg);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !j.is_object())
+    throw InternalError(fmt::format("internal error: the simulation of block {} ended abnormally (status {})", block,
+                                    status));
+  return j;
+}
+
+/// Runs the tasks (indices into `prepared`), `jobs` children at a time; results in task order.
+std::vector<nlohmann::json> simulate(const std::vector<std::unique_ptr<Prepared>>& prepared,
+                                     const std::vector<size_t>& tasks, const std::vector<std::string>& names,
+                                     unsigned jobs) {
+  std::vector<nlohmann::json> results(tasks.size());
+  std::deque<Child> running;
+  size_t next = 0;
+  while (next < tasks.size() || !running.empty()) {
+    while (next < tasks.size() && running.size() < std::max(1u, jobs)) {
+      running.push_back(start_child(*prepared[tasks[next]], next));
+      ++next;
+    }
+    const Child c = running.front();
+    running.pop_front();
+    try {
+      results[c.task] = finish_child(c, names[c.task]);
+    } catch (...) {
+      for (const Child& r : running) {
+        int status = 0;
+        ::close(r.fd);
+        ::waitpid(r.pid, &status, 0);
+      }
+      throw;
+    }
+  }
+  return results;
+}
+
+void check_fit(const LlmResult& r, const models::Scenario& s, const std::string& arch_file) {
+  const models::Footprint& f = r.generated.memory;
+  if (!s.require_fit || f.total() <= r.hbm_capacity_bytes) return;
+  config::fail_at(arch_file, "/dram/capacity_bytes",
+                  fmt::format("the scenario needs {} bytes per chip (weights {}, KV cache {}, activations {}, "
+                              "gradients {}, optimizer state {}) but the chip's HBM holds {}; use a larger memory, "
+                              "more chips, smaller datatypes, or \"require_fit\": false in {}",
+                              f.total(), f.weights, f.kv_cache, f.activations, f.gradients, f.optimizer,
+                              r.hbm_capacity_bytes, s.file));
+}
+
+void accumulate(PhaseTotals& t, const BlockResult& b, uint64_t copies, double clock_hz) {
+  t.cycles += copies * b.cycles;
+  t.macs += copies * b.macs;
+  t.compute_cycles += copies * b.compute_cycles;
+  t.stall_cycles += copies * b.stall_cycles;
+  t.dram_read_bytes += copies * b.dram_read_bytes;
+  t.dram_write_bytes += copies * b.dram_write_bytes;
+  t.seconds = static_cast<double>(t.cycles) / clock_hz;
+  t.energy_pj += static_cast<double>(copies) * b.energy_pj;
+  for (const auto& [k, v] : b.energy_breakdown_pj) t.energy_breakdown_pj[k] += static_cast<double>(copies) * v;
+}
+
+BlockResult block_result(const models::Block& b, const nlohmann::json& t) {
+  BlockResult r;
+  r.name = b.name;
+  r.phase = b.phase;
+  r.repeat = b.repeat;
+  r.cycles = t.at("cycles").get<uint64_t>();
+  r.macs = t.at("macs").get<uint64_t>();
+  r.dram_read_bytes = t.at("dram_read_bytes").get<uint64_t>();
+  r.dram_write_bytes = t.at("dram_write_bytes").get<uint64_t>();
+  r.compute_cycles = t.at("compute_cycles").get<uint64_t>();
+  r.stall_cycles = t.at("stall_cycles").get<uint64_t>();
+  r.seconds = t.at("seconds").get<double>();
+  r.energy_pj = t.at("energy_pj").get<double>();
+  r.energy_breakdown_pj = t.at("energy_breakdown_pj").get<std::map<std::string, double>>();
+  return r;
+}
+
+}  // namespace
+
+LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scenario, const LlmOptions& options) {
+  LlmResult result;
+  result.generated = models::generate(model, scenario);
+  const ArchConfig base = importers::load_arch(options.arch_path, options.overrides);
+  result.arch_name = base.name;
+  result.clock_mhz = base.clock_mhz;
+  result.peak_macs_per_s = static_cast<double>(base.peak_macs_per_cycle()) * base.clock_mhz * 1e6;
+  result.hbm_capacity_bytes = base.dram.capacity_bytes;
+  result.chips = scenario.parallelism.chips();
+  check_fit(result, scenario, base.file);
+  const EnergyTable energy = load_energy_table(resolve_energy_table(base.energy_table, base.file));
+
+  // Distinct blocks by what decides their simulation: the graph (without its name) and datatypes.
+  // Every block starts on a chip in the same state (weights, KV cache and its input in HBM,
+  // nothing on chip), so that is the whole key.
+  std::map<std::string, size_t> by_key;
+  std::vector<std::unique_ptr<Prepared>> prepared;
+  std::vector<size_t> block_prepared, tasks;
+  std::vector<std::string> task_names;
+  std::vector<std::string> first_block;  // per prepared: the block simulated for it
+  for (const models::Block& b : result.generated.blocks) {
+    nlohmann::json g = b.graph;
+    g.erase("name");
+    const std::string key = fmt::format("{}|{}|{}", name_of(b.weight_type), name_of(b.act_type), g.dump());
+    auto it = by_key.find(key);
+    if (it == by_key.end() || !options.memoize) {
+      auto p = std::make_unique<Prepared>();
+      p->arch = block_arch(options, b);
+      energy.check_covers(p->arch);
+      p->workload = parse_workload(b.graph, "generated block " + b.name);
+      p->mapped = std::make_unique<mapper::MappedWorkload>(p->arch, p->workload);
+      p->energy = &energy;
+      prepared.push_back(std::move(p));
+      first_block.push_back(b.name);
+      it = by_key.insert_or_assign(key, prepared.size() - 1).first;
+      const uint64_t copies = options.memoize ? 1 : b.repeat;
+      for (uint64_t c = 0; c < copies; ++c) {
+        tasks.push_back(prepared.size() - 1);
+        task_names.push_back(b.name);
+      }
+    }
+    block_prepared.push_back(it->second);
+  }
+  const std::vector<nlohmann::json> runs = simulate(prepared, tasks, task_names, options.jobs);
+  result.simulations = runs.size();
+
+  // Per prepared block: its runs (one when memoized, one per copy otherwise).
+  std::vector<std::vector<const nlohmann::json*>> runs_of(prepared.size());
+  for (size_t t = 0; t < tasks.size(); ++t) runs_of[tasks[t]].push_back(&runs[t]);
+  const double clock_hz = base.clock_mhz * 1e6;
+  for (size_t i = 0; i < result.generated.blocks.size(); ++i) {
+    const models::Block& b = result.generated.blocks[i];
+    const auto& rs = runs_of[block_prepared[i]];
+    BlockResult r = block_result(b, *rs.front());
+    if (first_block[block_prepared[i]] != b.name) r.reused_from = first_block[block_prepared[i]];
+    if (options.memoize) {
+      accumulate(result.phases[b.phase], r, b.repeat, clock_hz);
+      accumulate(result.total, r, b.repeat, clock_hz);
+    } else {
+      for (const nlohmann::json* run : rs) {
+        const BlockResult copy = block_result(b, *run);
+        accumulate(result.phases[b.phase], copy, 1, clock_hz);
+        accumulate(result.total, copy, 1, clock_hz);
+      }
+    }
+    result.blocks.push_back(std::move(r));
+  }
+  return result;
+}
+
+}  // namespace tpusim::llm

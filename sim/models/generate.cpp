@@ -1,0 +1,264 @@
+#include "sim/models/generate.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/base/math.h"
+#include "sim/models/layer_ops.h"
+#include "sim/spec/json_reader.h"
+
+namespace tpusim::models {
+
+using namespace detail;
+
+namespace {
+
+uint64_t ceil_div_u(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/// One forward pass over `tokens` rows (batch x tokens per sequence).
+struct Shape {
+  uint64_t batch = 1;   ///< sequences
+  uint64_t tokens = 1;  ///< query tokens per sequence in this pass
+  uint64_t rows() const { return batch * tokens; }
+};
+
+std::string act_op(Activation a) { return a == Activation::relu ? "relu" : "gelu"; }
+
+/// The MLP (dense or MoE) reading `in`; returns its output's name.
+std::string mlp(const ModelConfig& m, const Shape& s, const std::string& in, std::vector<Op>& ops) {
+  const uint64_t n = s.rows(), e = m.hidden;
+  uint64_t count = 1, rows = n, f = m.ffn;
+  OpRole role = OpRole::column_parallel, down_role = OpRole::row_parallel;
+  if (m.moe()) {
+    // Router, then top-k experts with balanced routing: n x k token-expert pairs over
+    // min(experts, n x k) active experts, ceil(pairs / active) tokens each.
+    ops.push_back(gemm("router", n, e, m.experts, 1, OpRole::replicated, {in}));
+    ops.push_back(rowwise("router_softmax", "softmax", n, m.experts));
+    const uint64_t pairs = n * m.experts_per_token;
+    count = std::min(m.experts, pairs);
+    rows = ceil_div_u(pairs, count);
+    f = m.expert_ffn;
+    role = down_role = OpRole::expert;
+  }
+  if (m.gated) {
+    ops.push_back(gemm("gate", rows, e, f, count, role, {in}));
+    ops.push_back(vec("act", act_op(m.activation), rows * f * count));
+    ops.push_back(gemm("up", rows, e, f, count, role, {in}));
+    // gate x up: one lane-operation per element reading two tensors, timed as a two-input add.
+    ops.push_back(vec("gate_mul", "add", rows * f * count, {"act", "up"}));
+  } else {
+    ops.push_back(gemm("up", rows, e, f, count, role, {in}));
+    ops.push_back(vec("act", act_op(m.activation), rows * f * count));
+  }
+  ops.push_back(gemm("down", rows, f, e, count, down_role));
+  if (m.moe()) ops.push_back(vec("combine", "add", n * e, {"down", "router_softmax"}));
+  return ops.back().name;
+}
+
+/// A layer without its attention core: norms, QKV and output projections, MLP, residuals. The
+/// attention core (attention_core) runs in between through HBM: QKV's output (which carries the
+/// new K and V appended to the cache) is stored, the output projection reads the context.
+std::vector<Op> dense_part(const ModelConfig& m, const Shape& s) {
+  const uint64_t n = s.rows(), e = m.hidden;
+  std::vector<Op> ops;
+  ops.push_back(rowwise("ln1", "layernorm", n, e, {kInput}));
+  ops.push_back(gemm("qkv", n, e, (m.heads + 2 * m.kv_heads) * m.head_dim, 1, OpRole::column_parallel));
+  ops.push_back(gemm("o_proj", n, m.heads * m.head_dim, e, 1, OpRole::row_parallel, {kInput}));
+  if (m.parallel_block) {
+    const std::string out = mlp(m, s, "ln1", ops);
+    ops.push_back(vec("sum", "add", n * e, {"o_proj", out}));
+    ops.push_back(vec("residual", "add", n * e, {"sum", kInput}));
+  } else {
+    ops.push_back(vec("residual1", "add", n * e, {"o_proj", kInput}));
+    ops.push_back(rowwise("ln2", "layernorm", n, e));
+    const std::string out = mlp(m, s, "ln2", ops);
+    ops.push_back(vec("residual2", "add", n * e, {out, "residual1"}));
+  }
+  return ops;
+}
+
+/// Q K^T, softmax, P V for `keys` keys per query: each key/value head's group of heads/kv_heads
+/// query heads shares one K and V (GQA; MQA with one group), so K and V are read once per group.
+std::vector<Op> attention_core(const ModelConfig& m, const Shape& s, uint64_t keys) {
+  const uint64_t group = m.heads / m.kv_heads, q_rows = group * s.tokens, count = s.batch * m.kv_heads;
+  return {matmul("scores", q_rows, m.head_dim, keys, count, {kInput, kInput}),
+          rowwise("softmax", "softmax", s.batch * m.heads * s.tokens, keys),
+          matmul("context", q_rows, keys, m.head_dim, count, {"softmax", kInput})};
+}
+
+std::vector<Op> embedding(const ModelConfig& m, const Shape& s) {
+  // A row gather of the table: read and write rows x hidden elements (a copy on the vector unit).
+  return {vec("embed", "scale", s.rows() * m.hidden, {kInput})};
+}
+
+/// Final norm and LM head over `rows` positions (the last token per sequence in inference).
+std::vector<Op> lm_head(const ModelConfig& m, uint64_t rows, bool loss) {
+  std::vector<Op> ops = {rowwise("ln_f", "layernorm", rows, m.hidden, {kInput}),
+                         gemm("lm_head", rows, m.hidden, m.vocab, 1, OpRole::lm_head)};
+  if (loss) ops.push_back(rowwise("loss_softmax", "softmax", rows, m.vocab));
+  return ops;
+}
+
+Block make_block(const std::string& name, Phase phase, uint64_t repeat, const std::vector<Op>& ops, DataType w,
+                 DataType a) {
+  Block b;
+  b.name = name;
+  b.phase = phase;
+  b.repeat = repeat;
+  b.graph = graph_json(name, ops);
+  b.weight_type = w;
+  b.act_type = a;
+  for (const Op& o : ops) b.roles.push_back(o.role);
+  return b;
+}
+
+/// Keys of the causal mask's unmasked work for a prompt of t tokens: t (t + 1) / 2 per head.
+double causal_pairs(uint64_t t) { return static_cast<double>(t) * static_cast<double>(t + 1) / 2.0; }
+
+/// Keys each query works on in a prefill of t tokens (the hardware's choice, CausalWork).
+uint64_t prefill_keys(const Scenario& s, uint64_t t) {
+  return s.causal == CausalWork::halved ? ceil_div_u(t + 1, 2) : t;
+}
+
+/// MACs of one forward pass the model needs, excluding attention's scores and context.
+double matmul_macs(const ModelConfig& m, uint64_t rows, uint64_t head_rows) {
+  return static_cast<double>(rows) * static_cast<double>(m.layers) *
+             static_cast<double>(m.attention_params_per_layer() + m.active_mlp_params_per_layer()) +
+         static_cast<double>(head_rows) * static_cast<double>(m.vocab * m.hidden);
+}
+
+/// Attention MACs (Q K^T and P V) over `pairs` query-key pairs per head.
+double attention_macs(const ModelConfig& m, uint64_t batch, double pairs) {
+  return 2.0 * static_cast<double>(m.layers * batch * m.heads * m.head_dim) * pairs;
+}
+
+void add_prefill(const ModelConfig& m, const Scenario& s, Generated& g) {
+  const Shape shape{s.batch, s.prompt};
+  const DataType w = s.types.weights, a = s.types.activations;
+  g.blocks.push_back(make_block("prefill.embed", Phase::prefill, 1, embedding(m, shape), w, a));
+  g.blocks.push_back(make_block("prefill.layer.dense", Phase::prefill, m.layers, dense_part(m, shape), w, a));
+  g.blocks.push_back(make_block("prefill.layer.attention", Phase::prefill, m.layers,
+                                attention_core(m, shape, prefill_keys(s, s.prompt)), s.types.kv_cache, a));
+  g.blocks.push_back(make_block("prefill.lm_head", Phase::prefill, 1, lm_head(m, s.batch, false), w, a));
+  g.prefill_tokens = s.batch * s.prompt;
+  g.prefill_model_macs = matmul_macs(m, g.prefill_tokens, s.batch) + attention_macs(m, s.batch, causal_pairs(s.prompt));
+}
+
+/// `steps` decode steps after `context` cached tokens: step i attends to context + i + 1 keys
+/// (its own K and V appended first), read in blocks of kv_block_tokens. The dense part, the
+/// embedding and the LM head are the same every step; the attention core has one block per
+/// distinct padded length.
+void add_decode(const ModelConfig& m, const Scenario& s, uint64_t context, Generated& g) {
+  const Shape shape{s.batch, 1};
+  const DataType w = s.types.weights, a = s.types.activations;
+  const uint64_t steps = s.tokens;
+  g.blocks.push_back(make_block("decode.embed", Phase::decode, steps, embedding(m, shape), w, a));
+  g.blocks.push_back(make_block("decode.layer.dense", Phase::decode, steps * m.layers, dense_part(m, shape), w, a));
+  std::map<uint64_t, uint64_t> steps_by_keys;
+  double pairs = 0;
+  for (uint64_t i = 0; i < steps; ++i) {
+    const uint64_t keys = context + i + 1;
+    pairs += static_cast<double>(keys);
+    ++steps_by_keys[ceil_div_u(keys, s.kv_block_tokens) * s.kv_block_tokens];
+  }
+  for (const auto& [keys, n] : steps_by_keys)
+    g.blocks.push_back(make_block(fmt::format("decode.layer.attention.kv{}", keys), Phase::decode, n * m.layers,
+                                  attention_core(m, shape, keys), s.types.kv_cache, a));
+  g.blocks.push_back(make_block("decode.lm_head", Phase::decode, steps, lm_head(m, s.batch, false), w, a));
+  g.decode_steps = steps;
+  g.generated_tokens = s.batch * steps;
+  g.decode_model_macs = static_cast<double>(steps) * matmul_macs(m, s.batch, s.batch) + attention_macs(m, s.batch, pairs);
+}
+
+/// Forward, backward (activation and weight gradients) and the optimizer update of one step.
+/// Recomputation reruns the attention core (selective) or the whole layer's forward (full)
+/// before each layer's backward pass.
+void add_train(const ModelConfig& m, const Scenario& s, Generated& g) {
+  const Shape shape{s.batch, s.prompt};
+  const DataType w = s.types.weights, a = s.types.activations;
+  const uint64_t rows = shape.rows(), keys = prefill_keys(s, s.prompt);
+  const uint64_t dense_runs = m.layers * (s.recompute == Recompute::full ? 2 : 1);
+  const uint64_t attn_runs = m.layers * (s.recompute == Recompute::off ? 1 : 2);
+  const std::vector<Op> dense = dense_part(m, shape), attn = attention_core(m, shape, keys);
+  const std::vector<Op> emb = embedding(m, shape), head = lm_head(m, rows, true);
+  g.blocks.push_back(make_block("train.embed", Phase::train, 1, emb, w, a));
+  g.blocks.push_back(make_block("train.layer.dense", Phase::train, dense_runs, dense, w, a));
+  g.blocks.push_back(make_block("train.layer.attention", Phase::train, attn_runs, attn, s.types.kv_cache, a));
+  g.blocks.push_back(make_block("train.lm_head", Phase::train, 1, head, w, a));
+  g.blocks.push_back(make_block("train.lm_head.backward", Phase::train, 1, backward(head), w, a));
+  g.blocks.push_back(make_block("train.layer.attention.backward", Phase::train, m.layers, backward(attn),
+                                s.types.kv_cache, a));
+  g.blocks.push_back(make_block("train.layer.dense.backward", Phase::train, m.layers, backward(dense), w, a));
+  g.blocks.push_back(make_block("train.embed.backward", Phase::train, 1, backward(emb), w, a));
+  // Adam: per parameter read the master weight, both moments and the gradient, write the three
+  // and the working copy; timed as a copy of that many bytes in activation-type elements.
+  const uint64_t ob = bytes_for(s.types.optimizer, 1), gb = bytes_for(s.types.gradients, 1);
+  const uint64_t elements = ceil_div_u(m.total_params() * (3 * ob + gb), bytes_for(a, 1));
+  g.blocks.push_back(make_block("train.optimizer", Phase::train, 1, {vec("adam", "scale", elements, {kInput})}, w, a));
+  g.trained_tokens = rows;
+  g.train_model_macs = 3.0 * (matmul_macs(m, rows, rows) + attention_macs(m, s.batch, causal_pairs(s.prompt)));
+}
+
+void check_lengths(const ModelConfig& m, const Scenario& s) {
+  const uint64_t longest = s.kind == ScenarioKind::decode ? s.context + s.tokens : s.prompt + s.tokens;
+  if (m.max_positions > 0 && longest > m.max_positions)
+    config::fail_at(s.file, s.kind == ScenarioKind::decode ? "/context" : "/prompt",
+                    fmt::format("{} tokens in all exceed the model's max_position_embeddings {} ({})", longest,
+                                m.max_positions, m.file));
+  if (s.parallelism.chips() != 1)
+    config::fail_at(s.file, "/parallelism",
+                    "more than one chip needs the system partition (issue 14), not yet wired; use degrees of 1");
+}
+
+}  // namespace
+
+Footprint footprint(const ModelConfig& m, const Scenario& s) {
+  Footprint f;
+  f.weights = bytes_for(s.types.weights, m.total_params());
+  const uint64_t kv_tokens = s.kind == ScenarioKind::decode      ? s.context + s.tokens
+                             : s.kind == ScenarioKind::train_step ? 0
+                                                                  : s.prompt + s.tokens;
+  f.kv_cache = bytes_for(s.types.kv_cache, 2 * m.layers * m.kv_heads * m.head_dim * s.batch * kv_tokens);
+  // Activations live while one layer runs: its largest op's inputs and output.
+  const uint64_t t = s.kind == ScenarioKind::decode ? 1 : s.prompt;
+  const Shape shape{s.batch, t};
+  uint64_t live = 0;
+  const uint64_t keys = s.kind == ScenarioKind::decode ? s.context + s.tokens : t + s.tokens;
+  for (const auto& ops : {dense_part(m, shape), attention_core(m, shape, keys)})
+    for (const Op& o : ops) live = std::max(live, o.in_elements() + o.out_elements());
+  f.activations = bytes_for(s.types.activations, live);
+  if (s.kind == ScenarioKind::train_step) {
+    // Saved for the backward pass, per layer (Korthikanti et al. 2022, eq. 2-4, 16-bit values):
+    // s b h (34 + 5 a s / h) bytes without recomputation, 34 s b h selective, 2 s b h full.
+    const double sbh = static_cast<double>(s.prompt * s.batch * m.hidden);
+    const double per_layer = s.recompute == Recompute::full        ? 2 * sbh
+                             : s.recompute == Recompute::selective ? 34 * sbh
+                                                                   : sbh * (34.0 + 5.0 * m.heads * s.prompt / m.hidden);
+    f.activations += static_cast<uint64_t>(per_layer * m.layers * bytes_for(s.types.activations, 1) / 2.0);
+    f.gradients = bytes_for(s.types.gradients, m.total_params());
+    const uint64_t master = s.types.optimizer != s.types.weights ? 1 : 0;
+    f.optimizer = bytes_for(s.types.optimizer, (2 + master) * m.total_params());
+  }
+  return f;
+}
+
+Generated generate(const ModelConfig& m, const Scenario& s) {
+  check_lengths(m, s);
+  Generated g;
+  switch (s.kind) {
+    case ScenarioKind::prefill: add_prefill(m, s, g); break;
+    case ScenarioKind::decode: add_decode(m, s, s.context, g); break;
+    case ScenarioKind::request:
+      add_prefill(m, s, g);
+      add_decode(m, s, s.prompt, g);
+      break;
+    case ScenarioKind::train_step: add_train(m, s, g); break;
+  }
+  g.memory = footprint(m, s);
+  return g;
+}
+
+}  // namespace tpusim::models

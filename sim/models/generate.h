@@ -1,0 +1,73 @@
+#pragma once
+/// Turns a model and a scenario into the graphs tpusim simulates: ordinary workloads of the
+/// graph format (sim/spec/workload.h, workloads/README.md), each a *block* (a layer's dense part,
+/// its attention core, the embedding, the LM head, the optimizer) with how many identical copies
+/// of it the scenario runs. Identical blocks are generated once with their count, which is what
+/// lets the runner simulate each distinct block once (sim/llm/). Pure C++: no simulation here.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/models/model_config.h"
+#include "sim/models/scenario.h"
+
+namespace tpusim::models {
+
+/// Which part of the scenario a block's time counts towards.
+enum class Phase { prefill, decode, train };
+
+TPUSIM_ENUM_NAMES_BEGIN
+constexpr const char* name_of(Phase v) {
+  switch (v) {
+    case Phase::prefill: return "prefill";
+    case Phase::decode: return "decode";
+    case Phase::train: return "train";
+  }
+  return nullptr;
+}
+TPUSIM_ENUM_NAMES_END
+
+/// How a partitioner (issue 14) may split an op: see /work/coord/llm_api.md.
+enum class OpRole { replicated, column_parallel, row_parallel, attention_heads, expert, lm_head };
+
+struct Block {
+  std::string name;   ///< e.g. "decode.attention.kv2176"
+  Phase phase = Phase::prefill;
+  uint64_t repeat = 1;  ///< identical copies the scenario runs (layers x steps)
+  /// The graph in the workload format (name, layers with inputs); parsed by the runner.
+  nlohmann::json graph;
+  /// Datatypes this block runs with (the chip's /datatypes/weight, /input and /output are set to
+  /// them): B operands are `weight` (the KV cache's type for the attention core), activations `act`.
+  DataType weight_type = DataType::bf16;
+  DataType act_type = DataType::bf16;
+  std::vector<OpRole> roles;  ///< per op of `graph`
+};
+
+/// Per-chip memory by kind, bytes (sim/models/README.md, "Memory").
+struct Footprint {
+  uint64_t weights = 0, kv_cache = 0, activations = 0, gradients = 0, optimizer = 0;
+  uint64_t total() const { return weights + kv_cache + activations + gradients + optimizer; }
+};
+
+struct Generated {
+  std::vector<Block> blocks;
+  Footprint memory;
+  uint64_t prefill_tokens = 0;    ///< batch x prompt (prefill, request)
+  uint64_t generated_tokens = 0;  ///< batch x decode steps (decode, request)
+  uint64_t trained_tokens = 0;    ///< batch x sequence (train_step)
+  uint64_t decode_steps = 0;
+  /// MACs the model needs (the causal mask's unmasked work, no recomputation), per phase: the
+  /// numerator of MFU (sim/models/README.md, "MFU and HFU").
+  double prefill_model_macs = 0, decode_model_macs = 0, train_model_macs = 0;
+};
+
+/// Checks the scenario against the model (lengths within max_position_embeddings, parallelism
+/// dividing heads and layers) and generates the blocks; InputError naming the scenario file.
+Generated generate(const ModelConfig& model, const Scenario& scenario);
+
+/// The footprint alone (also part of generate()).
+Footprint footprint(const ModelConfig& model, const Scenario& scenario);
+
+}  // namespace tpusim::models

@@ -1,0 +1,148 @@
+// Model runs through the real CLI (tpusim run --model --scenario): a decode step's DRAM bytes
+// and a prefill's MACs derived by hand for a small model, memoized totals equal to simulating
+// every copy, and bad input exiting 2 with one line and no report.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/test_util.h"
+
+using namespace tpusim;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kArch = std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4_like_128x128.json";
+const std::string kTiny = std::string(TPUSIM_SOURCE_DIR) + "/workloads/models/tiny_gqa.json";
+
+/// Runs a scenario on the tiny model (workloads/models/tiny_gqa.json: 2 layers, hidden 256,
+/// 4 heads of 64 in 2 K/V groups, gated MLP of 512, vocabulary 1024, bf16) and returns report.json.
+json run_tiny(const json& scenario, const fs::path& dir, const std::string& extra = "") {
+  fs::create_directories(dir);
+  test::write_text(dir / "s.json", scenario.dump());
+  const test::CliResult r = test::run_cli("run -q --arch " + kArch + " --model " + kTiny + " --scenario " +
+                                              (dir / "s.json").string() + " --out " + (dir / "out").string() + extra,
+                                          dir);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.err.empty());
+  return json::parse(test::read_text(dir / "out" / "report.json"));
+}
+
+const json* block(const json& report, const std::string& name) {
+  for (const json& b : report["blocks"])
+    if (b["name"] == name) return &b;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("models: a decode step reads the weights and the whole KV cache once", "[models][cli]") {
+  const fs::path dir = test::temp_dir("models_decode");
+  // One step after 127 cached tokens: it appends its K and V and attends to 128 keys.
+  const json rep = run_tiny({{"name", "d"}, {"kind", "decode"}, {"context", 127}, {"tokens", 1},
+                             {"attention", {{"kv_block_tokens", 1}}}},
+                            dir);
+  // Weights per layer (bf16): QKV 256 x (4 + 2 x 2) x 64 = 131072, output 256 x 256 = 65536,
+  // gate, up, down 3 x 256 x 512 = 393216: 589824 parameters, 1179648 bytes.
+  // Activations read by the dense part, elements (every op reads its inputs from HBM, the chip
+  // keeps no activations between ops): ln1 256, qkv 256, o_proj 256, residual1 2 x 256, ln2 256,
+  // gate 256, act 512, up 256, gate_mul 2 x 512, down 512, residual2 2 x 256 = 4608 = 9216 bytes.
+  const json* dense = block(rep, "decode.layer.dense");
+  REQUIRE(dense != nullptr);
+  CHECK((*dense)["repeat"] == 2);
+  CHECK((*dense)["dram_read_bytes"] == 1179648 + 9216);
+  // Written: every op's output once: 256 + 512 + 256 + 256 + 256 + 512 x 4 + 256 + 256 = 4096 elements.
+  CHECK((*dense)["dram_write_bytes"] == 4096 * 2);
+  // The KV cache, read once: K and V of 128 tokens x 2 groups x 64 = 2 x 16384 elements = 65536
+  // bytes; plus Q (2 groups x 2 heads x 64 = 256), the scores into softmax (4 heads x 128 = 512)
+  // and the probabilities into P V (512): 1280 elements.
+  const json* attn = block(rep, "decode.layer.attention.kv128");
+  REQUIRE(attn != nullptr);
+  CHECK((*attn)["dram_read_bytes"] == 65536 + 1280 * 2);
+  // LM head: its weights 256 x 1024 once, the final norm's input and the head's input (256 each).
+  const json* head = block(rep, "decode.lm_head");
+  REQUIRE(head != nullptr);
+  CHECK((*head)["dram_read_bytes"] == 256 * 1024 * 2 + 512 * 2);
+  // The embedding gathers one row of 256.
+  const json* embed = block(rep, "decode.embed");
+  REQUIRE(embed != nullptr);
+  CHECK((*embed)["dram_read_bytes"] == 512);
+  // The step: weights (2 layers + head) + KV cache of both layers + activations.
+  CHECK(rep["totals"]["dram_read_bytes"] == 2 * (1179648 + 9216) + 2 * (65536 + 2560) + 525312 + 512);
+  CHECK(rep["totals"]["memory_per_chip_bytes"]["kv_cache"] == 2 * 2 * 2 * 64 * 128 * 2);
+  CHECK(rep["totals"]["time_per_output_token_s"] == rep["totals"]["seconds"]);
+}
+
+TEST_CASE("models: a prefill's MACs, executed and needed by the model", "[models][cli]") {
+  const fs::path dir = test::temp_dir("models_prefill");
+  const json full = run_tiny({{"name", "p"}, {"kind", "prefill"}, {"batch", 2}, {"prompt", 64}}, dir / "full");
+  // Dense part per layer: 2 x 64 = 128 rows x 589824 parameters = 75497472. Attention: Q K^T
+  // and P V, each 2 groups x 2 sequences (count 4) of (2 heads x 64 rows) x 64 x 64 keys =
+  // 2097152. LM head on the last token of each sequence: 2 x 256 x 1024 = 524288.
+  const double dense = 128.0 * 589824, attention = 2 * 4 * 128.0 * 64 * 64, head = 2.0 * 256 * 1024;
+  CHECK(full["totals"]["executed_macs"].get<double>() == 2 * (dense + attention) + head);
+  // The model needs only the causal mask's unmasked pairs, 64 x 65 / 2 = 2080 per head:
+  // 2 (Q K^T, P V) x 2 layers x 2 sequences x 4 heads x 64 x 2080.
+  const double causal = 2.0 * 2 * 2 * 4 * 64 * 2080;
+  CHECK(full["totals"]["model_macs"].get<double>() == 2 * dense + head + causal);
+  CHECK(full["totals"]["time_to_first_token_s"] == full["totals"]["seconds"]);
+  // Halved: a kernel that skips masked blocks works on ceil(65 / 2) = 33 keys per query.
+  const json halved = run_tiny({{"name", "p"}, {"kind", "prefill"}, {"batch", 2}, {"prompt", 64},
+                                {"attention", {{"causal", "halved"}}}},
+                               dir / "halved");
+  CHECK(halved["totals"]["executed_macs"].get<double>() == 2 * (dense + 2 * 4 * 128.0 * 64 * 33) + head);
+  CHECK(halved["totals"]["model_macs"] == full["totals"]["model_macs"]);
+}
+
+TEST_CASE("models: memoized totals equal simulating every copy", "[models][cli]") {
+  const fs::path dir = test::temp_dir("models_memo");
+  // A request: prefill, then 3 decode steps each with its own KV length (kv_block_tokens 1).
+  const json s = {{"name", "r"}, {"kind", "request"}, {"prompt", 16}, {"tokens", 3},
+                  {"attention", {{"kv_block_tokens", 1}}}};
+  const json memo = run_tiny(s, dir / "memo");
+  const json all = run_tiny(s, dir / "all", " --no-memo");
+  // Blocks: prefill embed, dense, attention, head; decode embed, dense, 3 attention, head.
+  // Memoized: each distinct block once; the decode LM head (1 row) is the prefill's (the last
+  // token of 1 sequence), so 9. Every copy: 1 + 2 + 2 + 1 + 3 + 6 + 2 x 3 + 3 = 24.
+  CHECK(memo["simulations"] == 9);
+  CHECK((*block(memo, "decode.lm_head"))["reused_from"] == "prefill.lm_head");
+  CHECK(all["simulations"] == 24);
+  // Integer counters exactly; energy is a sum of doubles in another order.
+  for (const char* key : {"cycles", "executed_macs", "dram_read_bytes", "dram_write_bytes"})
+    CHECK(memo["totals"][key] == all["totals"][key]);
+  CHECK(memo["phases"]["prefill"]["cycles"] == all["phases"]["prefill"]["cycles"]);
+  CHECK(memo["phases"]["decode"]["cycles"] == all["phases"]["decode"]["cycles"]);
+  CHECK(memo["totals"]["time_per_output_token_s"] == all["totals"]["time_per_output_token_s"]);
+  CHECK(memo["totals"]["energy_pj"].get<double>() == Approx(all["totals"]["energy_pj"].get<double>()).epsilon(1e-12));
+}
+
+TEST_CASE("models: bad model runs exit 2 with one line and no report", "[models][cli][errors]") {
+  const fs::path dir = test::temp_dir("models_errors");
+  test::write_text(dir / "s.json", json{{"name", "s"}, {"kind", "prefill"}, {"prompt", 16}}.dump());
+  const std::string s = (dir / "s.json").string(), out = " --out " + (dir / "out").string();
+  auto expect = [&](const std::string& args, const std::string& message) {
+    const test::CliResult r = test::run_cli("run -q --arch " + kArch + " " + args + out, dir);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "tpusim: " + message + "\n");
+    CHECK_FALSE(fs::exists(dir / "out" / "report.json"));
+  };
+  expect("--model " + kTiny, "--model: needs --scenario SCENARIO.json");
+  expect("--scenario " + s, "--scenario: needs --model CONFIG.json");
+  expect("--model " + kTiny + " --scenario " + s + " --workload x.json",
+         "--workload: not with --model (a model run simulates generated blocks)");
+  // 2 layers x 589824 + 2 x 256 x 1024 (embedding, head) + 5 x 256 norms = 1705216 parameters,
+  // 3410432 bytes: more than a 1 MiB HBM. KV cache: 2 (K, V) x 2 layers x 2 groups x 64 x 16 x 2 bytes.
+  const test::CliResult r = test::run_cli("run -q --arch " + kArch + " --set /dram/capacity_bytes=1048576 --model " +
+                                              kTiny + " --scenario " + s + out,
+                                          dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.rfind("tpusim: " + kArch + ": /dram/capacity_bytes: the scenario needs ", 0) == 0);
+  CHECK(r.err.find("(weights 3410432, KV cache 16384,") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK_FALSE(fs::exists(dir / "out" / "report.json"));
+}
