@@ -69,6 +69,11 @@ done
 timed_run "gpt3_ffn1 on scalesim_32x32" native configs/scalesim_32x32.json workloads/gpt3_ffn1.json
 timed_run "gpt3_ffn1 on scalesim_32x32, stepped" native configs/scalesim_32x32.json workloads/gpt3_ffn1.json \
   --no-fast-forward
+# The same layer on a whole TPU v4 chip (2 cores x 4 MXUs, arch/chip/README.md), and graph
+# execution against the layer barrier on ResNet-50 (issue 12: graph within 1.5x the barrier's time).
+timed_run "gpt3_ffn1 on tpu_v4 (whole chip)" native configs/tpu_v4.json workloads/gpt3_ffn1.json
+timed_run "resnet50 on eyeriss_like, barrier" native configs/eyeriss_like_12x14.json workloads/resnet50.json \
+  "--set /core/layer_barrier=true"
 
 # SCALE-Sim mode: its .cfg and its own ResNet-50 topology.
 topology=""
@@ -144,6 +149,21 @@ else
   add_note "sweep points/s skipped: this tpusim has no sweep command"
 fi
 
+# The fidelity harness over all 1198 GEMMs measured on a TPU v4 (issue 13: under 60 s).
+fidelity=null
+data=../shared/reference/hardware/tpu_v4_gemm_calibration.json
+if [ -f "$data" ] && [ -f scripts/fidelity.py ]; then
+  start=$(date +%s.%N)
+  if python3 scripts/fidelity.py --tpusim "$tpusim" --data "$data" --summary-only >"$work/fid" 2>"$work/err"; then
+    wall=$(elapsed "$start")
+    mape=$(awk '$1 == "all" { print $3 }' "$work/fid")
+    printf '%-50s %10s s  (1198 cases, MAPE %s %%)\n' "fidelity tpu_v4 calibration set" "$wall" "$mape"
+    fidelity="{\"cases\": 1198, \"wall_s\": $wall, \"mape_pct\": ${mape:-null}}"
+  else
+    add_note "fidelity skipped: $(tail -1 "$work/err")"
+  fi
+fi
+
 mkdir -p "$(dirname "$out")"
 cat >"$out" <<JSON
 {
@@ -157,6 +177,7 @@ $runs
 $pe
   ],
   "sweep": $sweep,
+  "fidelity": $fidelity,
   "notes": [$notes]
 }
 JSON
