@@ -15,17 +15,20 @@ double model_macs(const models::Generated& g, Phase p) {
   return p == Phase::prefill ? g.prefill_model_macs : p == Phase::decode ? g.decode_model_macs : g.train_model_macs;
 }
 
-json phase_json(const PhaseTotals& t, double model, double peak, double clock_hz) {
+/// MFU over the system (model MACs of every chip / every chip's peak); HFU of one chip (its
+/// executed MACs / its peak): the chips of a tp x dp split do equal work.
+json phase_json(const PhaseTotals& t, double model, double peak, double clock_hz, uint64_t chips) {
   const double denom = t.seconds * peak;
+  const double system_denom = denom * static_cast<double>(chips);
   return {{"cycles", t.cycles},
           {"seconds", t.seconds},
           {"model_macs", model},
           {"executed_macs", t.macs},
-          {"mfu", denom > 0 ? model / denom : 0.0},
+          {"mfu", system_denom > 0 ? model / system_denom : 0.0},
           {"hfu", denom > 0 ? static_cast<double>(t.macs) / denom : 0.0},
           {"compute_s", static_cast<double>(t.compute_cycles) / clock_hz},
           {"memory_stall_s", static_cast<double>(t.stall_cycles) / clock_hz},
-          {"communication_s", 0.0},
+          {"communication_s", t.communication_s},
           {"dram_read_bytes", t.dram_read_bytes},
           {"dram_write_bytes", t.dram_write_bytes},
           {"energy_pj", t.energy_pj},
@@ -48,7 +51,7 @@ json totals_json(const models::Scenario& s, const LlmResult& r) {
   const models::Generated& g = r.generated;
   const auto phase_s = [&](Phase p) { return r.phases.count(p) ? r.phases.at(p).seconds : 0.0; };
   const double model = g.prefill_model_macs + g.decode_model_macs + g.train_model_macs;
-  json t = phase_json(r.total, model, r.peak_macs_per_s, r.clock_mhz * 1e6);
+  json t = phase_json(r.total, model, r.peak_macs_per_s, r.clock_mhz * 1e6, r.chips);
   const double tokens = scenario_tokens(g);
   if (g.prefill_tokens > 0 && s.kind != models::ScenarioKind::train_step)
     t["time_to_first_token_s"] = phase_s(Phase::prefill);
@@ -57,6 +60,9 @@ json totals_json(const models::Scenario& s, const LlmResult& r) {
   t["tokens_per_s"] = r.total.seconds > 0 ? tokens / r.total.seconds : 0.0;
   t["tokens_per_s_per_chip"] = r.total.seconds > 0 ? tokens / r.total.seconds / static_cast<double>(r.chips) : 0.0;
   t["chips"] = r.chips;
+  t["system"] = r.system_name.empty() ? json(nullptr) : json(r.system_name);
+  t["tp_axes"] = r.tp_axes;
+  t["dp_axes"] = r.dp_axes;
   t["memory_per_chip_bytes"] = memory_json(g.memory);
   t["hbm_capacity_bytes"] = r.hbm_capacity_bytes;
   t["fits"] = g.memory.total() <= r.hbm_capacity_bytes;
@@ -99,7 +105,9 @@ json scenario_json(const models::Scenario& s) {
             {"gradients", name_of(s.types.gradients)},
             {"optimizer", name_of(s.types.optimizer)}}},
           {"attention", {{"causal", name_of(s.causal)}, {"kv_block_tokens", s.kv_block_tokens}}},
-          {"recompute", name_of(s.recompute)}};
+          {"recompute", name_of(s.recompute)},
+          {"parallelism", {{"dp", s.parallelism.dp}, {"tp", s.parallelism.tp}, {"pp", s.parallelism.pp},
+                           {"ep", s.parallelism.ep}, {"sp", s.parallelism.sp}}}};
 }
 
 }  // namespace
@@ -110,12 +118,12 @@ json llm_report_json(const models::ModelConfig& model, const models::Scenario& s
     json j = {{"name", b.name},         {"phase", name_of(b.phase)}, {"repeat", b.repeat},
               {"cycles", b.cycles},     {"seconds", b.seconds},      {"macs", b.macs},
               {"dram_read_bytes", b.dram_read_bytes}, {"dram_write_bytes", b.dram_write_bytes},
-              {"energy_pj", b.energy_pj}};
+              {"energy_pj", b.energy_pj}, {"communication_s", b.communication_s}};
     j["reused_from"] = b.reused_from.empty() ? json(nullptr) : json(b.reused_from);
     blocks.push_back(j);
   }
   json phases = json::object();
-  for (const auto& [p, t] : r.phases) phases[name_of(p)] = phase_json(t, model_macs(r.generated, p), r.peak_macs_per_s, r.clock_mhz * 1e6);
+  for (const auto& [p, t] : r.phases) phases[name_of(p)] = phase_json(t, model_macs(r.generated, p), r.peak_macs_per_s, r.clock_mhz * 1e6, r.chips);
   return {{"schema_version", report::kSchemaVersion},
           {"kind", "model"},
           {"arch", {{"name", r.arch_name}, {"clock_mhz", r.clock_mhz}}},

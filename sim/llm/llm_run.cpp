@@ -6,12 +6,16 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <deque>
+#include <optional>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "arch/interconnect/collective.h"
 #include "sim/base/error.h"
+#include "sim/spec/system_spec.h"
 #include "sim/energy/energy_table.h"
 #include "sim/importers/formats.h"
 #include "sim/report/report.h"
@@ -161,6 +165,52 @@ void check_fit(const LlmResult& r, const models::Scenario& s, const std::string&
                               r.hbm_capacity_bytes, s.file));
 }
 
+/// Parallelism groups on a system: tp takes the fastest axes (the last ones) whose sizes multiply
+/// to its degree, dp the axes before them; InputError when the degrees do not fit the axes.
+struct Groups {
+  std::vector<std::string> tp, dp;
+};
+
+Groups assign_axes(const arch::interconnect::Topology& topo, const models::Scenario& s) {
+  const auto& axes = topo.axes();
+  Groups g;
+  uint64_t product = 1;
+  size_t i = axes.size();
+  while (product < s.parallelism.tp && i > 0) {
+    product *= axes[--i].size;
+    g.tp.insert(g.tp.begin(), axes[i].name);
+  }
+  uint64_t rest = 1;
+  for (size_t j = 0; j < i; ++j) {
+    rest *= axes[j].size;
+    g.dp.push_back(axes[j].name);
+  }
+  if (product != s.parallelism.tp || rest != s.parallelism.dp)
+    config::fail_at(s.file, "/parallelism",
+                    fmt::format("tp {} x dp {} must fill the system's axes, tp the fastest (last) ones: {} chips "
+                                "in all, tp's axes give {}, the rest {}",
+                                s.parallelism.tp, s.parallelism.dp, topo.chips(), product, rest));
+  return g;
+}
+
+/// A collective's closed-form time on the system: the torus algorithm over several axes, else a
+/// bidirectional ring where the axis wraps around, else a ring (arch/interconnect/README.md).
+double comm_seconds(const arch::interconnect::Topology& topo, const Groups& groups, const models::Comm& c) {
+  namespace ic = arch::interconnect;
+  ic::CollectiveRequest req;
+  req.op = c.collective == "all_gather" ? ic::Collective::all_gather : ic::Collective::all_reduce;
+  req.bytes = c.bytes;
+  req.axes = c.group == "tp" ? groups.tp : groups.dp;
+  if (req.axes.empty() || req.bytes == 0) return 0;
+  const auto& allowed = ic::algorithms_for(req.op);
+  auto has = [&](ic::Algorithm a) { return std::find(allowed.begin(), allowed.end(), a) != allowed.end(); };
+  const bool wraps = topo.axes()[topo.axis_index(req.axes.front())].wraparound;
+  req.algorithm = req.axes.size() > 1 && has(ic::Algorithm::torus)           ? ic::Algorithm::torus
+                  : wraps && has(ic::Algorithm::bidirectional_ring) ? ic::Algorithm::bidirectional_ring
+                                                                    : allowed.front();
+  return ic::to_seconds(ic::closed_form(topo, req).time_ps);
+}
+
 void accumulate(PhaseTotals& t, const BlockResult& b, uint64_t copies, double clock_hz) {
   t.cycles += copies * b.cycles;
   t.macs += copies * b.macs;
@@ -168,7 +218,8 @@ void accumulate(PhaseTotals& t, const BlockResult& b, uint64_t copies, double cl
   t.stall_cycles += copies * b.stall_cycles;
   t.dram_read_bytes += copies * b.dram_read_bytes;
   t.dram_write_bytes += copies * b.dram_write_bytes;
-  t.seconds = static_cast<double>(t.cycles) / clock_hz;
+  t.communication_s += static_cast<double>(copies) * b.communication_s;
+  t.seconds = static_cast<double>(t.cycles) / clock_hz + t.communication_s;
   t.energy_pj += static_cast<double>(copies) * b.energy_pj;
   for (const auto& [k, v] : b.energy_breakdown_pj) t.energy_breakdown_pj[k] += static_cast<double>(copies) * v;
 }
@@ -192,9 +243,34 @@ BlockResult block_result(const models::Block& b, const nlohmann::json& t) {
 
 }  // namespace
 
-LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scenario, const LlmOptions& options) {
+LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scenario, const LlmOptions& opts) {
   LlmResult result;
+  LlmOptions options = opts;
+  // A system (configs/systems/): its chip preset runs the blocks, its interconnect the collectives.
+  std::optional<config::SystemSpec> system;
+  if (config::is_system_document(config::load_json_file(opts.arch_path))) {
+    system = config::load_system_json(opts.arch_path);
+    config::require_chip_file(*system);
+    options.arch_path = system->chip_path;
+    if (scenario.parallelism.chips() != system->chips)
+      config::fail_at(scenario.file, "/parallelism",
+                      fmt::format("the degrees multiply to {} chips, the system {} has {}",
+                                  scenario.parallelism.chips(), system->file, system->chips));
+  } else if (scenario.parallelism.chips() != 1) {
+    config::fail_at(scenario.file, "/parallelism",
+                    fmt::format("{} chips need a system as --arch (configs/systems/), got the chip {}",
+                                scenario.parallelism.chips(), opts.arch_path));
+  }
   result.generated = models::generate(model, scenario);
+  std::optional<arch::interconnect::Topology> topo;
+  Groups groups;
+  if (system) {
+    topo.emplace(*system);
+    groups = assign_axes(*topo, scenario);
+    result.system_name = system->name;
+    result.tp_axes = groups.tp;
+    result.dp_axes = groups.dp;
+  }
   const ArchConfig base = importers::load_arch(options.arch_path, options.overrides);
   result.arch_name = base.name;
   result.clock_mhz = base.clock_mhz;
@@ -246,13 +322,15 @@ LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scen
     const models::Block& b = result.generated.blocks[i];
     const auto& rs = runs_of[block_prepared[i]];
     BlockResult r = block_result(b, *rs.front());
+    for (const models::Comm& c : b.comms) r.communication_s += comm_seconds(*topo, groups, c);
     if (first_block[block_prepared[i]] != b.name) r.reused_from = first_block[block_prepared[i]];
     if (options.memoize) {
       accumulate(result.phases[b.phase], r, b.repeat, clock_hz);
       accumulate(result.total, r, b.repeat, clock_hz);
     } else {
       for (const nlohmann::json* run : rs) {
-        const BlockResult copy = block_result(b, *run);
+        BlockResult copy = block_result(b, *run);
+        copy.communication_s = r.communication_s;
         accumulate(result.phases[b.phase], copy, 1, clock_hz);
         accumulate(result.total, copy, 1, clock_hz);
       }

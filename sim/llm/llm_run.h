@@ -35,6 +35,7 @@ struct BlockResult {
   uint64_t cycles = 0, macs = 0, dram_read_bytes = 0, dram_write_bytes = 0;
   uint64_t compute_cycles = 0, stall_cycles = 0;
   double seconds = 0, energy_pj = 0;
+  double communication_s = 0;  ///< the block's collectives (closed forms), after its compute
   std::map<std::string, double> energy_breakdown_pj;
 };
 
@@ -44,7 +45,8 @@ struct BlockResult {
 struct PhaseTotals {
   uint64_t cycles = 0, macs = 0, compute_cycles = 0, stall_cycles = 0;
   uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
-  double seconds = 0, energy_pj = 0;
+  double seconds = 0, energy_pj = 0;   ///< seconds = cycles at the clock + communication_s
+  double communication_s = 0;
   std::map<std::string, double> energy_breakdown_pj;
 };
 
@@ -53,6 +55,8 @@ struct LlmResult {
   double clock_mhz = 0, peak_macs_per_s = 0;
   uint64_t hbm_capacity_bytes = 0;
   uint64_t chips = 1;
+  std::string system_name;  ///< "" on one chip
+  std::vector<std::string> tp_axes, dp_axes;
   models::Generated generated;
   std::vector<BlockResult> blocks;
   uint64_t simulations = 0;  ///< child simulations run

@@ -65,8 +65,8 @@ std::vector<Op> dense_part(const ModelConfig& m, const Shape& s) {
   const uint64_t n = s.rows(), e = m.hidden;
   std::vector<Op> ops;
   ops.push_back(rowwise("ln1", "layernorm", n, e, {kInput}));
-  ops.push_back(gemm("qkv", n, e, (m.heads + 2 * m.kv_heads) * m.head_dim, 1, OpRole::column_parallel));
-  ops.push_back(gemm("o_proj", n, m.heads * m.head_dim, e, 1, OpRole::row_parallel, {kInput}));
+  ops.push_back(gemm("qkv", n, e, m.qkv_cols(), 1, OpRole::column_parallel));
+  ops.push_back(gemm("o_proj", n, m.attn_width(), e, 1, OpRole::row_parallel, {kInput}));
   if (m.parallel_block) {
     const std::string out = mlp(m, s, "ln1", ops);
     ops.push_back(vec("sum", "add", n * e, {"o_proj", out}));
@@ -208,9 +208,61 @@ void check_lengths(const ModelConfig& m, const Scenario& s) {
     config::fail_at(s.file, s.kind == ScenarioKind::decode ? "/context" : "/prompt",
                     fmt::format("{} tokens in all exceed the model's max_position_embeddings {} ({})", longest,
                                 m.max_positions, m.file));
-  if (s.parallelism.chips() != 1)
-    config::fail_at(s.file, "/parallelism",
-                    "more than one chip needs the system partition (issue 14), not yet wired; use degrees of 1");
+  const Parallelism& p = s.parallelism;
+  for (const auto& [key, degree] : {std::pair{"pp", p.pp}, {"ep", p.ep}, {"sp", p.sp}})
+    if (degree != 1)
+      config::fail_at(s.file, std::string("/parallelism/") + key,
+                      fmt::format("degree {}: only tp and dp are modelled so far (pipeline, expert and sequence "
+                                  "parallelism wait for the system partition, issue 14)", degree));
+  auto divides = [&](const char* key, uint64_t degree, uint64_t what, const char* name) {
+    if (what % degree != 0)
+      config::fail_at(s.file, std::string("/parallelism/") + key,
+                      fmt::format("degree {} does not divide the {} ({})", degree, name, what));
+  };
+  divides("dp", p.dp, s.batch, "batch");
+}
+
+/// One chip's share of the model under tensor parallelism (generate() documents the split).
+/// Shares that do not divide evenly are rounded up: the busiest chip sets the time.
+ModelConfig shard(const ModelConfig& m, uint64_t tp) {
+  ModelConfig c = m;
+  // Fewer K/V heads than chips (MQA, or GQA with kv_heads < tp): a chip's query heads belong to
+  // one group, whose K/V head it computes and caches itself (replicated over tp / kv_heads chips).
+  const bool replicate_kv = m.kv_heads < tp;
+  c.qkv_cols_override = replicate_kv ? ceil_div_u(m.heads * m.head_dim, tp) + 2 * m.head_dim
+                                     : ceil_div_u(m.qkv_cols(), tp);
+  c.attn_width_override = ceil_div_u(m.attn_width(), tp);
+  c.heads = ceil_div_u(m.heads, tp);
+  c.kv_heads = replicate_kv ? 1 : ceil_div_u(m.kv_heads, tp);
+  if (c.heads % c.kv_heads != 0) c.kv_heads = 1;
+  c.ffn = ceil_div_u(m.ffn, tp);
+  c.expert_ffn = ceil_div_u(m.expert_ffn, tp);
+  c.vocab = ceil_div_u(m.vocab, tp);
+  return c;
+}
+
+/// Megatron's collectives per copy of each block under tp (the layer's partial sums all-reduced:
+/// after the output projection and after the MLP, or once for PaLM's parallel block; the
+/// vocabulary-split embedding's rows; the LM head's logits gathered), and the gradients'
+/// all-reduce over dp once per training step.
+void add_comms(const ModelConfig& full, const Scenario& s, Generated& g) {
+  const Parallelism& p = s.parallelism;
+  const uint64_t ab = bytes_for(s.types.activations, 1), batch = s.batch / p.dp;
+  for (Block& b : g.blocks) {
+    const uint64_t rows = batch * (b.phase == Phase::decode ? 1 : s.prompt);
+    const uint64_t layer_out = rows * full.hidden * ab;
+    const bool dense = b.name.find("layer.dense") != std::string::npos;
+    if (p.tp > 1 && dense)
+      for (int i = 0; i < (full.parallel_block ? 1 : 2); ++i) b.comms.push_back({"all_reduce", "tp", layer_out});
+    if (p.tp > 1 && b.name.find(".embed") != std::string::npos) b.comms.push_back({"all_reduce", "tp", layer_out});
+    if (p.tp > 1 && b.name.size() >= 8 && b.name.compare(b.name.size() - 7, 7, "lm_head") == 0) {
+      const uint64_t head_rows = b.phase == Phase::train ? rows : batch;
+      b.comms.push_back({"all_gather", "tp", head_rows * full.vocab * ab});
+    }
+    if (p.tp > 1 && b.name == "train.lm_head.backward") b.comms.push_back({"all_reduce", "tp", layer_out});
+    if (p.dp > 1 && b.name == "train.optimizer")
+      b.comms.push_back({"all_reduce", "dp", bytes_for(s.types.gradients, shard(full, p.tp).total_params())});
+  }
 }
 
 }  // namespace
@@ -245,8 +297,9 @@ Footprint footprint(const ModelConfig& m, const Scenario& s) {
   return f;
 }
 
-Generated generate(const ModelConfig& m, const Scenario& s) {
-  check_lengths(m, s);
+namespace {
+
+Generated generate_chip(const ModelConfig& m, const Scenario& s) {
   Generated g;
   switch (s.kind) {
     case ScenarioKind::prefill: add_prefill(m, s, g); break;
@@ -258,6 +311,27 @@ Generated generate(const ModelConfig& m, const Scenario& s) {
     case ScenarioKind::train_step: add_train(m, s, g); break;
   }
   g.memory = footprint(m, s);
+  return g;
+}
+
+}  // namespace
+
+Generated generate(const ModelConfig& m, const Scenario& s) {
+  check_lengths(m, s);
+  const Parallelism& p = s.parallelism;
+  if (p.chips() == 1) return generate_chip(m, s);
+  Scenario chip = s;
+  chip.batch = s.batch / p.dp;
+  Generated g = generate_chip(shard(m, p.tp), chip);
+  add_comms(m, s, g);
+  // Tokens and MFU's numerator count the whole system's work.
+  const Generated whole = generate_chip(m, s);
+  g.prefill_tokens = whole.prefill_tokens;
+  g.generated_tokens = whole.generated_tokens;
+  g.trained_tokens = whole.trained_tokens;
+  g.prefill_model_macs = whole.prefill_model_macs;
+  g.decode_model_macs = whole.decode_model_macs;
+  g.train_model_macs = whole.train_model_macs;
   return g;
 }
 

@@ -32,6 +32,14 @@ TPUSIM_ENUM_NAMES_END
 /// How a partitioner (issue 14) may split an op: see /work/coord/llm_api.md.
 enum class OpRole { replicated, column_parallel, row_parallel, attention_heads, expert, lm_head };
 
+/// A collective a block's every copy runs among the chips of one parallelism group (tp or dp),
+/// timed by the system's interconnect (sim/llm).
+struct Comm {
+  std::string collective;  ///< "all_reduce" or "all_gather" (arch/interconnect spellings)
+  std::string group;       ///< "tp" or "dp"
+  uint64_t bytes = 0;      ///< per participant, as arch/interconnect's CollectiveRequest counts them
+};
+
 struct Block {
   std::string name;   ///< e.g. "decode.attention.kv2176"
   Phase phase = Phase::prefill;
@@ -43,6 +51,7 @@ struct Block {
   DataType weight_type = DataType::bf16;
   DataType act_type = DataType::bf16;
   std::vector<OpRole> roles;  ///< per op of `graph`
+  std::vector<Comm> comms;    ///< collectives after each copy (exposed: no overlap with compute)
 };
 
 /// Per-chip memory by kind, bytes (sim/models/README.md, "Memory").
@@ -64,7 +73,11 @@ struct Generated {
 };
 
 /// Checks the scenario against the model (lengths within max_position_embeddings, parallelism
-/// dividing heads and layers) and generates the blocks; InputError naming the scenario file.
+/// dividing what it splits) and generates one chip's blocks: with tensor parallelism tp each chip
+/// holds heads / tp query heads, kv_heads / tp K/V heads (all of them when kv_heads < tp: MQA's
+/// single K/V head is replicated), intermediate / tp MLP columns and vocab / tp LM-head columns,
+/// with Megatron's all-reduces of the layer output; with data parallelism dp each chip runs
+/// batch / dp sequences. MFU's model MACs are the whole model's. InputError naming the scenario.
 Generated generate(const ModelConfig& model, const Scenario& scenario);
 
 /// The footprint alone (also part of generate()).

@@ -12,7 +12,7 @@ using config::json;
 
 uint64_t ModelConfig::attention_params_per_layer() const {
   // Q, K, V projections (hidden -> (heads + 2 kv_heads) x head_dim) and the output projection.
-  return hidden * (heads + 2 * kv_heads) * head_dim + heads * head_dim * hidden;
+  return hidden * qkv_cols() + attn_width() * hidden;
 }
 
 uint64_t ModelConfig::mlp_params_per_layer() const {

@@ -60,6 +60,12 @@ struct ModelConfig {
   uint64_t experts_per_token = 0;  ///< top-k
   uint64_t expert_ffn = 0;         ///< each expert's MLP inner size
   DataType dtype = DataType::bf16; ///< the checkpoint's datatype (torch_dtype)
+  /// One chip's share under tensor parallelism (sim/models/generate.h): the QKV projection's output
+  /// columns and the attention output's width, when they are not whole heads (0 = derived).
+  uint64_t qkv_cols_override = 0, attn_width_override = 0;
+
+  uint64_t qkv_cols() const { return qkv_cols_override ? qkv_cols_override : (heads + 2 * kv_heads) * head_dim; }
+  uint64_t attn_width() const { return attn_width_override ? attn_width_override : heads * head_dim; }
 
   bool moe() const { return experts > 0; }
   /// Weight matrices of one MLP (gate, up, down or up, down).

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,10 @@ json run_tiny(const json& scenario, const fs::path& dir, const std::string& extr
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.err.empty());
   return json::parse(test::read_text(dir / "out" / "report.json"));
+}
+
+std::string fmt_case(int tp, int dp, int batch) {
+  return "tp" + std::to_string(tp) + "_dp" + std::to_string(dp) + "_b" + std::to_string(batch);
 }
 
 const json* block(const json& report, const std::string& name) {
@@ -145,4 +150,54 @@ TEST_CASE("models: bad model runs exit 2 with one line and no report", "[models]
   CHECK(r.err.find("(weights 3410432, KV cache 16384,") != std::string::npos);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   CHECK_FALSE(fs::exists(dir / "out" / "report.json"));
+}
+
+TEST_CASE("models: PaLM 540B decode on 64 TPU v4 never beats the weight-streaming floor", "[models][cli][system]") {
+  // Floor (shared/reference/README.md): every chip streams its share of the int8 weights each
+  // step: 540.3e9 parameters x 1 byte / 64 chips / 1228.8e9 B/s (configs/tpu_v4.json) = 6.87 ms
+  // (the reference's 7.0 ms uses 1.2 TB/s). Checked over batches and splits of the 64 chips.
+  const fs::path dir = test::temp_dir("models_palm_floor");
+  const std::string system = std::string(TPUSIM_SOURCE_DIR) + "/configs/systems/tpu_v4_4x4x4.json";
+  const std::string palm = std::string(TPUSIM_SOURCE_DIR) + "/workloads/models/palm_540b.json";
+  const double floor_s = 540.3e9 / 64 / 1228.8e9;
+  for (const auto& [tp, dp, batch] : {std::tuple{64, 1, 1}, {64, 1, 64}, {16, 4, 4}, {16, 4, 64}}) {
+    const fs::path d = dir / fmt_case(tp, dp, batch);
+    fs::create_directories(d);
+    test::write_text(d / "s.json", json{{"name", "palm"}, {"kind", "decode"}, {"batch", batch}, {"context", 1984},
+                                        {"tokens", 4}, {"datatypes", {{"weights", "int8"}}},
+                                        {"parallelism", {{"tp", tp}, {"dp", dp}}}, {"require_fit", false}}
+                                       .dump());
+    const test::CliResult r = test::run_cli("run -q --arch " + system + " --model " + palm + " --scenario " +
+                                                (d / "s.json").string() + " --out " + (d / "out").string(),
+                                            d);
+    REQUIRE(r.exit_code == 0);
+    const json t = json::parse(test::read_text(d / "out" / "report.json"))["totals"];
+    INFO("tp " << tp << " dp " << dp << " batch " << batch);
+    CHECK(t["time_per_output_token_s"].get<double>() >= floor_s);
+    CHECK(t["chips"] == 64);
+    // Each chip holds its tp share of the weights (rounded up where shares are uneven).
+    CHECK(t["memory_per_chip_bytes"]["weights"].get<double>() >= 540.3e9 / tp);
+  }
+}
+
+TEST_CASE("models: parallelism errors", "[models][cli][errors]") {
+  const fs::path dir = test::temp_dir("models_par_errors");
+  const std::string system = std::string(TPUSIM_SOURCE_DIR) + "/configs/systems/tpu_v4_4x4x4.json";
+  auto err = [&](const std::string& arch, const json& par) {
+    test::write_text(dir / "s.json", json{{"name", "s"}, {"kind", "prefill"}, {"batch", 64}, {"prompt", 16},
+                                          {"parallelism", par}}
+                                         .dump());
+    const test::CliResult r = test::run_cli(
+        "run -q --arch " + arch + " --model " + kTiny + " --scenario " + (dir / "s.json").string(), dir);
+    CHECK(r.exit_code == 2);
+    return r.err;
+  };
+  const std::string s = (dir / "s.json").string();
+  CHECK(err(kArch, {{"tp", 2}}) == "tpusim: " + s + ": /parallelism: 2 chips need a system as --arch (configs/systems/), got the chip " + kArch + "\n");
+  CHECK(err(system, {{"tp", 4}}) == "tpusim: " + s + ": /parallelism: the degrees multiply to 4 chips, the system " + system + " has 64\n");
+  CHECK(err(system, {{"tp", 8}, {"dp", 8}}) == "tpusim: " + s + ": /parallelism: tp 8 x dp 8 must fill the system's axes, tp the fastest (last) ones: 64 chips in all, tp's axes give 16, the rest 4\n");
+  // tp 32 is not a product of the fastest axes of a 4 x 4 x 4 torus.
+  CHECK(err(system, {{"tp", 32}, {"dp", 2}}).find("tp's axes give 64, the rest 1") != std::string::npos);
+  CHECK(err(system, {{"tp", 16}, {"dp", 3}}).find("the degrees multiply to 48 chips") != std::string::npos);
+  CHECK(err(system, {{"tp", 8}, {"pp", 8}}).find("/parallelism/pp: degree 8: only tp and dp") != std::string::npos);
 }
