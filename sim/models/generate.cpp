@@ -193,11 +193,16 @@ void add_train(const ModelConfig& m, const Scenario& s, Generated& g) {
                                 s.types.kv_cache, a));
   g.blocks.push_back(make_block("train.layer.dense.backward", Phase::train, m.layers, backward(dense), w, a));
   g.blocks.push_back(make_block("train.embed.backward", Phase::train, 1, backward(emb), w, a));
-  // Adam: per parameter read the master weight, both moments and the gradient, write the three
-  // and the working copy; timed as a copy of that many bytes in activation-type elements.
+  // Adam, per parameter: read the master weight, both moments (optimizer type) and the gradient;
+  // write the three and the working copy (weights' type); about 12 lane-operations (the moments'
+  // updates 7, bias corrections, square root, divide and the step 5; an estimate). Stated as
+  // counts of activation-type elements, the unit the vector op's bytes are charged in.
   const uint64_t ob = bytes_for(s.types.optimizer, 1), gb = bytes_for(s.types.gradients, 1);
-  const uint64_t elements = ceil_div_u(m.total_params() * (3 * ob + gb), bytes_for(a, 1));
-  g.blocks.push_back(make_block("train.optimizer", Phase::train, 1, {vec("adam", "scale", elements, {kInput})}, w, a));
+  const uint64_t wb = bytes_for(s.types.weights, 1), ab = bytes_for(a, 1), params = m.total_params();
+  g.blocks.push_back(make_block("train.optimizer", Phase::train, 1,
+                                {counts("adam", ceil_div_u(params * (3 * ob + gb), ab),
+                                        ceil_div_u(params * (3 * ob + wb), ab), 12 * params, {kInput})},
+                                w, a));
   g.trained_tokens = rows;
   g.train_model_macs = 3.0 * (matmul_macs(m, rows, rows) + attention_macs(m, s.batch, causal_pairs(s.prompt)));
 }

@@ -6,11 +6,13 @@ namespace tpusim::models::detail {
 
 uint64_t Op::out_elements() const {
   if (matrix()) return m * n * count;
+  if (kind == "vector") return count_out;
   return elements > 0 ? elements : rows * cols;
 }
 
 uint64_t Op::in_elements() const {
   if (matrix()) return m * k * count + (kind == "matmul" ? k * n * count : 0);
+  if (kind == "vector") return count_in;
   const uint64_t e = elements > 0 ? elements : rows * cols;
   return kind == "add" ? 2 * e : e;
 }
@@ -22,6 +24,10 @@ nlohmann::json Op::to_json() const {
     j["k"] = k;
     j["n"] = n;
     if (count != 1) j["count"] = count;
+  } else if (kind == "vector") {
+    j["elements_in"] = count_in;
+    j["elements_out"] = count_out;
+    j["lane_ops"] = lane_ops;
   } else if (elements > 0) {
     j["elements"] = elements;
   } else {
@@ -55,6 +61,18 @@ Op vec(const std::string& name, const std::string& kind, uint64_t elements, std:
   o.name = name;
   o.kind = kind;
   o.elements = elements;
+  o.inputs = std::move(inputs);
+  return o;
+}
+
+Op counts(const std::string& name, uint64_t elements_in, uint64_t elements_out, uint64_t lane_ops,
+          std::vector<std::string> inputs) {
+  Op o;
+  o.name = name;
+  o.kind = "vector";
+  o.count_in = elements_in;
+  o.count_out = elements_out;
+  o.lane_ops = lane_ops;
   o.inputs = std::move(inputs);
   return o;
 }

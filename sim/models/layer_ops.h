@@ -18,6 +18,7 @@ struct Op {
   std::string kind;  ///< the workload format's "op"
   uint64_t m = 0, k = 0, n = 0, count = 1;
   uint64_t elements = 0, rows = 0, cols = 0;
+  uint64_t count_in = 0, count_out = 0, lane_ops = 0;  ///< the `vector` op: work stated as counts
   std::vector<std::string> inputs;  ///< empty: the previous op's output
   OpRole role = OpRole::replicated;
 
@@ -37,6 +38,10 @@ Op matmul(const std::string& name, uint64_t m, uint64_t k, uint64_t n, uint64_t 
 Op vec(const std::string& name, const std::string& kind, uint64_t elements, std::vector<std::string> inputs = {});
 Op rowwise(const std::string& name, const std::string& kind, uint64_t rows, uint64_t cols,
            std::vector<std::string> inputs = {});
+
+/// The `vector` op: elements read and written and lane-operations stated directly.
+Op counts(const std::string& name, uint64_t elements_in, uint64_t elements_out, uint64_t lane_ops,
+          std::vector<std::string> inputs = {});
 
 /// The name every block's ops use for the block's input tensor (activations arriving from HBM).
 inline const char* kInput = "x";

@@ -201,3 +201,20 @@ TEST_CASE("models: parallelism errors", "[models][cli][errors]") {
   CHECK(err(system, {{"tp", 16}, {"dp", 3}}).find("the degrees multiply to 48 chips") != std::string::npos);
   CHECK(err(system, {{"tp", 8}, {"pp", 8}}).find("/parallelism/pp: degree 8: only tp and dp") != std::string::npos);
 }
+
+TEST_CASE("models: a training step's optimizer update moves Adam's state once", "[models][cli]") {
+  const fs::path dir = test::temp_dir("models_train");
+  const json rep = run_tiny({{"name", "t"}, {"kind", "train_step"}, {"batch", 1}, {"sequence", 32}}, dir);
+  // 1705216 parameters (2 layers x 589824 + embedding and head 2 x 262144 + 5 norms x 256). Read:
+  // fp32 master weight and two moments (12 bytes) and the bf16 gradient (2); written: the three
+  // and the bf16 working copy (14).
+  const json* adam = block(rep, "train.optimizer");
+  REQUIRE(adam != nullptr);
+  CHECK((*adam)["dram_read_bytes"] == 1705216ull * 14);
+  CHECK((*adam)["dram_write_bytes"] == 1705216ull * 14);
+  // Forward + backward: 3 x the forward MACs the model needs (no recomputation here).
+  const json& t = rep["totals"];
+  CHECK(t["tokens"] == 32);
+  const double dense = 32.0 * 589824, head = 32.0 * 256 * 1024, causal = 2.0 * 2 * 1 * 4 * 64 * (32 * 33 / 2);
+  CHECK(t["model_macs"].get<double>() == 3 * (2 * dense + head + causal));
+}
