@@ -12,6 +12,7 @@
 #include "sim/base/error.h"
 #include "sim/cli/describe.h"
 #include "sim/cli/params.h"
+#include "sim/cli/system_command.h"
 #include "sim/energy/energy_table.h"
 #include "sim/importers/formats.h"
 #include "sim/llm/llm_run.h"
@@ -117,7 +118,7 @@ int run_model(const po::variables_map& vm) {
 int command_run(const std::vector<std::string>& args) {
   po::options_description desc("run options");
   desc.add_options()("help,h", "show this help")
-      ("arch", po::value<std::string>()->required(), "architecture: JSON config or SCALE-Sim .cfg")
+      ("arch", po::value<std::string>()->required(), "architecture: JSON config, SCALE-Sim .cfg, or a system (configs/systems/)")
       ("workload", po::value<std::string>(), "workload: JSON, SCALE-Sim topology .csv or ONNX model .onnx")
       ("allow-unsupported", "ONNX: skip ops tpusim cannot cost (listed in report.json under /import/nodes) instead of refusing the model")
       ("model", po::value<std::string>(), "instead of --workload: a model config (HF config.json or tpusim-model JSON)")
@@ -134,6 +135,15 @@ int command_run(const std::vector<std::string>& args) {
   if (vm.count("help")) return 0;
   if (vm.count("model") || vm.count("scenario")) return run_model(vm);
   if (!vm.count("workload")) throw InputError("the option '--workload' is required but missing (or --model with --scenario)");
+  if (is_system_file(vm["arch"].as<std::string>())) {
+    for (const char* chip_only : {"dump-program", "timeline", "vcd"})
+      if (vm.count(chip_only))
+        throw InputError(fmt::format("--{}: not available when --arch is a system (it applies to one chip)", chip_only));
+    SystemRunArgs sys{vm["arch"].as<std::string>(), vm["workload"].as<std::string>(),
+                      vm.count("out") ? vm["out"].as<std::string>() : "", overrides_of(vm), vm.count("quiet") > 0,
+                      !vm.count("no-fast-forward")};
+    return run_system_command(sys);
+  }
 
   // Everything that can be judged before simulating is judged first: no half-written report.
   const ArchConfig arch = importers::load_arch(vm["arch"].as<std::string>(), overrides_of(vm));

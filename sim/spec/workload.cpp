@@ -7,6 +7,7 @@
 
 #include "sim/base/error.h"
 #include "sim/spec/json_reader.h"
+#include "sim/spec/system_workload.h"
 
 namespace tpusim {
 
@@ -145,6 +146,9 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
   Layer l;
   l.name = r.string("name");
   if (l.name.empty()) r.fail("name", "must be a non-empty string");
+  if (r.has("op") && r.raw("op").is_string() && is_collective_name(r.raw("op").get<std::string>()))
+    r.fail("op", fmt::format("{} is a collective: run the workload on a system (--arch configs/systems/...)",
+                             r.raw("op").get<std::string>()));
   l.op = r.enumeration<OpKind>("op");
   switch (l.op) {
     case OpKind::gemm:
@@ -210,6 +214,10 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
 }
 
 }  // namespace
+
+Layer parse_layer(const json& value, const std::string& file, const std::string& pointer, uint64_t batch) {
+  return read_layer(ObjectReader(value, file, pointer), batch);
+}
 
 bool is_matrix_op(OpKind op) {
   return op == OpKind::gemm || op == OpKind::linear || op == OpKind::conv2d || op == OpKind::matmul;

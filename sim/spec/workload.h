@@ -191,6 +191,10 @@ struct Workload {
   std::vector<std::vector<size_t>> consumers() const;
 };
 
+/// Reads one compute op (a "layers" entry) at `pointer` of `file`; InputError as parse_workload.
+/// Its inputs are not resolved (resolve_graph does that for the whole graph).
+Layer parse_layer(const nlohmann::json& value, const std::string& file, const std::string& pointer, uint64_t batch);
+
 /// Resolves every op's inputs (named earlier ops, or the chain when unnamed), checks how many
 /// tensors each op reads, sizes concat ops and checks epilogue choices; InputError naming `file`
 /// and the op's pointer. Every loader calls it.

@@ -1,0 +1,93 @@
+#include "sim/system/system_report.h"
+
+#include <fmt/format.h>
+
+#include "sim/spec/arch_loader.h"
+
+namespace tpusim::system {
+
+namespace ic = arch::interconnect;
+
+std::unique_ptr<ChipRun> run_chip(const config::SystemSpec& spec, const Workload& workload, const RunOptions& options) {
+  config::require_chip_file(spec);
+  auto c = std::make_unique<ChipRun>();
+  c->arch = config::load_arch_json(spec.chip_path);
+  c->workload = workload;
+  c->energy = load_energy_table(resolve_energy_table(c->arch.energy_table, c->arch.file));
+  c->energy.check_covers(c->arch);
+  c->mapped = std::make_unique<mapper::MappedWorkload>(prepare_run(c->arch, c->workload, options));
+  c->run = run_workload(*c->mapped, options);
+  c->report = report::make_report(*c->mapped, c->energy, c->run);
+  return c;
+}
+
+SystemRun run_system(const config::SystemSpec& spec, const ChipGraph& graph, const RunOptions& options) {
+  SystemRun r;
+  r.spec = spec;
+  r.workload_name = graph.compute.name;
+  const ic::Topology topo(spec);
+  // Every collective is checked against the system before anything is simulated.
+  for (const SystemNode& n : graph.nodes)
+    if (n.collective) (void)to_request(topo, n);
+  std::vector<ComputeSpan> spans;
+  if (!graph.compute.layers.empty()) {
+    r.chip = run_chip(spec, graph.compute, options);
+    spans = compute_spans(r.chip->run, r.chip->arch.clock_mhz);
+  }
+  ic::LinkState links(topo);
+  r.timeline = schedule_chip(topo, links, graph, spans);
+  finish_axes(topo, spec, r.timeline);
+  return r;
+}
+
+namespace {
+double us(TimePs t) { return static_cast<double>(t) * 1e-6; }
+}  // namespace
+
+nlohmann::json system_report_json(const SystemRun& run) {
+  const ChipTimeline& t = run.timeline;
+  nlohmann::json j;
+  j["system"] = run.spec.name;
+  j["system_file"] = run.spec.file;
+  j["chips"] = run.spec.chips;
+  j["workload"] = run.workload_name;
+  j["step_ps"] = t.step_ps;
+  j["compute_ps"] = t.compute_ps;
+  j["communication_ps"] = t.communication_ps;
+  j["exposed_communication_ps"] = t.exposed_ps;
+  j["hidden_communication_ps"] = t.hidden_ps;
+  nlohmann::json axes = nlohmann::json::array();
+  for (const AxisUse& a : t.axes) {
+    if (a.links == 0) continue;
+    axes.push_back({{"name", a.name}, {"links", a.links}, {"busy_ps", a.busy_ps}, {"bytes", a.bytes},
+                    {"utilization", a.utilization}});
+  }
+  j["axes"] = axes;
+  nlohmann::json ops = nlohmann::json::array();
+  for (const NodeSpan& s : t.nodes) {
+    nlohmann::json o = {{"name", s.name}, {"kind", s.collective ? "collective" : "compute"}, {"start_ps", s.start_ps},
+                        {"end_ps", s.end_ps}};
+    if (s.collective) o["ready_ps"] = s.ready_ps;
+    ops.push_back(o);
+  }
+  j["ops"] = ops;
+  if (run.chip) j["chip"] = report::report_json(run.chip->report);
+  return j;
+}
+
+void print_system_summary(std::ostream& out, const SystemRun& run) {
+  const ChipTimeline& t = run.timeline;
+  out << fmt::format("system {} ({} chips), workload {}\n", run.spec.name, run.spec.chips, run.workload_name);
+  out << fmt::format("{:<28} {:>10} {:>14} {:>14}\n", "op", "kind", "start_us", "end_us");
+  for (const NodeSpan& s : t.nodes)
+    out << fmt::format("{:<28} {:>10} {:>14.3f} {:>14.3f}\n", s.name, s.collective ? "collective" : "compute",
+                       us(s.start_ps), us(s.end_ps));
+  out << fmt::format("step {:.3f} us | compute {:.3f} us | communication {:.3f} us: exposed {:.3f} us, hidden {:.3f} us\n",
+                     us(t.step_ps), us(t.compute_ps), us(t.communication_ps), us(t.exposed_ps), us(t.hidden_ps));
+  for (const AxisUse& a : t.axes)
+    if (a.links > 0 && a.busy_ps > 0)
+      out << fmt::format("axis {}: {} links, {:.4g} bytes, utilization {:.2f} %\n", a.name, a.links, a.bytes,
+                         100 * a.utilization);
+}
+
+}  // namespace tpusim::system

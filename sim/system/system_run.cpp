@@ -1,0 +1,226 @@
+#include "sim/system/system_run.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.h"
+#include "sim/base/enum_names.h"
+#include "sim/spec/json_reader.h"
+
+namespace tpusim::system {
+
+namespace ic = arch::interconnect;
+
+ic::CollectiveRequest to_request(const ic::Topology& topo, const SystemNode& node) {
+  TPUSIM_ASSERT(node.collective.has_value(), "to_request on a collective node");
+  const CollectiveOp& c = *node.collective;
+  ic::CollectiveRequest req;
+  // Both enums spell the same names (tests/unit/test_system_workload.cpp).
+  for (ic::Collective k : enum_values<ic::Collective>())
+    if (std::string(name_of(k)) == name_of(c.kind)) req.op = k;
+  req.bytes = c.bytes;
+  req.axes = c.axes;
+  req.chunks = c.chunks;
+  const auto& allowed = ic::algorithms_for(req.op);
+  if (c.algorithm.empty()) {
+    req.algorithm = allowed.front();
+  } else {
+    std::vector<std::string> names;
+    bool found = false;
+    for (ic::Algorithm a : allowed) {
+      names.push_back(ic::to_string(a));
+      if (ic::to_string(a) == c.algorithm) {
+        req.algorithm = a;
+        found = true;
+      }
+    }
+    if (!found)
+      config::fail_at(node.file, node.pointer + "/algorithm",
+                      fmt::format("{} runs with {}, got \"{}\"", name_of(c.kind), config::join(names), c.algorithm));
+  }
+  try {
+    (void)ic::resolve(topo, req);
+  } catch (const InputError& e) {
+    config::fail_at(node.file, node.pointer, e.what());
+  }
+  return req;
+}
+
+std::vector<ComputeSpan> compute_spans(const RunResult& run, double clock_mhz) {
+  std::vector<ComputeSpan> out;
+  out.reserve(run.layers.size());
+  // cycles / (MHz x 1e6) s = cycles x 1e6 / MHz ps, rounded to the nearest ps.
+  auto ps = [&](uint64_t cycles) { return static_cast<TimePs>(std::llround(static_cast<double>(cycles) * 1e6 / clock_mhz)); };
+  for (const LayerResult& l : run.layers) out.push_back({ps(l.start_cycle), ps(l.end_cycle)});
+  return out;
+}
+
+namespace {
+
+/// The scheduler's state while it places one chip program.
+struct Placer {
+  const ic::Topology& topo;
+  ic::LinkState& links;
+  const ChipGraph& g;
+  const std::vector<ComputeSpan>& spans;
+  ChipTimeline t;
+  std::vector<bool> done;
+  TimePs shift_ps = 0;     ///< how far compute has been pushed back by waits for collectives
+  TimePs ici_free_ps = 0;  ///< the chip's interconnect resource is free from here
+
+  TimePs input_end(const SystemNode& n, TimePs start) const {
+    TimePs r = start;
+    for (size_t in : n.inputs)
+      if (in != Layer::kGraphInput) r = std::max(r, t.nodes[in].end_ps);
+    return r;
+  }
+  bool inputs_done(const SystemNode& n) const {
+    for (size_t in : n.inputs)
+      if (in != Layer::kGraphInput && !done[in]) return false;
+    return true;
+  }
+
+  void place_collective(size_t i, TimePs start) {
+    const SystemNode& n = g.nodes[i];
+    const ic::CollectiveRequest req = to_request(topo, n);
+    const uint64_t groups = topo.chips() / ic::resolve(topo, req).participants;
+    NodeSpan& s = t.nodes[i];
+    s.ready_ps = input_end(n, start);
+    ic::RunOptions opt;
+    opt.only_group_of_chip = 0;  // symmetry: every group does the same on links of its own
+    const ic::CollectiveTiming ct = ic::run_collective(topo, links, req, std::max(s.ready_ps, ici_free_ps), opt);
+    s.start_ps = ct.start_ps;
+    s.end_ps = ct.end_ps;
+    ici_free_ps = ct.end_ps;
+    t.communication_ps += ct.end_ps - ct.start_ps;
+    for (size_t a = 0; a < ct.axis_busy_ps.size(); ++a)
+      t.axes[a].busy_ps += static_cast<double>(ct.axis_busy_ps[a]) * static_cast<double>(groups);
+    done[i] = true;
+  }
+
+  /// The compute op whose output a collective passes on (SIZE_MAX: the workload input).
+  size_t compute_source(size_t node) const {
+    while (node != Layer::kGraphInput && g.nodes[node].collective) node = g.nodes[node].inputs[0];
+    return node;
+  }
+
+  void place_compute(size_t i, TimePs start) {
+    const SystemNode& n = g.nodes[i];
+    const ComputeSpan& c = spans[*n.compute];
+    const TimePs planned = start + c.start_ps + shift_ps;
+    // A compute input is placed with the same shift, so it is met by construction. A
+    // collective's result is awaited, less the head start the op had on the chip over the
+    // producer of the collective's input (it began before that producer ended: its first
+    // commands do not need the tensor), so the wait adds at most the collective's time.
+    TimePs begin = planned;
+    for (size_t in : n.inputs) {
+      if (in == Layer::kGraphInput || !g.nodes[in].collective) continue;
+      const size_t src = compute_source(in);
+      const TimePs src_end = src == Layer::kGraphInput ? 0 : spans[*g.nodes[src].compute].end_ps;
+      const TimePs lead = src_end > c.start_ps ? src_end - c.start_ps : 0;
+      const TimePs due = t.nodes[in].end_ps;
+      begin = std::max(begin, due - std::min(due, lead));
+    }
+    shift_ps += begin - planned;
+    t.nodes[i].start_ps = begin;
+    t.nodes[i].end_ps = begin + (c.end_ps - c.start_ps);
+    done[i] = true;
+  }
+};
+
+}  // namespace
+
+// A list scheduler over two queues: compute ops in order of their chip start (so the chip run's
+// overlap between ops is kept), collectives in graph order. At each step it places whichever is
+// due first: the next compute op at its planned start (chip start + shift) once its inputs are
+// placed, or the earliest ready collective. O(nodes x collectives).
+ChipTimeline schedule_chip(const ic::Topology& topo, ic::LinkState& links, const ChipGraph& g,
+                           const std::vector<ComputeSpan>& spans, TimePs start_ps) {
+  TPUSIM_ASSERT(spans.size() == g.compute.layers.size(), "one span per compute op");
+  Placer p{topo, links, g, spans, {}, std::vector<bool>(g.nodes.size(), false), 0, start_ps};
+  p.t.nodes.resize(g.nodes.size());
+  p.t.axes.resize(topo.axes().size() + 1);
+  std::vector<size_t> compute, collectives;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    p.t.nodes[i].name = g.nodes[i].name;
+    p.t.nodes[i].collective = g.nodes[i].collective.has_value();
+    (g.nodes[i].collective ? collectives : compute).push_back(i);
+  }
+  std::stable_sort(compute.begin(), compute.end(), [&](size_t a, size_t b) {
+    return spans[*g.nodes[a].compute].start_ps < spans[*g.nodes[b].compute].start_ps;
+  });
+  size_t next_compute = 0;
+  size_t placed_collectives = 0;
+  while (next_compute < compute.size() || placed_collectives < collectives.size()) {
+    // The earliest ready collective (ties: graph order).
+    size_t best = SIZE_MAX;
+    TimePs best_ready = 0;
+    for (size_t i : collectives) {
+      if (p.done[i] || !p.inputs_done(g.nodes[i])) continue;
+      const TimePs r = p.input_end(g.nodes[i], start_ps);
+      if (best == SIZE_MAX || r < best_ready) {
+        best = i;
+        best_ready = r;
+      }
+    }
+    bool compute_ok = next_compute < compute.size() && p.inputs_done(g.nodes[compute[next_compute]]);
+    if (compute_ok && best != SIZE_MAX) {
+      const TimePs planned = start_ps + spans[*g.nodes[compute[next_compute]].compute].start_ps + p.shift_ps;
+      compute_ok = planned < best_ready;
+    }
+    if (compute_ok) {
+      p.place_compute(compute[next_compute++], start_ps);
+    } else {
+      TPUSIM_ASSERT(best != SIZE_MAX, "a graph in topological order always has a node ready");
+      p.place_collective(best, start_ps);
+      ++placed_collectives;
+    }
+  }
+  ChipTimeline& t = p.t;
+  TimePs chip_end = 0;
+  for (const ComputeSpan& c : spans) chip_end = std::max(chip_end, c.end_ps);
+  t.compute_ps = chip_end;
+  t.step_ps = 0;
+  for (const NodeSpan& s : t.nodes) t.step_ps = std::max(t.step_ps, s.end_ps - std::min(s.end_ps, start_ps));
+  t.exposed_ps = t.step_ps - std::min(t.step_ps, t.compute_ps);
+  t.hidden_ps = t.communication_ps - std::min(t.communication_ps, t.exposed_ps);
+  return t;
+}
+
+std::vector<uint64_t> axis_link_counts(const ic::Topology& topo, const config::SystemSpec& spec) {
+  const auto& axes = topo.axes();
+  std::vector<uint64_t> out(axes.size() + 1, 0);
+  const uint64_t chips = topo.chips();
+  for (size_t a = 0; a < axes.size(); ++a) {
+    const ic::Axis& ax = axes[a];
+    if (ax.slice_axis) {
+      out[a] = 2 * chips;  // each chip's up and down link into the data-centre network
+    } else if (spec.kind == config::TopologyKind::torus && ax.size > 1) {
+      // Per line of the axis: 2 directed links per neighbour pair, one more pair with wraparound.
+      const uint64_t pairs = ax.wraparound ? ax.size : ax.size - 1;
+      out[a] = chips / ax.size * 2 * pairs;
+    }
+  }
+  if (spec.kind == config::TopologyKind::switched) out.back() = 2 * spec.chips_per_slice() * (spec.slices ? spec.slices->count : 1);
+  if (spec.kind == config::TopologyKind::fully_connected) out.back() = chips * (chips - 1);
+  return out;
+}
+
+void finish_axes(const ic::Topology& topo, const config::SystemSpec& spec, ChipTimeline& t) {
+  const std::vector<uint64_t> counts = axis_link_counts(topo, spec);
+  const auto& axes = topo.axes();
+  for (size_t a = 0; a < t.axes.size(); ++a) {
+    AxisUse& u = t.axes[a];
+    u.links = counts[a];
+    const bool shared = a == axes.size();
+    u.name = shared ? (spec.kind == config::TopologyKind::switched ? "switch_ports" : "pair_links") : axes[a].name;
+    // The shared ports carry the fast tier's class (the first non-slice axis).
+    const ic::Axis& ref = shared ? axes.back() : axes[a];
+    u.bytes = u.busy_ps * static_cast<double>(ref.link.bandwidth_bytes_per_s) * 1e-12;
+    u.utilization = u.links && t.step_ps ? u.busy_ps / (static_cast<double>(u.links) * static_cast<double>(t.step_ps)) : 0;
+  }
+}
+
+}  // namespace tpusim::system
