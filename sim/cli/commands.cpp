@@ -130,20 +130,31 @@ int command_run(const std::vector<std::string>& args) {
       ("timeline", po::value<std::string>(), "write a Chrome trace of unit activity to FILE (Perfetto)")
       ("vcd", po::value<std::string>(), "cycle model, arrays up to 16x16: write a VCD waveform of the corner PEs to FILE")
       ("no-fast-forward", "step every fold, even in periodic runs the fast-forward would skip (same report)")
+      ("parallelism", po::value<std::string>(), "system only: partition the workload with this parallelism spec (sim/partition)")
+      ("repeat", po::value<uint32_t>()->default_value(1), "system only: run the program this many times back to back")
       ("quiet,q", "do not print the summary table");
   const auto vm = parse(args, desc, "run");
   if (vm.count("help")) return 0;
   if (vm.count("model") || vm.count("scenario")) return run_model(vm);
   if (!vm.count("workload")) throw InputError("the option '--workload' is required but missing (or --model with --scenario)");
   if (is_system_file(vm["arch"].as<std::string>())) {
-    for (const char* chip_only : {"dump-program", "timeline", "vcd"})
+    for (const char* chip_only : {"dump-program", "timeline", "vcd", "allow-unsupported"})
       if (vm.count(chip_only))
         throw InputError(fmt::format("--{}: not available when --arch is a system (it applies to one chip)", chip_only));
-    SystemRunArgs sys{vm["arch"].as<std::string>(), vm["workload"].as<std::string>(),
-                      vm.count("out") ? vm["out"].as<std::string>() : "", overrides_of(vm), vm.count("quiet") > 0,
-                      !vm.count("no-fast-forward")};
+    SystemRunArgs sys;
+    sys.system = vm["arch"].as<std::string>();
+    sys.workload = vm["workload"].as<std::string>();
+    if (vm.count("out")) sys.out_dir = vm["out"].as<std::string>();
+    if (vm.count("parallelism")) sys.parallelism = vm["parallelism"].as<std::string>();
+    sys.repeat = vm["repeat"].as<uint32_t>();
+    if (sys.repeat == 0) throw InputError("--repeat: must be at least 1, got 0");
+    sys.overrides = overrides_of(vm);
+    sys.quiet = vm.count("quiet") > 0;
+    sys.fast_forward = !vm.count("no-fast-forward");
     return run_system_command(sys);
   }
+  if (vm.count("parallelism") || vm["repeat"].as<uint32_t>() != 1)
+    throw InputError("--parallelism, --repeat: need a system as --arch (configs/systems/)");
 
   // Everything that can be judged before simulating is judged first: no half-written report.
   const ArchConfig arch = importers::load_arch(vm["arch"].as<std::string>(), overrides_of(vm));

@@ -12,6 +12,8 @@ bool is_system_file(const std::string& path);
 
 struct SystemRunArgs {
   std::string system, workload, out_dir;
+  std::string parallelism;  ///< a parallelism spec: partition the workload (a model graph) first
+  uint32_t repeat = 1;      ///< the program runs this many times back to back (identical layers)
   std::vector<config::Override> overrides;  ///< applied to the system document
   bool quiet = false;
   bool fast_forward = true;

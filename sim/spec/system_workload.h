@@ -62,6 +62,11 @@ struct SystemNode {
 struct ChipGraph {
   Workload compute;
   std::vector<SystemNode> nodes;
+  /// The node whose result is the program's output (what a next copy of the program reads):
+  /// SIZE_MAX = the last node. The partition pass sets it past side branches such as gradient
+  /// reductions.
+  size_t output = SIZE_MAX;
+  size_t output_node() const { return output == SIZE_MAX ? nodes.size() - 1 : output; }
   bool has_collectives() const;
 };
 

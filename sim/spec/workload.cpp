@@ -204,6 +204,12 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
     }
   }
   if (r.has("fuse")) l.fuse = r.boolean("fuse", false);
+  l.hint.split = r.enumeration<SplitRole>("split", SplitRole::replicated);
+  if (r.has("data_dim")) {
+    if (!is_matrix_op(l.op)) r.fail("data_dim", "applies to matrix ops only (a vector op's elements are split)");
+    l.hint.data_dim = r.enumeration<DataDim>("data_dim");
+  }
+  l.hint.gradient_bytes = r.u64("gradient_bytes", 0, 1ULL << 50, 0);
   if (is_matrix_op(l.op)) {
     const GemmShape& g = l.gemm;
     const uint64_t mn = checked_mul(g.m, g.n, kMaxMacs, r, "op");

@@ -96,6 +96,46 @@ struct LayerSparsity {
   bool structured() const { return m > 0; }
 };
 
+/// How the partition pass (sim/partition) splits an op under tensor and expert parallelism; the
+/// spellings are the LLM generator's roles (sim/models). A single chip ignores it.
+enum class SplitRole { replicated, column_parallel, row_parallel, attention_heads, expert, embedding, lm_head };
+/// Which GEMM dimension of a matrix op holds the batch's tokens (data and sequence parallelism
+/// divide it): m for activations x weights, count for attention's batched matmuls, k for a
+/// weight gradient (X^T dY reduces over the tokens).
+enum class DataDim { m, k, count };
+
+TPUSIM_ENUM_NAMES_BEGIN
+constexpr const char* name_of(SplitRole v) {
+  switch (v) {
+    case SplitRole::replicated: return "replicated";
+    case SplitRole::column_parallel: return "column_parallel";
+    case SplitRole::row_parallel: return "row_parallel";
+    case SplitRole::attention_heads: return "attention_heads";
+    case SplitRole::expert: return "expert";
+    case SplitRole::embedding: return "embedding";
+    case SplitRole::lm_head: return "lm_head";
+  }
+  return nullptr;
+}
+constexpr const char* name_of(DataDim v) {
+  switch (v) {
+    case DataDim::m: return "m";
+    case DataDim::k: return "k";
+    case DataDim::count: return "count";
+  }
+  return nullptr;
+}
+TPUSIM_ENUM_NAMES_END
+
+/// What the partition pass needs to know of an op (workloads/README.md, "Partition hints").
+struct PartitionHint {
+  SplitRole split = SplitRole::replicated;
+  std::optional<DataDim> data_dim;  ///< unset: m, or count for matmul
+  /// Training: bytes of weight gradient this op completes (whole model, before tensor
+  /// parallelism); data parallelism reduces them after it. 0 = none.
+  uint64_t gradient_bytes = 0;
+};
+
 struct Layer {
   std::string name;
   OpKind op = OpKind::gemm;
@@ -113,6 +153,7 @@ struct Layer {
   /// Epilogue fusion into the producing matrix op: unset = as the architecture says
   /// (/core/fuse_epilogues), else the op's own choice.
   std::optional<bool> fuse;
+  PartitionHint hint;   ///< for the partition pass only
   std::string file;     ///< where the layer was defined, for messages
   std::string pointer;  ///< its JSON pointer (e.g. /layers/3), for messages
 };

@@ -21,8 +21,10 @@ std::unique_ptr<ChipRun> run_chip(const config::SystemSpec& spec, const Workload
   return c;
 }
 
-SystemRun run_system(const config::SystemSpec& spec, const ChipGraph& graph, const RunOptions& options) {
+SystemRun run_system(const config::SystemSpec& spec, const ChipGraph& graph, const RunOptions& options,
+                     uint32_t repeat) {
   SystemRun r;
+  r.repeat = repeat;
   r.spec = spec;
   r.workload_name = graph.compute.name;
   const ic::Topology topo(spec);
@@ -35,9 +37,49 @@ SystemRun run_system(const config::SystemSpec& spec, const ChipGraph& graph, con
     spans = compute_spans(r.chip->run, r.chip->arch.clock_mhz);
   }
   ic::LinkState links(topo);
-  r.timeline = schedule_chip(topo, links, graph, spans);
+  if (repeat == 1) {
+    r.timeline = schedule_chip(topo, links, graph, spans);
+  } else {
+    const Program prog = repeat_program(graph, spans, repeat);
+    r.timeline = schedule_chip(topo, links, prog.graph, prog.spans);
+  }
   finish_axes(topo, spec, r.timeline);
   return r;
+}
+
+TimePs send_recv_ps(const config::SystemSpec& spec, uint64_t bytes, const std::vector<std::string>& axes) {
+  const ic::Topology topo(spec);
+  ic::CollectiveRequest req;
+  req.op = ic::Collective::send_recv;
+  req.algorithm = ic::Algorithm::direct;
+  req.bytes = bytes;
+  req.axes = axes;
+  return ic::closed_form(topo, req).time_ps;
+}
+
+StageTiming pipeline_timing(const config::SystemSpec& spec, const SystemRun& run, const ChipGraph& graph,
+                            const partition::Parallelism& par) {
+  StageTiming t;
+  t.stage_ps = run.timeline.step_ps;
+  t.stages = par.pp.degree;
+  t.microbatches = par.microbatches;
+  t.schedule = par.schedule;
+  // The tensor handed to the next stage: the output node's compute op's output.
+  size_t n = graph.output_node();
+  while (n != Layer::kGraphInput && graph.nodes[n].collective) n = graph.nodes[n].inputs[0];
+  if (n != Layer::kGraphInput) {
+    const Layer& l = graph.compute.layers[*graph.nodes[n].compute];
+    t.send_bytes = (is_matrix_op(l.op) ? l.gemm.m * l.gemm.n * l.gemm.count : l.vector.elements_out) * par.element_bytes;
+  }
+  t.p2p_ps = t.send_bytes > 0 && t.stages > 1 ? send_recv_ps(spec, t.send_bytes, par.pp.axes) : 0;
+  t.step = partition::pipeline_step(t.stage_ps, 0, t.p2p_ps, t.stages, t.microbatches, t.schedule);
+  return t;
+}
+
+nlohmann::json pipeline_json(const StageTiming& t) {
+  return {{"stages", t.stages}, {"microbatches", t.microbatches}, {"schedule", tpusim::to_string(t.schedule)},
+          {"stage_ps", t.stage_ps}, {"send_bytes", t.send_bytes}, {"p2p_ps", t.p2p_ps}, {"step_ps", t.step.step_ps},
+          {"bubble_fraction", t.step.bubble_fraction}, {"microbatches_in_flight", t.step.microbatches_in_flight}};
 }
 
 namespace {
@@ -51,6 +93,7 @@ nlohmann::json system_report_json(const SystemRun& run) {
   j["system_file"] = run.spec.file;
   j["chips"] = run.spec.chips;
   j["workload"] = run.workload_name;
+  j["repeat"] = run.repeat;
   j["step_ps"] = t.step_ps;
   j["compute_ps"] = t.compute_ps;
   j["communication_ps"] = t.communication_ps;
@@ -73,6 +116,13 @@ nlohmann::json system_report_json(const SystemRun& run) {
   j["ops"] = ops;
   if (run.chip) j["chip"] = report::report_json(run.chip->report);
   return j;
+}
+
+void print_pipeline(std::ostream& out, const StageTiming& t) {
+  out << fmt::format("pipeline {} stages x {} microbatches ({}): stage {:.3f} us, send {} B in {:.3f} us, step {:.3f} us, "
+                     "bubble {:.1f} %, {} microbatches in flight\n", t.stages, t.microbatches, tpusim::to_string(t.schedule),
+                     us(t.stage_ps), t.send_bytes, us(t.p2p_ps), us(t.step.step_ps), 100 * t.step.bubble_fraction,
+                     t.step.microbatches_in_flight);
 }
 
 void print_system_summary(std::ostream& out, const SystemRun& run) {

@@ -11,6 +11,7 @@
 
 #include "sim/energy/energy_table.h"
 #include "sim/mapper/mapped_workload.h"
+#include "sim/partition/partition.h"
 #include "sim/report/report.h"
 #include "sim/run/runner.h"
 #include "sim/system/system_run.h"
@@ -36,10 +37,33 @@ struct SystemRun {
   std::string workload_name;
   ChipTimeline timeline;
   std::unique_ptr<ChipRun> chip;  ///< null when the program has no compute op
+  uint32_t repeat = 1;
 };
 
-/// Runs `graph` on every chip of `spec` (symmetric SPMD: one chip run stands for all).
-SystemRun run_system(const config::SystemSpec& spec, const ChipGraph& graph, const RunOptions& options = {});
+/// Runs `graph` on every chip of `spec` (symmetric SPMD: one chip run stands for all), `repeat`
+/// times back to back (repeat_program: identical layers simulated once).
+SystemRun run_system(const config::SystemSpec& spec, const ChipGraph& graph, const RunOptions& options = {},
+                     uint32_t repeat = 1);
+
+/// A pipeline of identical stages (the program is one microbatch of one stage, forward and
+/// backward): its step from partition::pipeline_step, the stage time being the program's step and
+/// the send to the next stage a send_recv over the pp axes of the program's output tensor.
+struct StageTiming {
+  TimePs stage_ps = 0;
+  uint64_t send_bytes = 0;
+  TimePs p2p_ps = 0;
+  uint32_t stages = 1, microbatches = 1;
+  partition::Schedule schedule = partition::Schedule::one_f_one_b;
+  partition::PipelineStep step;
+};
+StageTiming pipeline_timing(const config::SystemSpec& spec, const SystemRun& run, const ChipGraph& graph,
+                            const partition::Parallelism& par);
+nlohmann::json pipeline_json(const StageTiming& t);
+void print_pipeline(std::ostream& out, const StageTiming& t);
+
+/// The time of `bytes` sent by every chip to its neighbour along `axes` (send_recv, direct): what
+/// a pipeline stage's hand-over costs (closed form: no other traffic).
+TimePs send_recv_ps(const config::SystemSpec& spec, uint64_t bytes, const std::vector<std::string>& axes);
 
 /// system_report.json (sim/system/README.md lists its keys).
 nlohmann::json system_report_json(const SystemRun& run);

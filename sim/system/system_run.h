@@ -68,6 +68,16 @@ std::vector<ComputeSpan> compute_spans(const RunResult& run, double clock_mhz);
 ChipTimeline schedule_chip(const arch::interconnect::Topology& topo, arch::interconnect::LinkState& links,
                            const ChipGraph& graph, const std::vector<ComputeSpan>& spans, TimePs start_ps = 0);
 
+/// A chip program repeated back to back (identical layers): `times` copies of the graph, copy r
+/// reading copy r-1's last node where the original reads the workload input, and the compute
+/// spans of copy r those of the one chip run shifted by r x its makespan (the chip ran one copy;
+/// overlap between copies on the chip alone is not kept). `graph.compute` stays one copy.
+struct Program {
+  ChipGraph graph;
+  std::vector<ComputeSpan> spans;
+};
+Program repeat_program(const ChipGraph& graph, const std::vector<ComputeSpan>& spans, uint32_t times);
+
 /// Directed links per axis of the topology (indexed like ChipTimeline::axes).
 std::vector<uint64_t> axis_link_counts(const arch::interconnect::Topology& topo, const config::SystemSpec& spec);
 
