@@ -56,7 +56,7 @@ MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Sco
       traits_(dataflow::traits_of(arch.array.dataflow)),
       scoreboard_(scoreboard),
       trace_(trace),
-      pes_(arch.peak_macs_per_cycle()) {
+      pes_(arch.pes()) {
   sequencer_ = std::make_unique<timing::FoldSequencer>(array_);
   if (arch.timing == TimingMode::native && array_.model == ArrayModel::cycle)
     cycle_ = std::make_unique<ArrayCycleRun>(arch);

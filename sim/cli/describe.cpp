@@ -4,6 +4,7 @@
 
 #include "sim/base/data_dir.h"
 #include "sim/base/error.h"
+#include "sim/metrics/metrics.h"
 #include "sim/spec/arch_loader.h"
 
 namespace tpusim::cli {
@@ -23,8 +24,7 @@ nlohmann::json data_dir_json() {
 }  // namespace
 
 nlohmann::json describe_arch(const ArchConfig& arch) {
-  const double peak_macs = static_cast<double>(arch.peak_macs_per_cycle()) * arch.clock_mhz * 1e6;
-  const double bw = arch.bandwidth_bytes_per_s();
+  const metrics::Peak peak = metrics::peak(arch);  // the reports' peak (report.json totals)
   uint64_t sram = 0;
   nlohmann::json buffers = nlohmann::json::object();
   for (const auto& b : arch.buffers) {
@@ -32,17 +32,18 @@ nlohmann::json describe_arch(const ArchConfig& arch) {
     buffers[b.name] = b.capacity_bytes;
   }
   return {{"name", arch.name},
-          {"pes", arch.peak_macs_per_cycle()},
+          {"pes", peak.pes},
           {"cores", arch.chip.cores},
           {"matrix_units_per_core", arch.core.matrix_units},
           {"matrix_units", arch.matrix_units()},
-          {"peak_macs_per_cycle", arch.peak_macs_per_cycle()},
-          {"peak_macs_per_s", peak_macs},
-          {"peak_tops", 2.0 * peak_macs / 1e12},
-          {"dram_bandwidth_bytes_per_s", bw},
-          {"dram_bytes_per_cycle", arch.dram_bytes_per_cycle()},
+          {"macs_per_pe_per_cycle", peak.macs_per_pe_per_cycle},
+          {"peak_macs_per_cycle", peak.macs_per_cycle},
+          {"peak_macs_per_s", peak.macs_per_s},
+          {"peak_tops", peak.tops},
+          {"dram_bandwidth_bytes_per_s", peak.dram_bytes_per_s},
+          {"dram_bytes_per_cycle", peak.dram_bytes_per_cycle},
           {"dram_latency_cycles", arch.dram_latency_cycles()},
-          {"ridge_macs_per_byte", peak_macs / bw},
+          {"ridge_macs_per_byte", peak.ridge_macs_per_byte},
           {"sram_total_bytes", sram},
           {"buffer_capacity_bytes", buffers},
           {"data_dir", data_dir_json()},
@@ -58,8 +59,10 @@ void print_description(std::ostream& out, const ArchConfig& arch, const nlohmann
                         arch.array.cols, to_string(arch.array.dataflow));
   out << fmt::format("{}: {}, {} MHz, {} inputs / {} weights\n", arch.name, units, arch.clock_mhz,
                      to_string(arch.datatypes.input), to_string(arch.datatypes.weight));
-  out << fmt::format("  peak compute     {:.4g} TMAC/s = {:.4g} TOPS (2 ops per MAC)\n",
-                     d["peak_macs_per_s"].get<double>() / 1e12, d["peak_tops"].get<double>());
+  const uint32_t p = d["macs_per_pe_per_cycle"].get<uint32_t>();
+  out << fmt::format("  peak compute     {:.4g} TMAC/s = {:.4g} TOPS (2 ops per MAC{})\n",
+                     d["peak_macs_per_s"].get<double>() / 1e12, d["peak_tops"].get<double>(),
+                     p > 1 ? fmt::format(", {} MACs per PE per cycle", p) : "");
   out << fmt::format("  DRAM             {} at {:.4g} GB/s ({:.4g} B/cycle), latency {} cycles\n", arch.dram.part,
                      arch.dram.bandwidth_gb_per_s, d["dram_bytes_per_cycle"].get<double>(),
                      d["dram_latency_cycles"].get<uint64_t>());

@@ -12,7 +12,7 @@ double pe_register_bytes(const ArchConfig& arch) {
 std::map<std::string, double> area_mm2(const ArchConfig& arch, const EnergyTable& table) {
   constexpr double kUm2PerMm2 = 1e6;
   std::map<std::string, double> a;
-  const double pes = static_cast<double>(arch.peak_macs_per_cycle());  // every unit of every core
+  const double pes = static_cast<double>(arch.pes());  // every unit of every core
   a["mac"] = pes * arch.array.macs_per_pe_per_cycle * table.mac_area_for(mac_datatype(arch.datatypes), arch) / kUm2PerMm2;
   a["pe_register"] = pes * pe_register_bytes(arch) * table.pe_register_area_um2_per_byte / kUm2PerMm2;
   a["vector"] = double(arch.vector.lanes) * table.vector_lane_area_um2 / kUm2PerMm2;

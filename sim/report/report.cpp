@@ -1,6 +1,5 @@
 #include "sim/report/report.h"
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -16,56 +15,38 @@ namespace {
 
 double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
 
-Roofline roofline_of(const ArchConfig& arch, const LayerResult& r) {
-  const double peak = static_cast<double>(arch.peak_macs_per_cycle()) * arch.clock_mhz * 1e6;
-  const double bw = arch.bandwidth_bytes_per_s();
-  const double bytes = static_cast<double>(r.dram_read_bytes + r.dram_write_bytes);
-  const double seconds = static_cast<double>(r.cycles) / (arch.clock_mhz * 1e6);
-  Roofline f;
-  if (bytes > 0) f.operational_intensity_macs_per_byte = double(r.macs) / bytes;
-  f.attained_macs_per_s = seconds > 0 ? double(r.macs) / seconds : 0.0;
-  f.roof_macs_per_s = bytes > 0 ? std::min(peak, double(r.macs) / bytes * bw) : peak;
-  f.compute_bound = bytes == 0 || double(r.macs) / bytes >= peak / bw;
-  return f;
-}
-
 LayerFigures layer_figures(const ArchConfig& arch, const EnergyTable& energy, const LayerResult& r,
                            const mapper::MappedLayer& m) {
-  const double pes = static_cast<double>(arch.peak_macs_per_cycle());  // the chip: every unit of every core
-  const double pe_slots = arch.array.macs_per_pe_per_cycle;  // MAC slots per PE per cycle
-  const double hz = arch.clock_mhz * 1e6;
   LayerFigures f;
   f.result = &r;
   f.mapped = &m;
   // Utilization counts the MAC slots the PEs executed (N:M-skipped zeros are not executed;
   // a PE packing p narrow MACs has p slots per cycle), so it stays within 0..1.
-  f.utilization = r.utilization_override ? *r.utilization_override
-                                         : ratio(r.executed_macs, double(r.cycles) * pes * pe_slots);
-  f.seconds = r.cycles / hz;
-  if (r.macs > 0) f.roofline = roofline_of(arch, r);
+  f.utilization =
+      r.utilization_override ? *r.utilization_override : metrics::utilization(arch, r.executed_macs, r.cycles);
+  f.seconds = metrics::seconds(arch, r.cycles);
+  if (r.macs > 0) f.roofline = metrics::roofline(arch, r.macs, r.dram_read_bytes + r.dram_write_bytes, r.cycles);
   f.energy_breakdown_pj = layer_energy_pj(arch, energy, r);
   for (const auto& [k, v] : f.energy_breakdown_pj) f.energy_pj += v;
   f.pj_per_mac = ratio(f.energy_pj, double(r.macs));
-  f.energy_delay_product_j_s = f.energy_pj * 1e-12 * (r.cycles / hz);
+  f.energy_delay_product_j_s = f.energy_pj * 1e-12 * f.seconds;
   return f;
 }
 
-/// The totals' derived figures, once the sums are in.
+/// The totals' derived figures, once the sums (or the makespan) are in.
 void derive_totals(const ArchConfig& arch, const EnergyTable& energy, TotalFigures& t) {
-  const double pes = static_cast<double>(arch.peak_macs_per_cycle());  // the chip: every unit of every core
-  const double pe_slots = arch.array.macs_per_pe_per_cycle;
-  const double hz = arch.clock_mhz * 1e6;
   for (const auto& [k, v] : t.energy_breakdown_pj) t.energy_pj += v;
-  t.seconds = t.cycles / hz;
-  t.utilization = ratio(t.executed_macs, double(t.cycles) * pes * pe_slots);
-  t.tops = ratio(2.0 * double(t.macs), t.seconds) / 1e12;
+  t.peak = metrics::peak(arch);
+  t.seconds = metrics::seconds(arch, t.cycles);
+  t.utilization = metrics::utilization(arch, t.executed_macs, t.cycles);
+  t.tops = metrics::tops(t.macs, t.seconds);
   t.pj_per_mac = ratio(t.energy_pj, double(t.macs));
   t.tops_per_w = ratio(2.0 * double(t.macs), t.energy_pj * 1e-12) / 1e12;  // ops per joule / 1e12
   t.energy_delay_product_j_s = t.energy_pj * 1e-12 * t.seconds;
   t.area_breakdown_mm2 = area_mm2(arch, energy);
   for (const auto& [k, v] : t.area_breakdown_mm2) t.area_mm2 += v;
   t.tops_per_mm2 = ratio(t.tops, t.area_mm2);
-  t.peak_tops_per_mm2 = ratio(2.0 * pes * arch.array.macs_per_pe_per_cycle * hz / 1e12, t.area_mm2);
+  t.peak_tops_per_mm2 = ratio(t.peak.tops, t.area_mm2);
   t.static_power_breakdown_mw = static_power_mw(arch, energy);
   t.average_power_w = ratio(t.energy_pj * 1e-12, t.seconds);
   if (arch.chip.power_max_w > 0) t.power_envelope = arch.chip;

@@ -14,20 +14,14 @@
 #include "sim/base/cycle_account.h"
 #include "sim/energy/energy_table.h"
 #include "sim/mapper/mapped_workload.h"
+#include "sim/metrics/metrics.h"
 #include "sim/run/layer_result.h"
 
 namespace tpusim::report {
 
 constexpr int kSchemaVersion = 1;
 
-/// Where a layer sits on the roofline: its operational intensity against the ridge point (peak
-/// MAC/s over DRAM bytes/s), and the MAC rate it attained.
-struct Roofline {
-  std::optional<double> operational_intensity_macs_per_byte;  ///< none without DRAM traffic (infinite)
-  double attained_macs_per_s = 0;
-  double roof_macs_per_s = 0;  ///< min(peak, intensity x bandwidth)
-  bool compute_bound = false;
-};
+using metrics::Roofline;
 
 /// One layer: its counters (`result`), its mapping (`mapped`) and the figures derived from them.
 struct LayerFigures {
@@ -42,7 +36,8 @@ struct LayerFigures {
   double energy_delay_product_j_s = 0;
 };
 
-/// The whole run: sums over the layers (run back to back) and the figures derived from them.
+/// The whole run: sums over the layers (barrier mode: run back to back) or, in graph mode, the
+/// makespan and its classes, and the figures derived from them.
 struct TotalFigures {
   uint64_t cycles = 0, compute_cycles = 0, stall_cycles = 0, macs = 0;
   uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
@@ -57,6 +52,7 @@ struct TotalFigures {
   double average_power_w = 0;  ///< energy_pj over seconds (static power included)
   /// The chip's published envelope (/chip/power_*_w), when it has a maximum.
   std::optional<ChipConfig> power_envelope;
+  metrics::Peak peak;
 };
 
 /// Everything a writer needs. Refers to the mapping, energy table and run it was made from,

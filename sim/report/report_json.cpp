@@ -143,6 +143,9 @@ json layer_json(const LayerFigures& f, bool planned) {
 
 json totals_json(const TotalFigures& t) {
   json j;
+  j["peak_macs_per_s"] = t.peak.macs_per_s;
+  j["peak_tops"] = t.peak.tops;
+  j["ridge_macs_per_byte"] = t.peak.ridge_macs_per_byte;
   j["cycles"] = t.cycles;
   j["compute_cycles"] = t.compute_cycles;
   j["stall_cycles"] = t.stall_cycles;

@@ -223,8 +223,15 @@ struct ArchConfig {
   uint64_t pes_per_unit() const { return uint64_t(array.rows) * array.cols; }
   /// Matrix units on the chip: units per core x cores.
   uint64_t matrix_units() const { return uint64_t(core.matrix_units) * chip.cores; }
-  /// The chip's PEs (every unit of every core): its peak MACs per cycle.
-  uint64_t peak_macs_per_cycle() const { return pes_per_unit() * matrix_units(); }
+  /// The chip's PEs (every unit of every core).
+  uint64_t pes() const { return pes_per_unit() * matrix_units(); }
+  /// MACs one PE does per cycle in this timing mode: /array/macs_per_pe_per_cycle (p narrow MACs
+  /// packed along K, sim/mapper/sparsity.h), or 1 in scalesim-v2 timing, whose PEs do one MAC per
+  /// cycle whatever the option says (it is ignored there).
+  uint32_t pe_macs_per_cycle() const { return timing == TimingMode::scalesim_v2 ? 1 : array.macs_per_pe_per_cycle; }
+  /// The chip's peak MACs per cycle: pes() x pe_macs_per_cycle(). The rates derived from it (peak
+  /// MAC/s, TOPS, ridge point) are in sim/metrics, shared by `describe` and the reports.
+  uint64_t peak_macs_per_cycle() const { return pes() * pe_macs_per_cycle(); }
 };
 
 }  // namespace tpusim
