@@ -23,6 +23,15 @@ constexpr int kSchemaVersion = 1;
 
 using metrics::Roofline;
 
+/// How busy the memory system was over a span (native timing): the DRAM data bus (counter
+/// top.dram.bus_bytes at the configured bandwidth) and each buffer's ports
+/// (top.<buffer>.port_busy_cycles), as cycles and as shares of the span.
+struct MemoryBusy {
+  double dram_busy_cycles = 0;
+  double dram_bus_utilization = 0;                      ///< dram_busy_cycles / span cycles
+  std::map<std::string, double> sram_port_utilization;  ///< by buffer: port_busy_cycles / span cycles
+};
+
 /// One layer: its counters (`result`), its mapping (`mapped`) and the figures derived from them.
 struct LayerFigures {
   const LayerResult* result = nullptr;
@@ -30,6 +39,7 @@ struct LayerFigures {
   double utilization = 0;  ///< executed MACs over the PEs' MAC slots in the layer's cycles, 0..1
   double seconds = 0;
   std::optional<Roofline> roofline;  ///< layers with MACs
+  std::optional<MemoryBusy> busy;    ///< native timing: over the layer's span
   std::map<std::string, double> energy_breakdown_pj;
   double energy_pj = 0;
   double pj_per_mac = 0;
@@ -53,6 +63,9 @@ struct TotalFigures {
   /// The chip's published envelope (/chip/power_*_w), when it has a maximum.
   std::optional<ChipConfig> power_envelope;
   metrics::Peak peak;
+  /// Native timing: the run's counters (RunResult::total_counters) and the memory system's busy
+  /// figures from them over the whole run (the makespan in graph mode).
+  std::optional<MemoryBusy> busy;
 };
 
 /// Everything a writer needs. Refers to the mapping, energy table and run it was made from,
@@ -60,6 +73,13 @@ struct TotalFigures {
 struct Report {
   const mapper::MappedWorkload* mapped = nullptr;
   const EnergyTable* energy = nullptr;
+  const RunResult* run = nullptr;
+  /// Indices into `run->counters` of the counters the report lists: every registry counter but
+  /// the units' cycle classes (`top.<unit>.<class>_cycles`), which are `cycle_breakdown` (the
+  /// matrix unit's in graph mode, the vector unit's for vector layers under the barrier); in
+  /// graph mode the vector unit's class counters are not the ops' classes and not exact under
+  /// the fast-forward, so repeating them would mislead.
+  std::vector<size_t> listed_counters;
   std::vector<LayerFigures> layers;
   TotalFigures totals;
 };

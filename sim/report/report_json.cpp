@@ -15,6 +15,19 @@ json breakdown_json(const CycleAccount& b) {
   return j;
 }
 
+/// Values of the listed registry counters by name (`values` in the registry's order).
+json counters_json(const Report& rep, const std::vector<uint64_t>& values) {
+  json j = json::object();
+  for (size_t i : rep.listed_counters) j[rep.run->counters[i].name] = values.at(i);
+  return j;
+}
+
+void add_busy_json(json& j, const MemoryBusy& b) {
+  j["dram_busy_cycles"] = b.dram_busy_cycles;
+  j["dram_bus_utilization"] = b.dram_bus_utilization;
+  j["sram_port_utilization"] = b.sram_port_utilization;
+}
+
 json roofline_json(const Roofline& f) {
   json j;
   // No DRAM traffic: infinitely intense; written as null (JSON has no infinity).
@@ -101,7 +114,7 @@ json sparsity_json(const Layer& layer, const mapper::EffectiveGemm& eg) {
           {"reason", eg.reason}};
 }
 
-json layer_json(const LayerFigures& f, bool planned) {
+json layer_json(const Report& rep, const LayerFigures& f, bool planned) {
   const LayerResult& r = *f.result;
   const Layer& layer = *f.mapped->layer;
   json l;
@@ -129,6 +142,12 @@ json layer_json(const LayerFigures& f, bool planned) {
   const json mapping = mapping_json(f, planned);
   if (!mapping.empty()) l["mapping"] = mapping;
   if (f.roofline) l["roofline"] = roofline_json(*f.roofline);
+  if (f.busy) {
+    std::vector<uint64_t> values;
+    for (const auto& c : r.counters) values.push_back(c.second);
+    l["counters"] = counters_json(rep, values);
+    add_busy_json(l, *f.busy);
+  }
   l["executed_macs"] = r.executed_macs;
   const LayerSparsity& s = layer.sparsity;
   if (f.mapped->is_matrix() && (s.structured() || s.weight_density < 1 || s.activation_density < 1))
@@ -141,11 +160,16 @@ json layer_json(const LayerFigures& f, bool planned) {
   return l;
 }
 
-json totals_json(const TotalFigures& t) {
+json totals_json(const Report& rep) {
+  const TotalFigures& t = rep.totals;
   json j;
   j["peak_macs_per_s"] = t.peak.macs_per_s;
   j["peak_tops"] = t.peak.tops;
   j["ridge_macs_per_byte"] = t.peak.ridge_macs_per_byte;
+  if (t.busy) {
+    j["counters"] = counters_json(rep, rep.run->total_counters);
+    add_busy_json(j, *t.busy);
+  }
   j["cycles"] = t.cycles;
   j["compute_cycles"] = t.compute_cycles;
   j["stall_cycles"] = t.stall_cycles;
@@ -222,8 +246,16 @@ json report_json(const Report& rep) {
   report["workload"] = {{"name", mapped.workload().name}, {"batch", mapped.workload().batch}};
   report["energy_table"] = rep.energy->name;
   json layers = json::array();
-  for (const LayerFigures& f : rep.layers) layers.push_back(layer_json(f, mapped.planned()));
-  report["totals"] = totals_json(rep.totals);
+  for (const LayerFigures& f : rep.layers) layers.push_back(layer_json(rep, f, mapped.planned()));
+  report["totals"] = totals_json(rep);
+  if (!rep.run->counters.empty()) {
+    json defs = json::object();
+    for (size_t i : rep.listed_counters) {
+      const stats::CounterInfo& c = rep.run->counters[i];
+      defs[c.name] = {{"unit", stats::to_string(c.unit)}, {"description", c.description}};
+    }
+    report["counters"] = defs;
+  }
   report["layers"] = layers;
   if (mapped.workload().import) report["import"] = import_json(*mapped.workload().import);
   return report;

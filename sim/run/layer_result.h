@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/base/cycle_account.h"
+#include "sim/base/stats.h"
 #include "sim/compat/scalesim/scalesim_v2.h"
 #include "sim/spec/workload.h"
 
@@ -77,6 +78,13 @@ struct LayerResult {
 
 struct RunResult {
   std::vector<LayerResult> layers;
+  /// The stats registry's counters (name, unit, description) in registration order, the order of
+  /// every layer's `counters` (native timing; empty in compatibility modes).
+  std::vector<stats::CounterInfo> counters;
+  /// Every counter over the whole run (the registry when the run ended), in `counters`' order. In
+  /// graph mode ops overlap: the matrix unit's class counters of an op are those of its span, so
+  /// only this total is the run's; the other counters are the sums of the ops'.
+  std::vector<uint64_t> total_counters;
   /// Folds (vector chunks) the periodic fast-forward skipped: not part of any report, which is
   /// the same with and without it.
   uint64_t skipped_blocks = 0;

@@ -179,6 +179,8 @@ RunResult run_workload(const mapper::MappedWorkload& mapped, const RunOptions& o
   const CounterIndex ix(reg, arch);
   RunResult run;
   run.skipped_blocks = ctrl.skipped_blocks();
+  run.counters = reg.infos();
+  run.total_counters = reg.snapshot().values;
   for (size_t i = 0; i < mapped.size(); ++i)
     run.layers.push_back(native_layer_result(mapped.layer(i), ctrl.layers()[i], reg, ix, arch));
   if (mapped.graph()) {

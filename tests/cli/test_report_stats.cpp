@@ -1,5 +1,7 @@
-// The derived figures in report.json: one peak shared with `describe` (sim/metrics). Expected
-// numbers are derived by hand in the comments.
+// The stats registry and the derived figures in report.json: one peak shared with `describe`
+// (sim/metrics), every registry counter per layer and over the run, and the memory system's busy
+// shares (DRAM bus, SRAM ports) over an op's span and over the run's makespan. Expected numbers
+// are derived by hand in the comments.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -111,4 +113,99 @@ TEST_CASE("scalesim-v2 timing ignores macs_per_pe_per_cycle in the peak as in it
   CHECK(d["macs_per_pe_per_cycle"] == 1);
   CHECK(d["peak_macs_per_cycle"] == 1024);
   CHECK(d["peak_tops"].get<double>() == Approx(2.048).epsilon(1e-15));
+}
+
+namespace {
+
+/// tests/cli/test_graph_execution.cpp's small arch: 4x4 ws at 1 GHz, 1 KiB buffers of one 64 B/cycle
+/// port; 2 DMA channels of 1-byte bursts; DRAM 1 B/cycle, 10-cycle latency, 1-byte bursts.
+json small_arch() {
+  json a = tpusim::test::tiny_arch_json();
+  a["dma"] = {{"channels", 2}, {"burst_bytes", 1}};
+  a["dram"] = {{"bandwidth_gb_per_s", 1}, {"latency_ns", 10}, {"burst_bytes", 1}};
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("report.json: every registry counter with its unit, per op and over the run", "[report][cli]") {
+  // Two independent 4x4x4 int8 GEMMs (both read the workload input). Each op loads A and B and
+  // stores C, 16 B each: 3 descriptors of 16 one-byte DMA bursts = 48 bursts; 3 DMA instructions
+  // and 1 matmul (one fold of 4 x 4 x 4 = 64 MAC slots); DRAM reads 32 B, writes 16 B; the bus
+  // carries 48 B (1-byte DRAM bursts). Every transfer occupies its buffer's port ceil(16 / 64) = 1
+  // cycle: ifmap (A), filter (B), ofmap (C) 1 cycle each per op.
+  const json rep = run_report("counters", arch_file("counters", small_arch()),
+                              {gemm("g1", 4, 4, 4), gemm("g2", 4, 4, 4, {"input"})});
+  const json& defs = rep["counters"];
+  CHECK(defs["top.dma.descriptors"]["unit"] == "count");
+  CHECK(defs["top.dma.bursts"]["unit"] == "count");
+  CHECK(defs["top.ifmap.port_busy_cycles"]["unit"] == "cycles");
+  CHECK(defs["top.dram.bus_bytes"]["unit"] == "bytes");
+  CHECK_FALSE(defs["top.dma.bursts"]["description"].get<std::string>().empty());
+  for (const json& l : rep["layers"]) {
+    const json& c = l["counters"];
+    CHECK(c.size() == defs.size());
+    CHECK(c["top.controller.instructions"] == 4);
+    CHECK(c["top.array.folds"] == 1);
+    CHECK(c["top.array.macs"] == 64);
+    CHECK(c["top.dma.descriptors"] == 3);
+    CHECK(c["top.dma.bursts"] == 48);
+    CHECK(c["top.dram.read_bytes"] == 32);
+    CHECK(c["top.dram.write_bytes"] == 16);
+    CHECK(c["top.dram.bus_bytes"] == 48);
+    CHECK(c["top.ifmap.port_busy_cycles"] == 1);
+    CHECK(c["top.filter.port_busy_cycles"] == 1);
+    CHECK(c["top.ofmap.port_busy_cycles"] == 1);
+    // The units' class counters are cycle_breakdown, not repeated.
+    CHECK_FALSE(c.contains("top.array.useful_mac_cycles"));
+    CHECK_FALSE(c.contains("top.vector.raw_stall_cycles"));
+    CHECK(c.contains("top.vector.busy_cycles"));
+  }
+  // Over the run: the sums of the ops' counts.
+  const json& t = rep["totals"]["counters"];
+  CHECK(t.size() == defs.size());
+  CHECK(t["top.controller.instructions"] == 8);
+  CHECK(t["top.dma.descriptors"] == 6);
+  CHECK(t["top.dma.bursts"] == 96);
+  CHECK(t["top.dram.bus_bytes"] == 96);
+}
+
+TEST_CASE("report.json: busy shares are over an op's span, and over the makespan in the totals", "[report][cli]") {
+  // The two GEMMs above (test_graph_execution.cpp derives their timing): graph mode, g1 spans
+  // [0, 90) and g2 [26, 114); the makespan is 114 while the spans sum to 178. Each op's 48 bus
+  // bytes at 1 B/cycle keep the DRAM bus busy 48 cycles: 48 / 90 of g1's span, 48 / 88 of g2's.
+  // Over the run: 96 busy cycles of the makespan's 114 (not of the spans' 178); each buffer's
+  // ports 2 cycles of 114. With the barrier the layers take 82 each, 164 in all: 96 / 164.
+  const std::string arch = arch_file("busy", small_arch());
+  const json layers = {gemm("g1", 4, 4, 4), gemm("g2", 4, 4, 4, {"input"})};
+  const json graph = run_report("busy", arch, layers);
+  const json& g1 = graph["layers"][0];
+  const json& g2 = graph["layers"][1];
+  REQUIRE(g1["cycles"] == 90);
+  REQUIRE(g2["cycles"] == 88);
+  CHECK(g1["dram_busy_cycles"].get<double>() == 48.0);
+  CHECK(g1["dram_bus_utilization"].get<double>() == 48.0 / 90);
+  CHECK(g2["dram_bus_utilization"].get<double>() == 48.0 / 88);
+  CHECK(g1["sram_port_utilization"]["ifmap"].get<double>() == 1.0 / 90);
+  const json& t = graph["totals"];
+  REQUIRE(t["cycles"] == 114);
+  CHECK(t["dram_busy_cycles"].get<double>() == 96.0);
+  CHECK(t["dram_bus_utilization"].get<double>() == 96.0 / 114);
+  for (const char* b : {"ifmap", "filter", "ofmap"}) CHECK(t["sram_port_utilization"][b].get<double>() == 2.0 / 114);
+
+  const json barrier = run_report("busy_barrier", arch, layers, "--set /core/layer_barrier=true");
+  REQUIRE(barrier["totals"]["cycles"] == 164);
+  CHECK(barrier["layers"][0]["dram_bus_utilization"].get<double>() == 48.0 / 82);
+  CHECK(barrier["totals"]["dram_busy_cycles"].get<double>() == 96.0);
+  CHECK(barrier["totals"]["dram_bus_utilization"].get<double>() == 96.0 / 164);
+}
+
+TEST_CASE("report.json: compatibility timing has no registry, so no counters or busy shares", "[report][cli]") {
+  const json rep = run_report("scalesim", "--arch " + source_path("configs/scalesim/scale.cfg"), json::array({gemm("g", 32, 32, 32)}));
+  CHECK_FALSE(rep.contains("counters"));
+  CHECK_FALSE(rep["totals"].contains("counters"));
+  CHECK_FALSE(rep["totals"].contains("dram_bus_utilization"));
+  CHECK_FALSE(rep["layers"][0].contains("counters"));
+  // The peak is there: 32 x 32 x 1 GHz = 1.024e12 MAC/s.
+  CHECK(rep["totals"]["peak_macs_per_s"].get<double>() == 1.024e12);
 }

@@ -9,8 +9,9 @@ dataflow, SCALE-Sim timing from a .cfg with its CSV topology and with JSON workl
 MACs), collects the dotted path of every key under the top level, `totals` and `layers[]`
 (`arch` is the effective config, documented key by key in configs/README.md), and checks that
 each is in the first column of a table of results/README.md. Keys named by the config (buffer
-names) or by a fixed list (cycle categories, energy and area components) are documented as
-`<buffer>`, `<class>`, `<component>`: the names themselves must then appear in the file.
+names) or by a fixed list (cycle categories, energy and area components, registry counters) are
+documented as `<buffer>`, `<class>`, `<component>`, `<counter>`: the names themselves must then
+appear in the file (a counter of a buffer as `top.<buffer>.<name>`).
 Exit 0 when every key is documented; 1 lists the missing ones.
 """
 import json
@@ -31,31 +32,41 @@ CASES = [  # (arch, workload, extra options)
     ("configs/scalesim/scale.cfg", "workloads/mobilenet_v2.json", []),
     ("configs/scalesim/scale.cfg", "tests/data/memory/conv3x3_256_56_batch8.json", []),
     ("configs/scalesim/scale.cfg", "tests/data/sparsity/dense_vs_2of4.json", ["--set", "/array/macs_per_pe_per_cycle=2"]),
+    ("configs/tpu_v4.json", "workloads/bert_base_layer.json", []),
     ("configs/tpu_v1.json", "tests/data/onnx/tiny_cnn.onnx", []),
     ("configs/tpu_v1.json", "tests/data/onnx/tiny_topk.onnx", ["--allow-unsupported"]),
 ]
 # Parents whose children are named by the config or by a fixed list, and the placeholder that
 # documents them.
 NAMED_CHILDREN = {"sram_reads": "<buffer>", "sram_writes": "<buffer>", "cycle_breakdown": "<class>",
+                  "sram_port_utilization": "<buffer>", "counters": "<counter>",
                   "energy_breakdown_pj": "<component>", "area_breakdown_mm2": "<component>",
                   "static_power_breakdown_mw": "<component>"}
 
 
-def key_paths(value, path, names, out):
+def counter_name(name, buffers):
+    """A registry counter's name with a buffer's instance name written `<buffer>`."""
+    parts = name.split(".")
+    return ".".join(["top", "<buffer>", *parts[2:]]) if len(parts) > 2 and parts[1] in buffers else name
+
+
+def key_paths(value, path, names, out, buffers=()):
     """Dotted paths of the leaves and objects of `value`, children of NAMED_CHILDREN folded."""
     if isinstance(value, dict):
         parent = path.rsplit(".", 1)[-1]
         for k, v in value.items():
             if parent in NAMED_CHILDREN:
                 # Buffer names come from the config; categories and components must be listed.
-                if NAMED_CHILDREN[parent] != "<buffer>":
+                if NAMED_CHILDREN[parent] == "<counter>":
+                    names.add(counter_name(k, buffers))
+                elif NAMED_CHILDREN[parent] != "<buffer>":
                     names.add("sram.<buffer>" if k.startswith("sram.") else k)
                 out.add(f"{path}.{NAMED_CHILDREN[parent]}")
             else:
-                key_paths(v, f"{path}.{k}" if path else k, names, out)
+                key_paths(v, f"{path}.{k}" if path else k, names, out, buffers)
     elif isinstance(value, list):
         for v in value:
-            key_paths(v, path + "[]", names, out)
+            key_paths(v, path + "[]", names, out, buffers)
     else:
         out.add(path)
 
@@ -93,9 +104,9 @@ def main(argv):
                 print(f"FAIL: {' '.join(cmd[1:])} exited {p.returncode}: {p.stderr.strip()}")
                 return 1
             report = json.load(open(os.path.join(out, "report.json")))
-            report.pop("arch")
+            buffers = set(report.pop("arch")["buffers"])
             paths = set()
-            key_paths(report, "", names, paths)
+            key_paths(report, "", names, paths, buffers)
             for k in paths:
                 found.setdefault(k, " ".join(cmd[1:6] + extra))
     missing = sorted(k for k in found if k not in docs)
