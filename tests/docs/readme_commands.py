@@ -7,8 +7,11 @@ Blocks fenced as ```sh hold commands: each line (joined over trailing backslashe
 bash from the repository root. Blocks fenced as ```console hold "$ command" lines, each followed
 by the exact stdout it prints. A command passes when it exits 0, or with N when it ends in
 "# exit N", and prints what a console block shows (a line may say "<repository>" for the source
-tree's path). A block whose first line is "# not run by the README test: REASON" is skipped and
-says why in the README itself. Other blocks (json, text, yaml, ...) are not run.
+tree's path). Blocks fenced as ```python (notebook-style examples) each run as one script
+with /usr/bin/python3 from the repository root, build/python (the built package `tpusim`) on
+PYTHONPATH, and pass when they exit 0 (they assert what they show). A block whose first line is
+"# not run by the README test: REASON" is skipped and says why in the README itself. Other
+blocks (json, text, yaml, ...) are not run.
 
 The commands run in a scratch copy of the source tree (outputs such as results/run1 land
 there), with build/ linking to the build tree and TPUSIM's directory first on the PATH (so
@@ -26,6 +29,7 @@ import tempfile
 SKIP = re.compile(r"^# not run by the README test: \S")
 EXIT = re.compile(r"\s+# exit (\d+)$")
 TIMEOUT_S = 600
+RUN_KINDS = ("sh", "console", "python")
 
 
 def blocks(lines):
@@ -108,7 +112,7 @@ def main(argv):
     path = readme if os.path.isabs(readme) else os.path.join(source, readme)
     lines = open(path, encoding="utf-8").read().split("\n")
     passed = failed = skipped = 0
-    if not any(kind in ("sh", "console") for kind, _, _ in blocks(lines)):
+    if not any(kind in RUN_KINDS for kind, _, _ in blocks(lines)):
         print(f"{readme}: 0 passed, 0 failed, 0 skipped (no commands)")
         return 0
     work = tempfile.mkdtemp(prefix="tpusim_readme.")
@@ -118,12 +122,23 @@ def main(argv):
                    SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
         rewrites = []  # (first line index, old body length, new body)
         for kind, start, body in blocks(lines):
-            if kind not in ("sh", "console"):
+            if kind not in RUN_KINDS:
                 continue
             where = f"{readme}:{start}"
             if body and SKIP.match(body[0]):
                 print(f"skip {where}: {body[0][2:]}")
                 skipped += 1
+                continue
+            if kind == "python":
+                p = subprocess.run(["/usr/bin/python3", "-c", "\n".join(body)], cwd=repo, stdin=subprocess.DEVNULL,
+                                   env=dict(env, PYTHONPATH=os.path.join(repo, "build", "python")),
+                                   capture_output=True, text=True, timeout=TIMEOUT_S)
+                if p.returncode == 0:
+                    passed += 1
+                    print(f"ok   {where}: python cell")
+                else:
+                    failed += 1
+                    print(f"FAIL {where}: python cell exited {p.returncode}\n  stderr: {p.stderr.strip()[-2000:]}")
                 continue
             if kind == "sh":
                 for cmd in commands(body):
