@@ -89,6 +89,9 @@ Report make_report(const mapper::MappedWorkload& mapped, const EnergyTable& ener
 
 /// report.json (see results/README.md).
 nlohmann::json report_json(const Report& report);
+/// report.json's /import: what an importer of a graph format made of each node (also the Python
+/// API's load_workload, sim/python).
+nlohmann::json import_json(const ImportRecord& record);
 /// make_report, then report_json.
 nlohmann::json build_report(const mapper::MappedWorkload& mapped, const EnergyTable& energy, const RunResult& run);
 

@@ -217,6 +217,8 @@ json tensor_json(const ImportedTensor& t) {
   return j;
 }
 
+}  // namespace
+
 /// What an importer of a graph format made of each node (results/README.md, "import").
 json import_json(const ImportRecord& r) {
   json counts = json::object();
@@ -234,8 +236,6 @@ json import_json(const ImportRecord& r) {
   return {{"format", r.format}, {"producer", r.producer}, {"opset", r.opset}, {"inputs", inputs},
           {"counts", counts}, {"skipped", skipped}, {"nodes", nodes}};
 }
-
-}  // namespace
 
 json report_json(const Report& rep) {
   const mapper::MappedWorkload& mapped = *rep.mapped;
