@@ -37,4 +37,6 @@ function(tpusim_layer target folder)
     target_include_directories(${target} INTERFACE ${root})
     target_link_libraries(${target} INTERFACE ${L_DEPS} ${L_LIBS})
   endif()
+  # The folder, for installing the headers of the layers in libtpusim (cmake/package.cmake).
+  set_target_properties(${target} PROPERTIES TPUSIM_FOLDER ${folder})
 endfunction()
