@@ -14,6 +14,7 @@
 #include "sim/cli/commands.h"
 #include "sim/cli/sweep_command.h"
 #include "sim/cli/compare_command.h"
+#include "sim/cli/export_command.h"
 
 namespace po = boost::program_options;
 
@@ -27,6 +28,7 @@ constexpr const char* kUsage =
     "  import    --workload model.onnx [--out FILE]   (the workload JSON an ONNX model becomes)\n"
     "  compare   BASE CURRENT [--rtol X] [--tolerances FILE] [--format text|markdown|json]\n"
     "  sweep     SPEC [--jobs N] [--out DIR] [--shard I/N] [--resume] [--timeout-s S] | --merge DIR... --out DIR\n"
+    "  export    gemm-table --arch A (--gemms CSV | --m LIST --n LIST --k LIST) --out FILE [--format llmcompass|csv]\n"
     "run 'tpusim <command> --help' for its options\n";
 
 }  // namespace
@@ -48,7 +50,9 @@ int sc_main(int argc, char* argv[]) {
     if (command == "import") return tpusim::cli::command_import(args);
     if (command == "compare") return tpusim::cli::command_compare(args);
     if (command == "sweep") return tpusim::cli::command_sweep(args);
-    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe, import, compare, sweep\n", command);
+    if (command == "export") return tpusim::cli::command_export(args);
+    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe, import, compare, sweep, export\n",
+                             command);
     return 2;
   } catch (const tpusim::InputError& e) {
     std::cerr << "tpusim: " << e.what() << "\n";
