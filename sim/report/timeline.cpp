@@ -67,16 +67,19 @@ void ChromeTrace::span(arch::TraceLane lane, const char* name, uint64_t start_cy
     const std::string layer = op < layer_names_.size() ? layer_names_[op] : "";
     args = fmt::format("\"layer\": {}, \"instr\": {}", nlohmann::json(layer).dump(), id);
   }
-  // DMA transfers and pipelined folds overlap on their lane, which complete ("X") events may
-  // not do: they are written as async begin/end pairs, one row per transfer.
+  // DMA transfers, pipelined folds and (under graph execution) layers overlap on their lane,
+  // which complete ("X") events on one thread may not do (the Trace Event Format draws a
+  // thread's slices as a stack; tests/timeline/validate_trace.py): they are written as async
+  // begin/end pairs, one row per span.
   const bool overlapping = lane == arch::TraceLane::dma_load || lane == arch::TraceLane::dma_store ||
-                           lane == arch::TraceLane::array;
+                           lane == arch::TraceLane::array || lane == arch::TraceLane::layers;
   const std::string name_json = nlohmann::json(label).dump();
   const std::string args_json =
       fmt::format("{{\"start_cycle\": {}, \"end_cycle\": {}, {}}}", start_cycle, end_cycle, args);
   if (overlapping) {
     // A string id: numbers above 2^53 would lose precision in the JavaScript viewers.
-    const std::string async_id = fmt::format("\"{}.{}.{}\"", l.tid, op, id);
+    const std::string async_id = lane == arch::TraceLane::layers ? fmt::format("\"{}.{}\"", l.tid, id)
+                                                                  : fmt::format("\"{}.{}.{}\"", l.tid, op, id);
     out_ << fmt::format(",\n{{\"ph\": \"b\", \"cat\": \"{}\", \"id\": {}, \"pid\": 1, \"tid\": {}, \"name\": {}, "
                         "\"ts\": {:.6f}, \"args\": {}}}",
                         l.name, async_id, l.tid, name_json, ts, args_json);
