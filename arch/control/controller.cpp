@@ -80,6 +80,17 @@ void Controller::issue(Instr& instr) {
   if (ff_) ff_->on_push(instr);
 }
 
+bool Controller::fetch(Instr& instr, uint64_t& block, bool& in_block) {
+  end_block(in_block);
+  if (!program_.next_instr(instr)) return false;
+  if (!in_block) {
+    ++block;
+    in_block = true;
+  }
+  instr.block = block;
+  return true;
+}
+
 void Controller::end_block(bool& in_block) {
   if (!in_block || !program_.at_block_boundary()) return;
   in_block = false;
@@ -109,14 +120,7 @@ void Controller::run_barrier() {
     Instr instr;
     uint64_t layer_instructions = 0;
     bool in_block = false;
-    for (;;) {
-      end_block(in_block);
-      if (!program_.next_instr(instr)) break;
-      if (!in_block) {
-        ++block;
-        in_block = true;
-      }
-      instr.block = block;
+    while (fetch(instr, block, in_block)) {
       TPUSIM_ASSERT(instr.kind != InstrKind::matmul || matrix, "matmul in a vector layer");
       TPUSIM_ASSERT(instr.kind != InstrKind::vector_op || !matrix, "vector op in a matrix layer");
       ++layer_instructions;
@@ -150,14 +154,7 @@ void Controller::run_graph() {
   while (program_.next_layer()) {
     const uint32_t op = program_.current_op();
     if (ops_.size() <= op) ops_.resize(op + 1);
-    for (;;) {
-      end_block(in_block);
-      if (!program_.next_instr(instr)) break;
-      if (!in_block) {
-        ++block;
-        in_block = true;
-      }
-      instr.block = block;
+    while (fetch(instr, block, in_block)) {
       if (ops_.size() <= instr.op) ops_.resize(instr.op + 1);  // an epilogue of a later op
       ++ops_[instr.op].pushed;
       ++issued;

@@ -61,6 +61,10 @@ class Controller : public sc_core::sc_module, public Scoreboard::References, pub
   void issue(Instr& instr);
   /// At a block boundary between instructions (`in_block`: one was issued since the last).
   void end_block(bool& in_block);
+  /// The current layer's next instruction into `instr`, numbered with its block (`block` counts
+  /// blocks, `in_block` says whether one is open; a block boundary closes it first); false at the
+  /// layer's end.
+  bool fetch(Instr& instr, uint64_t& block, bool& in_block);
   /// Graph mode: works out the class accounts of op spans the timeline has reached; `final`: the
   /// run is over (every span is complete).
   void settle_ops(bool final);

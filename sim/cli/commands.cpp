@@ -86,6 +86,16 @@ void warn_skipped(const Workload& w) {
                            w.file, w.import->count(NodeTreatment::skipped), list);
 }
 
+/// The directory --out names, created (with its parents) if missing; "" without --out.
+std::string out_dir_of(const po::variables_map& vm) {
+  if (!vm.count("out")) return "";
+  const std::string dir = vm["out"].as<std::string>();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) throw InputError(fmt::format("--out {}: cannot create directory", dir));
+  return dir;
+}
+
 /// `run --model CONFIG --scenario SCENARIO`: a generated model scenario (sim/llm/README.md).
 int run_model(const po::variables_map& vm) {
   for (const char* opt : {"workload", "allow-unsupported", "dump-program", "timeline", "vcd"})
@@ -98,14 +108,7 @@ int run_model(const po::variables_map& vm) {
   options.arch_path = vm["arch"].as<std::string>();
   options.overrides = overrides_of(vm);
   options.memoize = !vm.count("no-memo");
-  std::string out_dir;
-  if (vm.count("out")) {
-    out_dir = vm["out"].as<std::string>();
-    std::error_code ec;
-    std::filesystem::create_directories(out_dir, ec);
-    if (ec || !std::filesystem::is_directory(out_dir))
-      throw InputError(fmt::format("--out {}: cannot create directory", out_dir));
-  }
+  const std::string out_dir = out_dir_of(vm);
   const llm::LlmResult result = llm::run_llm(model, scenario, options);
   const nlohmann::json rep = llm::llm_report_json(model, scenario, result);
   if (!vm.count("quiet")) llm::print_llm_summary(std::cout, rep);
@@ -168,14 +171,7 @@ int command_run(const std::vector<std::string>& args) {
   if (vm.count("vcd")) options.vcd_path = vm["vcd"].as<std::string>();
   options.fast_forward = !vm.count("no-fast-forward");
   const mapper::MappedWorkload mapped = prepare_run(arch, workload, options);
-  std::string out_dir;
-  if (vm.count("out")) {
-    out_dir = vm["out"].as<std::string>();
-    std::error_code ec;
-    std::filesystem::create_directories(out_dir, ec);
-    if (ec || !std::filesystem::is_directory(out_dir))
-      throw InputError(fmt::format("--out {}: cannot create directory", out_dir));
-  }
+  const std::string out_dir = out_dir_of(vm);
   if (vm.count("dump-program") && arch.timing == TimingMode::scalesim_v2)
     throw InputError("--dump-program: scalesim-v2 timing runs no program; use --set /timing=native");
   if (vm.count("dump-program")) dump_program(mapped, vm["dump-program"].as<std::string>());

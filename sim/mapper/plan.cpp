@@ -274,12 +274,13 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
   return best->plan;
 }
 
-std::vector<Gang> candidate_gangs(const ArchConfig& arch) {
+std::vector<Gang> candidate_gangs(const ArchConfig& arch, const Layer& layer) {
   Gang g;
   g.units = arch.core.matrix_units;
   g.cores = arch.chip.cores;
-  if (g.units == 1 || arch.core.unit_split != UnitSplit::auto_split) {
-    if (g.units > 1) g.split = arch.core.unit_split;
+  const UnitSplit pinned = layer.pin.unit_split != UnitSplit::auto_split ? layer.pin.unit_split : arch.core.unit_split;
+  if (g.units == 1 || pinned != UnitSplit::auto_split) {
+    if (g.units > 1) g.split = pinned;
     return {g};
   }
   std::vector<Gang> out;
@@ -303,7 +304,7 @@ double estimate_cycles(const ArchConfig& arch, const GemmPlan& p) {
 GemmPlan plan_gemm_on_chip(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
   std::optional<GemmPlan> best;
   double best_cycles = 0;
-  for (const Gang& g : candidate_gangs(arch)) {
+  for (const Gang& g : candidate_gangs(arch, layer)) {
     GemmPlan q = plan_gemm(arch, layer, ctx, g);
     const double c = estimate_cycles(arch, q);
     const uint64_t traffic = q.est_dram_read_bytes + q.est_dram_write_bytes;

@@ -109,10 +109,11 @@ struct GemmPlan {
 /// With `gang`, the tiles are those of the gang's array (see Gang).
 GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {}, const Gang& gang = {});
 
-/// The gangs a matrix op may use on `arch` (/core/unit_split; auto: cols, rows and stream, in that
-/// order, which wins ties), and the planned one of least estimated cycles (estimate_cycles), ties
-/// to the least estimated DRAM traffic. One unit per core: the identity.
-std::vector<Gang> candidate_gangs(const ArchConfig& arch);
+/// The gangs a matrix op may use on `arch` (the op's `mapping.unit_split` if pinned, else
+/// /core/unit_split; auto: cols, rows and stream, in that order, which wins ties), and the planned
+/// one of least estimated cycles (estimate_cycles), ties to the least estimated DRAM traffic. One
+/// unit per core: the identity.
+std::vector<Gang> candidate_gangs(const ArchConfig& arch, const Layer& layer);
 GemmPlan plan_gemm_on_chip(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
 
 /// A plan's cycles, estimated for choosing between gangs: per fold the unit's stationary load

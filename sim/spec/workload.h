@@ -84,6 +84,8 @@ struct VectorWork {
 struct MappingPin {
   std::optional<LoopOrder> loop_order;  ///< the fold loops, outermost first ("col>stream>row")
   uint64_t stream_tile = 0;  ///< streamed elements per fold (chunk length)
+  /// How a core's matrix units share this op's folds (auto = /core/unit_split decides).
+  UnitSplit unit_split = UnitSplit::auto_split;
 };
 
 /// Sparsity of a matrix layer's operands (sim/energy/README.md, "Sparsity"). Unstructured density gates MACs

@@ -107,6 +107,23 @@ TEST_CASE("chip: auto picks the split of least estimated time", "[chip]") {
   CHECK(cycles(g) == cycles(one));
 }
 
+TEST_CASE("chip: an op pins its split; a bad split names its pointer", "[chip]") {
+  json gang = ideal_arch();
+  gang["core"] = {{"matrix_units", 4}, {"unit_split", "auto"}};
+  // The same 8x4x16 twice: auto picks rows (case above); the second op pins cols.
+  json pinned = gemm(8, 4, 16, "pinned");
+  pinned["mapping"] = {{"unit_split", "cols"}};
+  const json r = run("pin", gang, json::array({gemm(8, 4, 16, "free"), pinned}));
+  CHECK(r["layers"][0]["mapping"]["units"]["split"] == "rows");
+  CHECK(r["layers"][1]["mapping"]["units"]["split"] == "cols");
+  // Side by side, the 16 weight rows take 4 row folds (one column tile each): 4 folds, not 1.
+  CHECK(r["layers"][1]["folds"] == 4);
+  pinned["mapping"]["unit_split"] = "diagonal";
+  const Run bad = run_raw("pin_bad", gang, pinned);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("/layers/0/mapping/unit_split") != std::string::npos);
+}
+
 TEST_CASE("chip: cores split the streamed rows and each fetches its own copy of the weights", "[chip]") {
   json chip = ideal_arch();
   chip["chip"] = {{"cores", 2}};
