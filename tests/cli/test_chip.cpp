@@ -37,18 +37,10 @@ struct Run {
   json report;
 };
 
+// A braced list of one op reaches here as that op; run_workload_json wraps it in an array.
 Run run_raw(const std::string& tag, const json& arch, const json& layers, const std::string& options = "") {
-  const auto dir = tpusim::test::temp_dir("chip_" + tag);
-  write_text(dir / "arch.json", arch.dump());
-  // A braced list of one op reaches here as that op: a workload's layers are an array.
-  const json list = layers.is_array() ? layers : json::array({layers});
-  write_text(dir / "work.json", json{{"name", tag}, {"layers", list}}.dump());
-  const auto r = run_cli("run -q --arch " + (dir / "arch.json").string() + " --workload " +
-                             (dir / "work.json").string() + " " + options + " --out " + (dir / "out").string(),
-                         dir);
-  Run out{r.exit_code, r.err, {}};
-  if (r.exit_code == 0) out.report = json::parse(read_text(dir / "out" / "report.json"));
-  return out;
+  auto r = tpusim::test::run_workload_json("chip_" + tag, arch, layers, options);
+  return {r.cli.exit_code, r.cli.err, std::move(r.report)};
 }
 
 json run(const std::string& tag, const json& arch, const json& layers, const std::string& options = "") {

@@ -37,15 +37,10 @@ json gemm(const std::string& name, std::vector<std::string> inputs = {}) {
 
 /// Runs `layers` on `arch` with the extra options; returns the report.
 json run(const std::string& tag, const json& arch, const json& layers, const std::string& options = "") {
-  const auto dir = tpusim::test::temp_dir("graph_" + tag);
-  write_text(dir / "arch.json", arch.dump());
-  write_text(dir / "work.json", json{{"name", tag}, {"layers", layers}}.dump());
-  const auto r = run_cli("run -q --arch " + (dir / "arch.json").string() + " --workload " + (dir / "work.json").string() +
-                             " " + options + " --out " + (dir / "out").string(),
-                         dir);
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return json::parse(read_text(dir / "out" / "report.json"));
+  const auto r = tpusim::test::run_workload_json("graph_" + tag, arch, layers, options);
+  INFO(r.cli.err);
+  REQUIRE(r.cli.exit_code == 0);
+  return r.report;
 }
 
 uint64_t cycles(const json& report) { return report["totals"]["cycles"].get<uint64_t>(); }

@@ -62,6 +62,29 @@ inline nlohmann::json tiny_arch_json() {
           {"dram", {{"bandwidth_gb_per_s", 16}, {"latency_ns", 10}}}};
 }
 
+/// A `tpusim run` of an architecture and a workload given as JSON: the command's result and, when
+/// it exited 0, its report.json.
+struct WorkloadRun {
+  CliResult cli;
+  nlohmann::json report;
+};
+
+/// Writes `arch` and a workload named `tag` of `layers` (an array of ops; one op alone is wrapped)
+/// into a scratch directory, runs `tpusim run -q` on them with `options` and reads the report.
+inline WorkloadRun run_workload_json(const std::string& tag, const nlohmann::json& arch, const nlohmann::json& layers,
+                                     const std::string& options = "") {
+  const auto dir = temp_dir(tag);
+  write_text(dir / "arch.json", arch.dump());
+  const nlohmann::json list = layers.is_array() ? layers : nlohmann::json::array({layers});
+  write_text(dir / "work.json", nlohmann::json{{"name", tag}, {"layers", list}}.dump());
+  WorkloadRun r;
+  r.cli = run_cli("run -q --arch " + (dir / "arch.json").string() + " --workload " + (dir / "work.json").string() + " " +
+                      options + " --out " + (dir / "out").string(),
+                  dir);
+  if (r.cli.exit_code == 0) r.report = nlohmann::json::parse(read_text(dir / "out" / "report.json"));
+  return r;
+}
+
 inline std::string source_path(const std::string& rel) { return std::string(TPUSIM_SOURCE_DIR) + "/" + rel; }
 
 }  // namespace tpusim::test
