@@ -11,8 +11,9 @@
 
 namespace tpusim {
 
-/// Which GEMM operand stays in the PEs during a fold.
-enum class Dataflow { os, ws, is };
+/// Which operand stays in the PEs during a fold: a GEMM operand (os, ws, is), or filter rows
+/// (rs, row stationary: Eyeriss's dataflow, arch/matrix/dataflow/rs.cpp).
+enum class Dataflow { os, ws, is, rs };
 /// How the matrix unit computes tile latency.
 enum class ArrayModel { analytic, cycle };
 /// Which timing model runs the workload.
@@ -33,6 +34,7 @@ constexpr const char* name_of(Dataflow v) {
     case Dataflow::os: return "os";
     case Dataflow::ws: return "ws";
     case Dataflow::is: return "is";
+    case Dataflow::rs: return "rs";
   }
   return nullptr;
 }

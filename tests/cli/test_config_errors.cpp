@@ -128,7 +128,7 @@ TEST_CASE("config errors: each bad architecture file exits 2 with its one-line m
   cases.push_back({"zero bandwidth", mutated([](json& a) { a["dram"]["bandwidth_gb_per_s"] = 0; }).dump(1),
                    "/dram/bandwidth_gb_per_s: must be a number in (0, 1000000], got 0"});
   cases.push_back({"unknown dataflow", mutated([](json& a) { a["array"]["dataflow"] = "wx"; }).dump(1),
-                   "/array/dataflow: unknown \"wx\"; allowed: os, ws, is"});
+                   "/array/dataflow: unknown \"wx\"; allowed: os, ws, is, rs"});
   cases.push_back({"unknown datatype", mutated([](json& a) { a["datatypes"] = {{"input", "int7"}}; }).dump(1),
                    "/datatypes/input: unknown \"int7\"; allowed: int4, int8, int16, int32, bf16, fp16, fp32"});
   cases.push_back({"unknown buffer role", mutated([](json& a) { a["buffers"]["ifmap"]["holds"] = {"input"}; }).dump(1),
@@ -210,7 +210,7 @@ TEST_CASE("config errors: each bad --set exits 2 naming the option", "[errors][c
       {"zero rows", "/array/rows=0", "--set /array/rows=0: " + arch + ": /array/rows: must be an integer in [1, 65536], got 0"},
       // Not JSON, so taken as the string "wx".
       {"unknown dataflow", "/array/dataflow=wx",
-       "--set /array/dataflow=wx: " + arch + ": /array/dataflow: unknown \"wx\"; allowed: os, ws, is"},
+       "--set /array/dataflow=wx: " + arch + ": /array/dataflow: unknown \"wx\"; allowed: os, ws, is, rs"},
       {"through a number", "/array/rows/x=1", "--set /array/rows/x=1: /array/rows/x does not lead through objects in the config"},
   };
   for (const auto& c : cases) {

@@ -15,7 +15,7 @@ TEST_CASE("traits_of covers every value of the Dataflow enum", "[dataflow]") {
   // The enum's name table (sim/spec/types.h) lists every value: a value added there without
   // traits fails here.
   const auto values = enum_values<Dataflow>();
-  REQUIRE(values.size() == 3);
+  REQUIRE(values.size() == 4);
   for (Dataflow df : values) {
     INFO(to_string(df));
     CHECK(traits_of(df).id() == df);
@@ -104,4 +104,26 @@ TEST_CASE("release rule, closed form, engine and N:M skipping of each dataflow",
   CHECK(os.nm_skip_blocker() == nullptr);
   CHECK(ws.nm_skip_blocker() == nullptr);
   CHECK(is.nm_skip_blocker() != nullptr);
+}
+
+TEST_CASE("row stationary: passes touch K on rows, N on columns, M in time, and are no GEMM tiling", "[dataflow]") {
+  // A pass covers a group of channels (a chunk of K = C x R x S), a group of filters (N) and a run
+  // of output rows (M); it reads t x r ifmap (im2col-counted), r x c weights, writes t x c sums.
+  const auto& rs = traits_of(Dataflow::rs);
+  const MappedDims d = rs.map_dims(GemmShape{5, 7, 3, 1});
+  CHECK((d.sr == 3 && d.sc == 7 && d.t == 5));
+  const FoldTiles f = rs.fold_tiles(2, 3, 4);
+  CHECK((f.a == 8 && f.b == 6 && f.out == 12));
+  CHECK(rs.reduction_loop() == Loop::row);
+  CHECK(rs.reuse_loop(GemmOperand::a) == Loop::col);
+  CHECK(rs.reuse_loop(GemmOperand::b) == Loop::stream);
+  CHECK(rs.reuse_loop(GemmOperand::c) == Loop::row);
+  // The DMA writes the filters into the scratchpads the whole pass reads: nothing is shifted in.
+  CHECK(rs.stationary_operand() == GemmOperand::none);
+  CHECK(rs.closed_form() == ClosedForm::row_stationary);
+  CHECK(rs.engine() == Engine::row_stationary);
+  CHECK(rs.gemm_mapping() == nullptr);
+  CHECK(rs.row_passes());
+  CHECK(rs.nm_skip_blocker() != nullptr);
+  for (Dataflow df : {Dataflow::os, Dataflow::ws, Dataflow::is}) CHECK_FALSE(traits_of(df).row_passes());
 }

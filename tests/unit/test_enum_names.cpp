@@ -35,7 +35,7 @@ void check_round_trip() {
 }  // namespace
 
 TEST_CASE("enum names: the spellings of every spec enum, in enum order", "[enum_names]") {
-  CHECK(enum_names<Dataflow>() == Names{"os", "ws", "is"});
+  CHECK(enum_names<Dataflow>() == Names{"os", "ws", "is", "rs"});
   CHECK(enum_names<ArrayModel>() == Names{"analytic", "cycle"});
   CHECK(enum_names<TimingMode>() == Names{"native", "scalesim-v2"});
   CHECK(enum_names<DataType>() == Names{"int4", "int8", "int16", "int32", "bf16", "fp16", "fp32"});
@@ -75,7 +75,7 @@ TEST_CASE("enum names: ObjectReader reads an enum by its spelling and lists them
   config::ObjectReader r(doc, "f.json", "/array");
   CHECK(r.enumeration<Dataflow>("dataflow") == Dataflow::is);
   CHECK(r.enumeration("missing", ArrayModel::cycle) == ArrayModel::cycle);
-  CHECK_THROWS_WITH(r.enumeration<Dataflow>("bad"), "f.json: /array/bad: unknown \"wx\"; allowed: os, ws, is");
+  CHECK_THROWS_WITH(r.enumeration<Dataflow>("bad"), "f.json: /array/bad: unknown \"wx\"; allowed: os, ws, is, rs");
   CHECK_THROWS_WITH(r.enumeration<Dataflow>("absent"), "f.json: /array/absent: is required but missing");
   CHECK(config::as_enum<BufferRole>(doc["holds"][0], "f.json", "/holds/0") == BufferRole::weights);
   CHECK_THROWS_WITH(config::as_enum<BufferRole>(doc["holds"][1], "f.json", "/holds/1"),

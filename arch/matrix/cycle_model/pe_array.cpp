@@ -84,6 +84,7 @@ ArrayTiming run_engine(const ArrayConfig& a, const std::vector<PeArrayModel::Fol
                        const EngineIo<Acc>& io) {
   switch (dataflow::traits_of(a.dataflow).engine()) {
     case dataflow::Engine::output_stationary: return run_os_engine<Acc>(a, folds, io);
+    case dataflow::Engine::row_stationary: return run_rs_engine<Acc>(a, folds, io);
     case dataflow::Engine::stationary_operand: break;
   }
   return run_ws_engine<Acc>(a, folds, io);
@@ -369,6 +370,8 @@ ArrayTiming PeArrayModel::run_folds(const std::vector<FoldShape>& shapes, const 
     throw InternalError("run_folds: " + std::to_string(ready_cycles.size()) + " ready cycles for " +
                         std::to_string(shapes.size()) + " folds");
   }
+  if (dataflow::traits_of(array_.dataflow).engine() == dataflow::Engine::row_stationary)
+    return run_rs_passes(shapes, ready_cycles, seed);
   // One random stationary tile and a 1024-element random stream, reused by every fold.
   constexpr uint64_t kPeriod = 1024;
   const uint64_t R = array_.rows, C = array_.cols;
@@ -407,6 +410,47 @@ ArrayTiming PeArrayModel::run_folds(const std::vector<FoldShape>& shapes, const 
           throw InternalError("cycle model: fold " + std::to_string(f) + " result differs from its reference");
         }
       }
+    }
+    return t;
+  };
+  if (is_float_type(types_.input)) return run_typed(float{});
+  if (types_.int64_accumulator) return run_typed(uint64_t{});
+  return run_typed(uint32_t{});
+}
+
+ArrayTiming PeArrayModel::run_rs_passes(const std::vector<FoldShape>& shapes, const std::vector<uint64_t>& ready_cycles,
+                                        uint64_t seed) {
+  // Pools of random weights, ifmap values and incoming partial sums; each pass draws its operands
+  // from them by a hash of their coordinates (pe_array_rs.cpp).
+  constexpr uint64_t kPool = 4096;
+  std::vector<double> w(kPool, 0.0), in(kPool, 0.0), psum(kPool, 0.0);
+  if (seed != 0) {
+    w = random_operands(types_.weight, kPool, seed);
+    in = random_operands(types_.input, kPool, seed + 1);
+    psum = random_operands(types_.input, kPool, seed + 2);
+  }
+  std::vector<FoldData> folds(shapes.size());
+  int64_t out_size = 0;
+  for (size_t f = 0; f < shapes.size(); ++f) {
+    check_fold_shape(array_, shapes[f]);
+    FoldData& d = folds[f];
+    d.shape = shapes[f];
+    d.ready_cycle = ready_cycles.empty() ? 0 : ready_cycles[f];
+    d.stat = w.data(), d.strm = in.data(), d.strm2 = psum.data();
+    d.t_mask = kPool - 1;
+    d.out_base = out_size;
+    out_size += static_cast<int64_t>(uint64_t{d.shape.rs.bands} * d.shape.cols_used * d.shape.rs.psums());
+  }
+  check_budget(array_, folds);
+  const bool verify = array_.verify_results && seed != 0;
+  auto run_typed = [&](auto zero) {
+    using Acc = decltype(zero);
+    std::vector<Acc> out(verify ? static_cast<size_t>(out_size) : 0, Acc{});
+    EngineIo<Acc> io{verify ? out.data() : nullptr, &probe_pes_, &probe_};
+    ArrayTiming t = run_rs_engine<Acc>(array_, folds, io);
+    for (size_t f = 0; verify && f < folds.size(); ++f) {
+      if (!rs_pass_matches_reference<Acc>(folds[f], f, out.data()))
+        throw InternalError("cycle model: pass " + std::to_string(f) + " result differs from its reference convolution");
     }
     return t;
   };

@@ -132,6 +132,10 @@ class PeArrayModel {
   struct FoldData;
 
  private:
+  /// run_folds() under rs: each fold is a processing pass with operands of its own geometry.
+  ArrayTiming run_rs_passes(const std::vector<FoldShape>& folds, const std::vector<uint64_t>& ready_cycles,
+                            uint64_t seed);
+
   ArrayConfig array_;
   PeDataTypes types_;
   std::vector<std::pair<uint32_t, uint32_t>> probe_pes_;

@@ -1,6 +1,6 @@
 #pragma once
-/// Internal to the cycle model (pe_array.cpp, pe_array_ws.cpp, pe_array_os.cpp): the operand
-/// views of a fold and the two register-level engines. Not part of the public interface.
+/// Internal to the cycle model (pe_array.cpp, pe_array_ws.cpp, pe_array_os.cpp, pe_array_rs.cpp):
+/// the operand views of a fold and the register-level engines. Not part of the public interface.
 #include <cstdint>
 #include <type_traits>
 #include <utility>
@@ -64,6 +64,17 @@ ArrayTiming run_ws_engine(const ArrayConfig& array, const std::vector<PeArrayMod
 template <class Acc>
 ArrayTiming run_os_engine(const ArrayConfig& array, const std::vector<PeArrayModel::FoldData>& folds,
                           const EngineIo<Acc>& io);
+/// Row stationary (pe_array_rs.cpp): each fold is a pass (FoldShape::rs) whose operands are drawn
+/// from the pools stat (weights), strm (ifmap) and strm2 (partial sums from the global buffer)
+/// by a hash of their coordinates, masked by t_mask; pass f's outputs go to out[out_base + (band
+/// x cols_used + column) x psums + k].
+template <class Acc>
+ArrayTiming run_rs_engine(const ArrayConfig& array, const std::vector<PeArrayModel::FoldData>& folds,
+                          const EngineIo<Acc>& io);
+/// Whether pass number `pass` (its index in the run) wrote the plain reference of its 2-D
+/// convolution pieces, summed in the PEs' order.
+template <class Acc>
+bool rs_pass_matches_reference(const PeArrayModel::FoldData& d, uint64_t pass, const Acc* out);
 
 /// Per-cycle labels shared by both engines (DERIVATION.md, "Cycle categories"): a cycle with a
 /// real MAC at the corner PE is compute; else fill if any PE does a real MAC or a started fold

@@ -11,6 +11,7 @@ const DataflowTraits& traits_of(Dataflow df) {
     case Dataflow::os: return output_stationary();
     case Dataflow::ws: return weight_stationary();
     case Dataflow::is: return input_stationary();
+    case Dataflow::rs: return row_stationary();
   }
   throw InternalError("dataflow of no known value");
 }

@@ -1,12 +1,12 @@
 #pragma once
 /// Dataflow traits: everything that differs between dataflows, in one description per dataflow
-/// (os.cpp, ws.cpp, is.cpp). The mapper (sim/mapper), the closed-form timing
+/// (os.cpp, ws.cpp, is.cpp, rs.cpp). The mapper (sim/mapper), the closed-form timing
 /// (arch/matrix/timing), the PE-level model (arch/matrix/cycle_model) and the matrix unit read a
 /// dataflow only through these traits; none of them switches on `Dataflow`. Pure C++.
 ///
 /// Adding a dataflow: its value and spelling in sim/spec/types.h, one file here with its traits,
-/// one line in traits_of() (dataflow.cpp). A dataflow that runs on a new microarchitecture (issue
-/// 18's row-stationary) also names a new ClosedForm and Engine and implements them in
+/// one line in traits_of() (dataflow.cpp). A dataflow that runs on a new microarchitecture (rs,
+/// row stationary) also names a new ClosedForm and Engine and implements them in
 /// arch/matrix/timing and arch/matrix/cycle_model; a GEMM-shaped one reuses GemmDataflow and the
 /// existing ones.
 #include <array>
@@ -49,12 +49,16 @@ enum class ClosedForm {
   /// Both operands stream in, A along rows and B down columns; outputs accumulate in the PEs and
   /// drain through the bottom edge ("Output stationary").
   output_stationary,
+  /// Filter rows sit in the PEs' scratchpads, every PE runs a 1-D convolution of one ifmap row,
+  /// and partial sums accumulate up each set's rows; passes run one after another ("Row
+  /// stationary", arch/matrix/timing/rs_fold_timing.cpp).
+  row_stationary,
 };
 
 /// The PE-level engine that steps a dataflow's folds in cycle mode (arch/matrix/cycle_model):
-/// pe_array_ws.cpp and pe_array_os.cpp. Each engine is proven equal to the closed form of the
-/// same name (tests/unit/test_fold_timing.cpp).
-enum class Engine { stationary_operand, output_stationary };
+/// pe_array_ws.cpp, pe_array_os.cpp and pe_array_rs.cpp. Each engine is proven equal to the
+/// closed form of the same name (tests/unit/test_fold_timing.cpp, test_rs_timing.cpp).
+enum class Engine { stationary_operand, output_stationary, row_stationary };
 
 /// Register names of a probed PE in a waveform (arch/matrix/matrix_unit.cpp, --vcd), for the
 /// three values of timing::PeProbeSample besides the MAC bit.
@@ -102,6 +106,10 @@ class DataflowTraits {
   /// The one-to-one GEMM mapping behind map_dims(), or nullptr for a dataflow whose folds are not
   /// a plain GEMM tiling (the cycle model's run_gemm() needs one to place operands).
   virtual const class GemmDataflow* gemm_mapping() const { return nullptr; }
+  /// Whether the mapper lowers a layer into row-stationary processing passes (sim/mapper/rs_plan.h:
+  /// PE sets of filter rows, folded and replicated onto the array) instead of array-sized GEMM
+  /// tiles. The GEMM loops (map_dims, tiles, reuse) still describe which data a pass touches.
+  virtual bool row_passes() const { return false; }
 };
 
 /// The traits of a dataflow: the factory (dataflow.cpp). Never fails for a value of the enum.
@@ -134,5 +142,6 @@ class GemmDataflow : public DataflowTraits {
 const DataflowTraits& output_stationary();
 const DataflowTraits& weight_stationary();
 const DataflowTraits& input_stationary();
+const DataflowTraits& row_stationary();
 
 }  // namespace tpusim::arch::dataflow

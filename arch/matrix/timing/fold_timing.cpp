@@ -55,6 +55,21 @@ void check_fold_shape(const ArrayConfig& a, const FoldShape& f) {
                         std::to_string(a.rows) + "x" + std::to_string(a.cols) + " array (mac latency " +
                         std::to_string(a.mac_latency_cycles) + ")");
   }
+  const RsPass& p = f.rs;
+  if (dataflow::traits_of(a.dataflow).closed_form() != dataflow::ClosedForm::row_stationary) {
+    if (p.active()) throw InternalError("a row-stationary pass on a " + std::string(to_string(a.dataflow)) + " array");
+    return;
+  }
+  if (!p.active() || p.bands < 1 || p.filter_cols < 1 || p.channels < 1 || p.filters < 1 || p.stride < 1 ||
+      p.rows_per_column < 1 || p.row_length < 1 || uint64_t{p.bands} * p.filter_rows != f.rows_used ||
+      p.busy_cycles() != f.stream_len) {
+    throw InternalError("row-stationary pass " + std::to_string(f.rows_used) + "x" + std::to_string(f.cols_used) +
+                        " stream " + std::to_string(f.stream_len) + ": its geometry (h " +
+                        std::to_string(p.filter_rows) + ", bands " + std::to_string(p.bands) + ", S " +
+                        std::to_string(p.filter_cols) + ", q " + std::to_string(p.channels) + ", p " +
+                        std::to_string(p.filters) + ", n " + std::to_string(p.rows_per_column) + ", F " +
+                        std::to_string(p.row_length) + ") is incomplete or disagrees with the fold");
+  }
 }
 
 FoldSequencer::FoldSequencer(const ArrayConfig& array)
@@ -132,6 +147,7 @@ FoldSchedule FoldSequencer::schedule(const FoldShape& fold, uint64_t ready_cycle
   switch (closed_form_) {
     case dataflow::ClosedForm::stationary_operand: e = stationary_operand_events(fold, ready); break;
     case dataflow::ClosedForm::output_stationary: e = output_stationary_events(fold, ready); break;
+    case dataflow::ClosedForm::row_stationary: e = row_stationary_events(fold, ready); break;
   }
   const Cycle ld = e.ld, S = e.S, A = e.A, mac_end = e.mac_end, E = e.E;
   const Cycle s = static_cast<Cycle>(fold.stream_len);
@@ -195,6 +211,7 @@ uint64_t isolated_fold_cycles(const ArrayConfig& array, const FoldShape& fold) {
   const uint64_t r = fold.rows_used, c = fold.cols_used, s = fold.stream_len;
   switch (dataflow::traits_of(array.dataflow).closed_form()) {
     case dataflow::ClosedForm::output_stationary: return s + r + c + L - 3 + R;
+    case dataflow::ClosedForm::row_stationary: return (fold.rs.filter_rows - 1) * L + s + L - 1;
     case dataflow::ClosedForm::stationary_operand: break;
   }
   return R + s + r * L + c - 2;

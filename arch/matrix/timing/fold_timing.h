@@ -7,6 +7,7 @@
 ///   os: rows <- M, cols <- N, stream <- K   (ClosedForm::output_stationary)
 ///   ws: rows <- K, cols <- N, stream <- M   (ClosedForm::stationary_operand)
 ///   is: rows <- K, cols <- M, stream <- N   (ClosedForm::stationary_operand)
+///   rs: a processing pass of PE sets (FoldShape::rs)  (ClosedForm::row_stationary, rs_fold_timing.cpp)
 ///
 /// The closed forms below are derived in arch/matrix/timing/DERIVATION.md and are equal, cycle for
 /// cycle, to the register-level model in arch/matrix/cycle_model/pe_array.h (tests/unit/test_fold_timing.cpp).
@@ -72,6 +73,7 @@ class FoldSequencer {
   /// The closed forms, one per dataflow::ClosedForm, from the previous fold's events.
   Events stationary_operand_events(const FoldShape& fold, int64_t ready) const;
   Events output_stationary_events(const FoldShape& fold, int64_t ready) const;
+  Events row_stationary_events(const FoldShape& fold, int64_t ready) const;  // rs_fold_timing.cpp
 
   ArrayConfig array_;
   dataflow::ClosedForm closed_form_;
@@ -90,10 +92,13 @@ class FoldSequencer {
 /// Latency of one isolated fold (from an empty array, operands ready at 0, to its last output):
 ///   ws/is: R + s + r*L + c - 2        (shift-in R, then the skewed stream and the psum pipeline)
 ///   os:    s + r + c + L - 3 + R      (skewed stream, MAC latency, R-cycle drain through the bottom)
+///   rs:    (h - 1) L + s + L - 1      (the start climbs the set's h rows, each PE busy s cycles)
 /// Throws InternalError on a shape the array cannot hold.
 uint64_t isolated_fold_cycles(const ArrayConfig& array, const FoldShape& fold);
 
-/// Checks 1 <= rows_used <= rows, 1 <= cols_used <= cols, stream_len >= 1, mac latency >= 1.
+/// Checks 1 <= rows_used <= rows, 1 <= cols_used <= cols, stream_len >= 1, mac latency >= 1;
+/// under rs also a complete pass (FoldShape::rs) with rows_used = bands x h and stream_len its
+/// busy cycles, and no pass geometry under the other dataflows.
 void check_fold_shape(const ArrayConfig& array, const FoldShape& fold);
 
 }  // namespace tpusim::arch::timing

@@ -80,6 +80,8 @@ ScalesimLayerStats scalesim_v2_calc(uint64_t rows, uint64_t cols, Dataflow dataf
     case Dataflow::os: s.sr = g.p; s.sc = g.n; s.t = g.k; break;
     case Dataflow::ws: s.sr = g.k; s.sc = g.n; s.t = g.p; break;
     case Dataflow::is: s.sr = g.k; s.sc = g.p; s.t = g.n; break;
+    case Dataflow::rs:  // SCALE-Sim has no row-stationary dataflow
+      throw InputError("/array/dataflow: scalesim-v2 timing reproduces SCALE-Sim's os, ws and is, got \"rs\"");
   }
   s.row_folds = ceil_div(s.sr, ar);
   s.col_folds = ceil_div(s.sc, ac);
@@ -136,6 +138,7 @@ ScalesimLayerStats scalesim_v2_calc(uint64_t rows, uint64_t cols, Dataflow dataf
       s.sram_filter_reads = mul(kn, s.col_folds);
       s.sram_ofmap_writes = mul(pn, s.row_folds);
       break;
+    case Dataflow::rs: break;  // refused above
   }
 
   // Utilisations, computed as single_layer_sim.calc_report_data and the compute classes do.
