@@ -11,6 +11,8 @@
 #include "sim/base/math.h"
 #include "sim/spec/json_reader.h"
 #include "sim/mapper/sparsity.h"
+#include "sim/mapper/compression.h"
+#include "sim/mapper/rs_plan.h"
 
 namespace tpusim::mapper {
 
@@ -54,6 +56,20 @@ uint64_t GemmPlan::b_tile_bytes(uint64_t elements) const {
   return static_cast<uint64_t>((static_cast<unsigned __int128>(elements) * weight_bytes + den - 1) / den);
 }
 
+uint64_t GemmPlan::extent(Loop l, uint64_t i) const {
+  const uint64_t tile = l == Loop::row ? tile_rows : l == Loop::col ? tile_cols : tile_t;
+  if (k_segment > 0 && l == reduction()) {
+    const uint64_t j = i % ceil_div(k_segment, tile);  // the fold's place within its kernel position
+    return std::min(tile, k_segment - j * tile);
+  }
+  const uint64_t dim = l == Loop::row ? dims.sr : l == Loop::col ? dims.sc : dims.t;
+  return std::min(tile, dim - i * tile);
+}
+
+bool GemmPlan::uniform(Loop l) const {
+  return k_segment == 0 || l != reduction() || k_segment % (l == Loop::row ? tile_rows : tile_t) == 0;
+}
+
 int GemmPlan::position(Loop l) const {
   for (int i = 0; i < 3; ++i)
     if (order[i] == l) return i;
@@ -61,6 +77,7 @@ int GemmPlan::position(Loop l) const {
 }
 
 double GemmPlan::mapping_efficiency(const ArchConfig& arch) const {
+  if (rs) return rs_mapping_efficiency(arch, *this);
   // Folds form the full product of row folds x col folds (x chunks), so the mean of
   // rows_used * cols_used is the product of the means: (Sr / row_folds) * (Sc / col_folds).
   return (static_cast<double>(dims.sr) / static_cast<double>(row_folds * arch.array.rows * gang.rows_factor())) *
@@ -87,6 +104,22 @@ uint64_t a_footprint_of(const Layer& layer) {
   return std::min(layer.gemm.m * layer.gemm.k, c.batch * c.in_h * c.in_w * (c.in_c / c.groups));
 }
 
+/// K per kernel position under /array/conv_lowering channels_on_rows (a conv2d with more than one
+/// kernel position, under a GEMM dataflow), else 0. InputError when N:M skipping or packed MACs
+/// leave an executed K that does not split evenly over the kernel positions.
+uint64_t k_segment_of(const ArchConfig& arch, const Layer& layer, const GemmShape& executed) {
+  if (arch.array.conv_lowering != ConvLowering::channels_on_rows || layer.op != OpKind::conv2d) return 0;
+  const uint64_t positions = layer.conv.kernel_h * layer.conv.kernel_w;
+  if (positions == 1) return 0;
+  if (executed.k % positions != 0)
+    config::fail_at(arch.file, "/array/conv_lowering",
+                    fmt::format("channels_on_rows runs each kernel position's channels as one reduction, but layer "
+                                "\"{}\" executes K = {} (after N:M skipping or packing), which does not split over its "
+                                "{} kernel positions",
+                                layer.name, executed.k, positions));
+  return executed.k / positions;
+}
+
 /// x * num / den rounded up, without overflow.
 uint64_t scale_up(uint64_t x, uint64_t num, uint64_t den) {
   const auto p = static_cast<unsigned __int128>(x) * num;
@@ -100,7 +133,7 @@ struct Candidate {
   uint64_t traffic = 0;
 };
 
-Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
+Candidate evaluate(const ArchConfig& arch, const Layer& layer, GemmPlan p) {
   const auto& dt = arch.datatypes;
   const BufferConfig* a_buf = arch.buffer_for(BufferRole::inputs);
   const BufferConfig* b_buf = arch.buffer_for(BufferRole::weights);
@@ -165,9 +198,13 @@ Candidate evaluate(const ArchConfig& arch, GemmPlan p) {
   }
   if (need[psum_buf] > psum_buf->capacity_bytes) c.feasible = false;
 
-  const uint64_t a_total = p.context.inputs_on_chip ? 0 : bytes_for(dt.input, p.a_footprint);
+  const LayerSparsity& sp = layer.sparsity;
+  const uint64_t a_total =
+      p.context.inputs_on_chip ? 0 : activation_dram_bytes(arch, bytes_for(dt.input, p.a_footprint), dt.input, sp.activation_density);
   const uint64_t b_total = p.weight_bytes;
-  const uint64_t out_total = p.context.outputs_stay ? 0 : bytes_for(dt.output, p.gemm.m * p.gemm.n);
+  const uint64_t out_total = p.context.outputs_stay ? 0
+                                                    : activation_dram_bytes(arch, bytes_for(dt.output, p.gemm.m * p.gemm.n),
+                                                                            dt.output, sp.output_density);
   const uint64_t psum_total = bytes_for(dt.accumulator, p.gemm.m * p.gemm.n);
   const uint64_t a_mult = (p.keep_a || a_inner) ? 1 : p.loop_count(ua);
   const uint64_t b_mult = (p.keep_b || b_inner) ? 1 : p.loop_count(ub);
@@ -229,6 +266,14 @@ std::vector<LoopOrder> candidate_orders(const Layer& layer, Loop reduction) {
 }  // namespace
 
 GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx, const Gang& gang) {
+  if (arch::dataflow::traits_of(arch.array.dataflow).row_passes()) {
+    if (!gang.single())
+      config::fail_at(arch.file, "/array/dataflow",
+                      fmt::format("rs runs on one matrix unit (its passes are not split between units); got {} "
+                                  "unit(s) per core on {} core(s)",
+                                  gang.units, gang.cores));
+    return plan_rs(arch, layer, ctx);
+  }
   GemmPlan p;
   p.context = ctx;
   p.gang = gang;
@@ -243,17 +288,36 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
   p.row_folds = ceil_div(p.dims.sr, p.tile_rows);
   p.col_folds = ceil_div(p.dims.sc, p.tile_cols);
   p.a_footprint = a_footprint_of(layer);
+  p.k_segment = k_segment_of(arch, layer, p.gemm);
+  if (p.k_segment > 0 && p.reduction() == Loop::row) {  // K on rows: folds within each kernel position
+    p.tile_rows = std::min<uint64_t>(arch.array.rows, p.k_segment);
+    p.row_folds = p.gemm.k / p.k_segment * ceil_div(p.k_segment, p.tile_rows);
+  }
 
   p.tile_t = longest_chunk(arch, layer, p);
+  if (p.k_segment > 0 && p.reduction() == Loop::stream) p.tile_t = std::min(p.tile_t, p.k_segment);
   if (layer.pin.stream_tile) {
     if (layer.pin.stream_tile > p.tile_t)
       config::fail_at(layer.file, layer.pointer + "/mapping/stream_tile",
-                      fmt::format("a stream tile of {} does not fit the buffers of {}; at most {}", layer.pin.stream_tile,
-                                  arch.file, p.tile_t));
+                      fmt::format("a stream tile of {} does not fit the buffers of {}{}; at most {}", layer.pin.stream_tile,
+                                  arch.file, p.k_segment > 0 ? " or a kernel position's channels" : "", p.tile_t));
     p.tile_t = std::min(layer.pin.stream_tile, p.dims.t);
   }
   p.t_chunks = ceil_div(p.dims.t, p.tile_t);
+  if (p.k_segment > 0 && p.reduction() == Loop::stream)
+    p.t_chunks = p.gemm.k / p.k_segment * ceil_div(p.k_segment, p.tile_t);
 
+  std::optional<GemmPlan> best = best_loop_order(arch, layer, p);
+  if (!best) {
+    // Only reachable with resident activations crowding out the tiles: the caller retries
+    // without them (MappedWorkload's residency walk), so this is an internal error only without a context.
+    TPUSIM_ASSERT(ctx.inputs_on_chip || ctx.outputs_stay, "no feasible mapping although the smallest tiles fit");
+    throw NoFit{};
+  }
+  return *best;
+}
+
+std::optional<GemmPlan> best_loop_order(const ArchConfig& arch, const Layer& layer, const GemmPlan& p) {
   std::optional<Candidate> best;
   for (const auto& order : candidate_orders(layer, p.reduction())) {
     for (int keep = 3; keep >= 0; --keep) {  // try keeping both operands first
@@ -261,16 +325,11 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
       q.order = order;
       q.keep_a = keep & 1;
       q.keep_b = keep & 2;
-      Candidate c = evaluate(arch, q);
+      Candidate c = evaluate(arch, layer, q);
       if (c.feasible && (!best || c.traffic < best->traffic)) best = c;
     }
   }
-  if (!best) {
-    // Only reachable with resident activations crowding out the tiles: the caller retries
-    // without them (MappedWorkload's residency walk), so this is an internal error only without a context.
-    TPUSIM_ASSERT(ctx.inputs_on_chip || ctx.outputs_stay, "no feasible mapping although the smallest tiles fit");
-    throw NoFit{};
-  }
+  if (!best) return std::nullopt;
   return best->plan;
 }
 

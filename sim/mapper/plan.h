@@ -4,6 +4,7 @@
 /// resident in SRAM. Pure C++.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "arch/matrix/dataflow/dataflow.h"
 #include "sim/spec/arch_config.h"
 #include "sim/spec/workload.h"
+#include "sim/mapper/rs_mapping.h"
 
 namespace tpusim::mapper {
 
@@ -88,10 +90,22 @@ struct GemmPlan {
   /// tile (/chip/layout_rows, /chip/layout_lanes; never beyond the unit's array). Identity for one
   /// unit without padding.
   arch::timing::FoldShape unit_fold(const ArchConfig& arch, const arch::timing::FoldShape& fold) const;
+  /// Executed elements of K each kernel position reduces over on its own (`/array/conv_lowering`
+  /// `channels_on_rows`: in_c / groups), or 0 when K is one reduction (im2col). The folds of K's
+  /// loop are then ceil(k_segment / tile) per kernel position, the last of each maybe partial.
+  uint64_t k_segment = 0;
+  /// Row stationary (`rs`): how each pass places PE sets (rs_mapping.h); the tiles above are a
+  /// pass's K, N and M extents, not parts of the array. Empty under the other dataflows.
+  std::optional<RsMapping> rs;
   /// The traffic model the mapper minimised (bytes, all GEMM instances).
   uint64_t est_dram_read_bytes = 0, est_dram_write_bytes = 0;
 
   uint64_t folds() const { return gemm.count * row_folds * col_folds * t_chunks; }
+  /// The extent of fold `i` of loop `l`: its tile, or less at the end of the loop's dimension
+  /// (or, for K's loop under channels_on_rows, at the end of a kernel position's channels).
+  uint64_t extent(Loop l, uint64_t i) const;
+  /// Whether the folds of loop `l` are all of one extent but maybe the loop's last.
+  bool uniform(Loop l) const;
   uint64_t loop_count(Loop l) const { return l == Loop::row ? row_folds : l == Loop::col ? col_folds : t_chunks; }
   const arch::dataflow::DataflowTraits& traits() const { return arch::dataflow::traits_of(dataflow); }
   /// The loop over the GEMM's K (os: stream, ws/is: rows).
@@ -105,7 +119,8 @@ struct GemmPlan {
 };
 
 /// Chooses the tiling of a matrix layer. InputError (naming the buffer's capacity pointer) when
-/// a buffer cannot hold the smallest legal tile.
+/// a buffer cannot hold the smallest legal tile. Under a dataflow whose traits lower layers into
+/// row-stationary passes the plan is plan_rs's (rs_plan.h), on one unit only.
 /// With `gang`, the tiles are those of the gang's array (see Gang).
 GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {}, const Gang& gang = {});
 
@@ -120,6 +135,12 @@ GemmPlan plan_gemm_on_chip(const ArchConfig& arch, const Layer& layer, const Lay
 /// (unless double-buffered), its stream and the array's fill and drain, against the DRAM traffic at
 /// the DRAM bandwidth; the larger of the two.
 double estimate_cycles(const ArchConfig& arch, const GemmPlan& p);
+
+/// For a plan whose tiles are set: the loop order and kept operands with the least DRAM traffic
+/// whose tiles fit the buffers (order, keep_a/keep_b, spill_partials and the traffic estimate
+/// filled in; ties go to the conventional order, the reduction innermost, and to keeping both
+/// operands), or nothing when none fits. A pinned loop order is the only one tried.
+std::optional<GemmPlan> best_loop_order(const ArchConfig& arch, const Layer& layer, const GemmPlan& tiled);
 
 /// Vector-unit layers are processed in chunks of elements that fit the buffers.
 struct VectorPlan {

@@ -4,6 +4,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/math.h"
+#include "sim/mapper/compression.h"
 
 namespace tpusim::mapper {
 
@@ -211,6 +212,10 @@ uint64_t LayerProgram::identical_blocks_ahead() const {
     decompose(f, idx);
     i = idx[static_cast<int>(gemm_.order[2])];
     n = gemm_.loop_count(gemm_.order[2]);
+    if (!gemm_.uniform(gemm_.order[2])) {  // K cut at kernel positions: the folds of one position
+      n = gemm_.loop_count(gemm_.order[2]) / (gemm_.gemm.k / gemm_.k_segment);
+      i %= n;
+    }
   } else {
     // Chunks are identical only if each holds the same number of input elements and ops.
     const VectorWork& w = layer_.vector;
@@ -259,10 +264,12 @@ void LayerProgram::prepare_fold() {
   const uint64_t red_i = idx[static_cast<int>(red)], red_n = p.loop_count(red);
 
   Pending c;
-  c.shape.rows_used = std::min(p.tile_rows, p.dims.sr - rf * p.tile_rows);
-  c.shape.cols_used = std::min(p.tile_cols, p.dims.sc - cf * p.tile_cols);
-  c.shape.stream_len = std::min(p.tile_t, p.dims.t - tc * p.tile_t);
-  c.tiles = fold_tiles(p.dataflow, c.shape.rows_used, c.shape.cols_used, c.shape.stream_len);
+  // The fold's extents along the three loops; the array runs them as they are, or (rs) as the
+  // processing pass that covers them.
+  const uint64_t ext_r = p.extent(Loop::row, rf), ext_c = p.extent(Loop::col, cf), ext_t = p.extent(Loop::stream, tc);
+  c.shape = p.rs ? p.rs->pass(ext_r, ext_c, ext_t) : arch::timing::FoldShape(ext_r, ext_c, ext_t);
+  c.macs = ext_r * ext_c * ext_t;
+  c.tiles = fold_tiles(p.dataflow, ext_r, ext_c, ext_t);
   c.first_reduction = red_i == 0;
   c.store = red_i + 1 == red_n;
   c.load_psum = p.spill_partials && red_i > 0;
@@ -287,7 +294,9 @@ void LayerProgram::prepare_fold() {
   c.a_dram_bytes = std::max<uint64_t>(
       1, static_cast<uint64_t>((static_cast<unsigned __int128>(c.a_bytes) * p.a_footprint + mk - 1) / mk));
   c.b_bytes = p.b_tile_bytes(c.tiles.b);
+  c.a_dram_bytes = activation_dram_bytes(arch_, c.a_dram_bytes, arch_.datatypes.input, layer_.sparsity.activation_density);
   c.out_bytes = bytes_for(arch_.datatypes.output, c.tiles.out);
+  c.out_dram_bytes = activation_dram_bytes(arch_, c.out_bytes, arch_.datatypes.output, layer_.sparsity.output_density);
   c.psum_bytes = bytes_for(arch_.datatypes.accumulator, c.tiles.out);
   cur_ = c;
 }
@@ -357,9 +366,10 @@ bool LayerProgram::next_matrix(Instr& out) {
       case 4: {  // the fold itself
         phase_ = 5;
         out = make(InstrKind::matmul);
-        // Each unit times its share of the gang's fold; the MACs are the whole fold's.
-        out.fold = p.unit_fold(arch_, cur_.shape);
-        out.macs = cur_.shape.rows_used * cur_.shape.cols_used * cur_.shape.stream_len;
+        // Each unit times its share of the gang's fold; the MACs are the whole fold's. A
+        // row-stationary pass runs on one unit as it is.
+        out.fold = p.rs ? cur_.shape : p.unit_fold(arch_, cur_.shape);
+        out.macs = cur_.macs;
         out.sram_read_bytes[a_buf] += cur_.a_bytes;  // broadcast to units side by side: read once
         out.sram_read_bytes[b_buf] += cur_.b_bytes * p.gang.cores;
         if (!cur_.first_reduction) out.sram_read_bytes[acc_buf] += cur_.psum_bytes;
@@ -403,8 +413,8 @@ bool LayerProgram::next_matrix(Instr& out) {
         if (!cur_.spill_psum && !(cur_.store && !ctx_.outputs_stay)) break;
         out = make(InstrKind::store);
         out.operand = Operand::outputs;
-        out.dram_bytes = cur_.store ? cur_.out_bytes : cur_.psum_bytes;
-        out.sram_read_bytes[cur_.store ? o_buf : acc_buf] += out.dram_bytes;
+        out.dram_bytes = cur_.store ? cur_.out_dram_bytes : cur_.psum_bytes;
+        out.sram_read_bytes[cur_.store ? o_buf : acc_buf] += cur_.store ? cur_.out_bytes : cur_.psum_bytes;
         out.add_dep(compute_id_);
         out_ring_.push(out.id);
         return true;

@@ -117,9 +117,11 @@ class LayerProgram {
     bool load_a = false, load_b = false, store = false, first_reduction = false;
     bool load_psum = false, spill_psum = false;  ///< partial sums round-trip through DRAM
     uint64_t a_bytes = 0, b_bytes = 0, out_bytes = 0;
-    uint64_t a_dram_bytes = 0;                   ///< A's tile scaled to its unique footprint
+    uint64_t a_dram_bytes = 0;                   ///< A's tile scaled to its unique footprint (and coded)
+    uint64_t out_dram_bytes = 0;                 ///< the output tile as it crosses the link (coded)
     uint64_t psum_bytes = 0;
-    arch::timing::FoldShape shape;
+    arch::timing::FoldShape shape;  ///< what the array runs
+    uint64_t macs = 0;              ///< MACs of the fold's extents
     FoldTiles tiles;
   } cur_;
   /// Identifies an operand tile: its group and two of (row fold, col fold, t chunk).

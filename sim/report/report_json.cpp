@@ -58,6 +58,13 @@ json plan_json(const mapper::GemmPlan& p) {
             {"est_dram_bytes", p.est_dram_read_bytes + p.est_dram_write_bytes},
             {"est_dram_read_bytes", p.est_dram_read_bytes},
             {"est_dram_write_bytes", p.est_dram_write_bytes}};
+  if (p.rs) {  // how a full pass places its PE sets (sim/mapper/rs_mapping.h)
+    const mapper::RsMapping& m = *p.rs;
+    j["row_stationary"] = {{"channels_per_pe", m.q},       {"filters_per_pe", m.p},
+                           {"channel_sets", m.r},          {"filter_sets", m.t},
+                           {"rows_per_set", m.e},          {"rows_per_column", m.n},
+                           {"outputs_per_row", m.positions}};
+  }
   add_residency_json(j, p.context);
   // How the chip's units share the folds (arch/chip/README.md): only on a chip of several units.
   if (!p.gang.single())
@@ -104,7 +111,7 @@ json mapping_json(const LayerFigures& f, bool planned) {
 }
 
 json sparsity_json(const Layer& layer, const mapper::EffectiveGemm& eg) {
-  return {{"weight_density", layer.sparsity.weight_density},
+  json j = {{"weight_density", layer.sparsity.weight_density},
           {"activation_density", layer.sparsity.activation_density},
           {"n", layer.sparsity.n},
           {"m", layer.sparsity.m},
@@ -112,6 +119,8 @@ json sparsity_json(const Layer& layer, const mapper::EffectiveGemm& eg) {
           {"weight_bytes", eg.weight_bytes},
           {"metadata_bytes", eg.metadata_bytes},
           {"reason", eg.reason}};
+  if (layer.sparsity.output_density < 1) j["output_density"] = layer.sparsity.output_density;
+  return j;
 }
 
 json layer_json(const Report& rep, const LayerFigures& f, bool planned) {
@@ -150,7 +159,8 @@ json layer_json(const Report& rep, const LayerFigures& f, bool planned) {
   }
   l["executed_macs"] = r.executed_macs;
   const LayerSparsity& s = layer.sparsity;
-  if (f.mapped->is_matrix() && (s.structured() || s.weight_density < 1 || s.activation_density < 1))
+  if (f.mapped->is_matrix() && (s.structured() || s.weight_density < 1 || s.activation_density < 1 ||
+                                  s.output_density < 1))
     l["sparsity"] = sparsity_json(layer, f.mapped->effective);
   l["effective_macs"] = r.effective_macs;
   l["energy_pj"] = f.energy_pj;

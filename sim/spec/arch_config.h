@@ -16,6 +16,15 @@ namespace tpusim {
 inline constexpr uint64_t kMaxArrayDim = 65536;   ///< PEs on a side: 2^16, far beyond any real array
 inline constexpr uint64_t kMaxBytes = 1ULL << 50;  ///< any capacity: 1 PiB
 
+/// The PEs' scratchpads under the row-stationary dataflow (`rs`): they bound how many filters and
+/// channels one PE interleaves (sim/mapper/rs_plan.h). Defaults: Eyeriss v1's PE (Chen et al.,
+/// JSSC 2017: filter, ifmap and partial-sum scratchpads of 224, 12 and 24 16-bit words).
+struct RowStationaryConfig {
+  uint32_t filter_spad_words = 224;  ///< weights a PE holds: p filters x q channels x S >= this
+  uint32_t ifmap_spad_words = 12;    ///< ifmap values a PE holds: its window of q channels x S
+  uint32_t psum_spad_words = 24;     ///< partial sums a PE holds: one per filter it interleaves (p)
+};
+
 /// The systolic matrix unit. Instance name "array".
 struct ArrayConfig {
   uint32_t rows = 32;                    ///< PE rows (the reduction side under WS)
@@ -45,6 +54,9 @@ struct ArrayConfig {
   /// converted on the vector path before it enters the array (/vector/convert_in_elems_per_cycle).
   /// Unset: the PEs multiply the stored types.
   std::optional<DataType> native_type;
+  /// How a conv2d's reduction is cut into folds under os, ws and is (not rs).
+  ConvLowering conv_lowering = ConvLowering::im2col;
+  RowStationaryConfig row_stationary;  ///< `rs` only
 };
 
 struct DataTypes {
@@ -117,6 +129,8 @@ struct DramConfig {
   /// DRAM technology for energy per bit. When the config omits it, the loader takes the leading
   /// word of `part` if it names one ("ddr3-2133" -> ddr3), else the preset's, else this default.
   DramType type = DramType::ddr4;
+  /// Run-length coding of the activations matrix layers load and store (sim/mapper/compression.h).
+  ActivationCompression activation_compression = ActivationCompression::none;
 };
 
 /// The vector unit for non-matrix ops (activation, pooling, softmax, layernorm, add).

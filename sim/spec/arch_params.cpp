@@ -18,6 +18,24 @@ using params::Echo;
 using params::ParamInfo;
 using params::Table;
 
+const Table<RowStationaryConfig>& row_stationary_params() {
+  static const Table<RowStationaryConfig> t = [] {
+    Table<RowStationaryConfig> t("row_stationary",
+                                 "the PEs' scratchpads under `rs` (defaults: Eyeriss v1's PE, Chen et al., JSSC 2017)");
+    using R = RowStationaryConfig;
+    t.integer("filter_spad_words", &R::filter_spad_words, 1, 1u << 20, "words",
+              "weights one PE holds: the p filters x q channels x S weights of a filter row it interleaves (Eyeriss: "
+              "224 x 16 b)");
+    t.integer("ifmap_spad_words", &R::ifmap_spad_words, 1, 1u << 20, "words",
+              "ifmap values one PE holds: its sliding window of q channels x S (Eyeriss: 12 x 16 b); a filter "
+              "wider than this cannot run under `rs`");
+    t.integer("psum_spad_words", &R::psum_spad_words, 1, 1u << 20, "words",
+              "partial sums one PE holds: one per filter it interleaves, p (Eyeriss: 24 x 16 b)");
+    return t;
+  }();
+  return t;
+}
+
 const Table<ArrayConfig>& array_params() {
   static const Table<ArrayConfig> t = [] {
     Table<ArrayConfig> t("array", "the matrix unit (instance `array`)");
@@ -26,7 +44,9 @@ const Table<ArrayConfig>& array_params() {
               "PE rows: the reduction (K) side under `ws` and `is`, M under `os`");
     t.integer("cols", &A::cols, 1, kMaxArrayDim, "PEs", "PE columns: N under `ws` and `os`, M under `is`");
     t.choice("dataflow", &A::dataflow,
-             "which operand stays in the PEs: outputs, weights or inputs (see `arch/matrix/timing/DERIVATION.md`)");
+             "which operand stays in the PEs: outputs, weights or inputs, or `rs` (row stationary, Eyeriss: rows of "
+             "filters in the PEs' scratchpads, processing passes of PE sets; `sim/mapper/rs_plan.h`) (see "
+             "`arch/matrix/timing/DERIVATION.md`)");
     t.choice("model", &A::model,
              "`analytic`: closed-form tile latency; `cycle`: the same run, and every layer's folds are also stepped "
              "through the register-level PE-array model (the reference the analytic model is proven against; a fold "
@@ -57,6 +77,17 @@ const Table<ArrayConfig>& array_params() {
                       "on the vector path on its way in, at `/vector/convert_in_elems_per_cycle` "
                       "(`arch/chip/README.md`). Absent: the PEs multiply the stored types")
         .default_text("absent (the stored types)");
+    t.choice("conv_lowering", &A::conv_lowering,
+             "how a `conv2d` becomes folds under `os`, `ws` and `is`: `im2col` reduces over K = kernel_h x kernel_w "
+             "x in_c / groups in one piece; `channels_on_rows` reduces over each kernel position's in_c / groups "
+             "channels in folds of their own, one kernel position at a time, as Gemmini does (Genc et al., DAC "
+             "2021; its `LoopConv`): a layer with few channels then uses few rows. No effect under `rs`, which "
+             "lowers convolutions by filter rows; echoed only when not the default")
+        .echo(Echo::unless_default);
+    t.object("row_stationary", &A::row_stationary, row_stationary_params(),
+             "`rs` only: the PEs' scratchpads, which bound the filters and channels a PE interleaves; echoed in "
+             "reports only when it differs from the defaults")
+        .echo(Echo::unless_default);
     return t;
   }();
   return t;
@@ -200,6 +231,13 @@ const Table<DramConfig>& dram_params() {
              "the preset's type, else the default")
         .default_note("(or inferred: see meaning)")
         .when_absent(&infer_dram_type);
+    t.choice("activation_compression", &D::activation_compression,
+             "`rlc`: the activations a matrix layer loads and the outputs it stores cross the link run-length coded "
+             "as on Eyeriss (Chen et al., JSSC 2017, V.C): 64-bit words of (5-bit zero run, value) pairs, 3 pairs of "
+             "16-bit values; bytes from the layer's `activation_density` and `output_density`, a transfer sent raw "
+             "when coding would not shrink it (`sim/mapper/compression.h`). Weights and partial sums are sent raw. "
+             "Echoed only when not the default")
+        .echo(Echo::unless_default);
     return t;
   }();
   return t;

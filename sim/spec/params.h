@@ -39,6 +39,9 @@ class TableInfo;
 enum class Echo {
   always,
   unless_empty,  ///< left out when "" or absent (an unset optional object)
+  /// left out at its default: a key added later, which would otherwise change the echo (and the
+  /// bytes of every report) of every config that never sets it
+  unless_default,
   never,         ///< read and checked, never echoed (free-text notes)
 };
 
@@ -375,6 +378,7 @@ class Table : public TableInfo {
       json v = ops_[i].write(s);
       if (p.echo == Echo::unless_empty && (v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty())))
         continue;
+      if (p.echo == Echo::unless_default && v == p.default_value) continue;
       j[p.key] = std::move(v);
     }
     return j;

@@ -22,6 +22,14 @@ enum class TimingMode { native, scalesim_v2 };
 enum class DataType { int4, int8, int16, int32, bf16, fp16, fp32 };
 /// DRAM technology, which selects the energy per bit (configs/energy/*.json "dram_pj_per_bit").
 enum class DramType { ddr3, ddr4, lpddr4, lpddr5, hbm2, gddr6 };
+/// How a conv2d becomes folds of a GEMM dataflow (os, ws, is; rs lowers convolutions by filter
+/// rows, sim/mapper/rs_plan.h): `im2col` runs K = kernel_h x kernel_w x in_c as one reduction;
+/// `channels_on_rows` runs each kernel position's in_c channels as reductions of their own, one
+/// kernel position at a time, as Gemmini does (its loop_conv_ws).
+enum class ConvLowering { im2col, channels_on_rows };
+/// How activations cross the DRAM link (sim/mapper/compression.h): as they are, or run-length
+/// coded as Eyeriss does.
+enum class ActivationCompression { none, rlc };
 /// The three fold loops of a matrix layer: row folds (array rows), column folds (array cols),
 /// stream chunks (arch/matrix/dataflow, sim/mapper/plan.h). Workloads may pin their order.
 enum class Loop { row, col, stream };
@@ -35,6 +43,22 @@ constexpr const char* name_of(Dataflow v) {
     case Dataflow::ws: return "ws";
     case Dataflow::is: return "is";
     case Dataflow::rs: return "rs";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(ConvLowering v) {
+  switch (v) {
+    case ConvLowering::im2col: return "im2col";
+    case ConvLowering::channels_on_rows: return "channels_on_rows";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(ActivationCompression v) {
+  switch (v) {
+    case ActivationCompression::none: return "none";
+    case ActivationCompression::rlc: return "rlc";
   }
   return nullptr;
 }

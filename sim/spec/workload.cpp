@@ -140,6 +140,7 @@ void read_sparsity(ObjectReader& r, LayerSparsity& s) {
     r.fail("weight_density", fmt::format("must be at most n/m = {} with sparsity {}:{}, got {}", nm_density, s.n, s.m,
                                          s.weight_density));
   s.activation_density = r.number("activation_density", 0.0, 1.0, 1.0);
+  s.output_density = r.number("output_density", 0.0, 1.0, 1.0);
 }
 
 Layer read_layer(ObjectReader r, uint64_t batch) {

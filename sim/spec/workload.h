@@ -94,6 +94,9 @@ struct MappingPin {
 struct LayerSparsity {
   double weight_density = 1;      ///< share of nonzero weights, (0, 1]; n/m when only N:M is given
   double activation_density = 1;  ///< share of nonzero activations, (0, 1]
+  /// share of nonzero values in the output as stored (after an on-chip ReLU), (0, 1]: only the
+  /// DRAM bytes of `/dram/activation_compression` rlc depend on it
+  double output_density = 1;
   uint32_t n = 0, m = 0;          ///< N nonzeros in every M weights along K (m = 0: none)
   bool structured() const { return m > 0; }
 };

@@ -148,6 +148,26 @@ TEST_CASE("params: the echo writes what was read; reading the echo gives the sam
   CHECK_FALSE(chip_table().to_json(read(good())).contains("dcn"));
 }
 
+TEST_CASE("params: a key echoed unless at its default appears only once it is set", "[params]") {
+  // A key added later (Echo::unless_default) leaves the echo of every config that never sets it
+  // as it was; set to another value it is echoed, and reading the echo back gives the same struct.
+  static const Table<Link> t = [] {
+    Table<Link> t("later", "a table that gained a key");
+    t.number("bandwidth_gb_per_s", &Link::bandwidth_gb_per_s, 0.0, 1e6, "GB/s", "one way");
+    t.non_negative("latency_ns", &Link::latency_ns, 1e6, "ns", "added later").echo(params::Echo::unless_default);
+    return t;
+  }();
+  Link l;
+  t.read(json::object(), "l.json", "", l);
+  CHECK(t.to_json(l) == json{{"bandwidth_gb_per_s", 45.0}});
+  t.read(json{{"latency_ns", 2.5}}, "l.json", "", l);
+  const json echo = t.to_json(l);
+  CHECK(echo == json{{"bandwidth_gb_per_s", 45.0}, {"latency_ns", 2.5}});
+  Link back;
+  t.read(echo, "l.json", "", back);
+  CHECK(back.latency_ns == 2.5);
+}
+
 TEST_CASE("params: every message names the file and the pointer where the key sits", "[params]") {
   auto with = [](const char* ptr, const json& v) {
     json d = good();
@@ -171,7 +191,7 @@ TEST_CASE("params: every message names the file and the pointer where the key si
   CHECK(error_of(with("/cores/a/holds", json::array({"inputs", "inputs"}))) == "chip.json: /cores/a/holds/1: \"inputs\" listed twice");
   CHECK(error_of(with("/cores/a/holds", json::array())) ==
         "chip.json: /cores/a/holds: must be a non-empty array of inputs, weights, outputs, accumulators, got an empty array");
-  CHECK(error_of(with("/cores/a/dataflow", "wx")) == "chip.json: /cores/a/dataflow: unknown \"wx\"; allowed: os, ws, is");
+  CHECK(error_of(with("/cores/a/dataflow", "wx")) == "chip.json: /cores/a/dataflow: unknown \"wx\"; allowed: os, ws, is, rs");
   CHECK(error_of(with("/typo", 1)) ==
         "chip.json: /typo: unknown key; allowed: cores, dcn, label, lanes, links, mode, widths");
   json none = good();
@@ -193,7 +213,7 @@ TEST_CASE("params: documentation rows come from the table, defaults from the ini
   const auto& lanes = chip_table().params().at(1);
   CHECK(lanes.default_value == json(4));
   CHECK(lanes.allowed == "1, 4, 16");
-  CHECK(core_table().params().at(1).allowed == "`os`, `ws`, `is`");
+  CHECK(core_table().params().at(1).allowed == "`os`, `ws`, `is`, `rs`");
   CHECK(link_table().params().at(0).required);
   CHECK(link_table().params().at(1).allowed == "[0, 1e6]");
   CHECK(link_table().params().at(0).allowed == "(0, 1e6]");
@@ -207,8 +227,9 @@ TEST_CASE("params: the architecture tables document every key with the struct's 
   const auto rows = params::sections(config::arch_params());
   std::vector<std::string> ids;
   for (const auto& s : rows) ids.push_back(s.table->id() + " " + s.prefix);
-  CHECK(ids == std::vector<std::string>{"top ", "array /array", "datatypes /datatypes", "buffers /buffers/<name>",
-                                        "dma /dma", "dram /dram", "vector /vector", "core /core", "chip /chip", "scalesim /scalesim"});
+  CHECK(ids == std::vector<std::string>{"top ", "array /array", "row_stationary /array/row_stationary",
+                                        "datatypes /datatypes", "buffers /buffers/<name>", "dma /dma", "dram /dram",
+                                        "vector /vector", "core /core", "chip /chip", "scalesim /scalesim"});
   // The documented default is the member initializer, whatever it is.
   for (const auto& p : rows[1].table->params())
     if (p.key == "rows") CHECK(p.default_value == json(defaults.array.rows));
