@@ -29,6 +29,7 @@ json phase_json(const PhaseTotals& t, double model, double peak, double clock_hz
           {"compute_s", static_cast<double>(t.compute_cycles) / clock_hz},
           {"memory_stall_s", static_cast<double>(t.stall_cycles) / clock_hz},
           {"communication_s", t.communication_s},
+          {"hidden_communication_s", t.hidden_communication_s},
           {"dram_read_bytes", t.dram_read_bytes},
           {"dram_write_bytes", t.dram_write_bytes},
           {"energy_pj", t.energy_pj},
@@ -107,7 +108,8 @@ json scenario_json(const models::Scenario& s) {
           {"attention", {{"causal", name_of(s.causal)}, {"kv_block_tokens", s.kv_block_tokens}}},
           {"recompute", name_of(s.recompute)},
           {"parallelism", {{"dp", s.parallelism.dp}, {"tp", s.parallelism.tp}, {"pp", s.parallelism.pp},
-                           {"ep", s.parallelism.ep}, {"sp", s.parallelism.sp}}}};
+                           {"ep", s.parallelism.ep}, {"sp", s.parallelism.sp}, {"fsdp", s.parallelism.fsdp},
+                           {"overlap_collectives", s.parallelism.overlap_collectives}}}};
 }
 
 }  // namespace
@@ -118,7 +120,8 @@ json llm_report_json(const models::ModelConfig& model, const models::Scenario& s
     json j = {{"name", b.name},         {"phase", name_of(b.phase)}, {"repeat", b.repeat},
               {"cycles", b.cycles},     {"seconds", b.seconds},      {"macs", b.macs},
               {"dram_read_bytes", b.dram_read_bytes}, {"dram_write_bytes", b.dram_write_bytes},
-              {"energy_pj", b.energy_pj}, {"communication_s", b.communication_s}};
+              {"energy_pj", b.energy_pj}, {"communication_s", b.communication_s},
+              {"hidden_communication_s", b.hidden_communication_s}};
     j["reused_from"] = b.reused_from.empty() ? json(nullptr) : json(b.reused_from);
     blocks.push_back(j);
   }

@@ -35,7 +35,8 @@ struct BlockResult {
   uint64_t cycles = 0, macs = 0, dram_read_bytes = 0, dram_write_bytes = 0;
   uint64_t compute_cycles = 0, stall_cycles = 0;
   double seconds = 0, energy_pj = 0;
-  double communication_s = 0;  ///< the block's collectives (closed forms), after its compute
+  double communication_s = 0;  ///< the block's exposed collectives (closed forms), per copy
+  double hidden_communication_s = 0;  ///< overlapped collectives the compute covers, per copy
   std::map<std::string, double> energy_breakdown_pj;
 };
 
@@ -46,7 +47,8 @@ struct PhaseTotals {
   uint64_t cycles = 0, macs = 0, compute_cycles = 0, stall_cycles = 0;
   uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
   double seconds = 0, energy_pj = 0;   ///< seconds = cycles at the clock + communication_s
-  double communication_s = 0;
+  double communication_s = 0;         ///< exposed
+  double hidden_communication_s = 0;  ///< overlapped and covered by compute
   std::map<std::string, double> energy_breakdown_pj;
 };
 

@@ -173,6 +173,18 @@ void add_decode(const ModelConfig& m, const Scenario& s, uint64_t context, Gener
   g.decode_model_macs = static_cast<double>(steps) * matmul_macs(m, s.batch, s.batch) + attention_macs(m, s.batch, pairs);
 }
 
+/// Adam over `params` parameters: read the master weight, both moments (optimizer type) and the
+/// gradient; write the three and the working copy (weights' type); about 12 lane-operations per
+/// parameter (the moments' updates 7, bias corrections, square root, divide and the step 5; an
+/// estimate). Stated as counts of activation-type elements, the unit the vector op's bytes are
+/// charged in.
+Op adam(const Scenario& s, uint64_t params) {
+  const uint64_t ob = bytes_for(s.types.optimizer, 1), gb = bytes_for(s.types.gradients, 1);
+  const uint64_t wb = bytes_for(s.types.weights, 1), ab = bytes_for(s.types.activations, 1);
+  return counts("adam", ceil_div_u(params * (3 * ob + gb), ab), ceil_div_u(params * (3 * ob + wb), ab), 12 * params,
+                {kInput});
+}
+
 /// Forward, backward (activation and weight gradients) and the optimizer update of one step.
 /// Recomputation reruns the attention core (selective) or the whole layer's forward (full)
 /// before each layer's backward pass.
@@ -193,16 +205,7 @@ void add_train(const ModelConfig& m, const Scenario& s, Generated& g) {
                                 s.types.kv_cache, a));
   g.blocks.push_back(make_block("train.layer.dense.backward", Phase::train, m.layers, backward(dense), w, a));
   g.blocks.push_back(make_block("train.embed.backward", Phase::train, 1, backward(emb), w, a));
-  // Adam, per parameter: read the master weight, both moments (optimizer type) and the gradient;
-  // write the three and the working copy (weights' type); about 12 lane-operations (the moments'
-  // updates 7, bias corrections, square root, divide and the step 5; an estimate). Stated as
-  // counts of activation-type elements, the unit the vector op's bytes are charged in.
-  const uint64_t ob = bytes_for(s.types.optimizer, 1), gb = bytes_for(s.types.gradients, 1);
-  const uint64_t wb = bytes_for(s.types.weights, 1), ab = bytes_for(a, 1), params = m.total_params();
-  g.blocks.push_back(make_block("train.optimizer", Phase::train, 1,
-                                {counts("adam", ceil_div_u(params * (3 * ob + gb), ab),
-                                        ceil_div_u(params * (3 * ob + wb), ab), 12 * params, {kInput})},
-                                w, a));
+  g.blocks.push_back(make_block("train.optimizer", Phase::train, 1, {adam(s, m.total_params())}, w, a));
   g.trained_tokens = rows;
   g.train_model_macs = 3.0 * (matmul_macs(m, rows, rows) + attention_macs(m, s.batch, causal_pairs(s.prompt)));
 }
@@ -246,6 +249,30 @@ ModelConfig shard(const ModelConfig& m, uint64_t tp) {
   return c;
 }
 
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+/// FSDP (ZeRO-3) over dp, per copy of a block that uses weights (`chip`: one tp shard): the
+/// layer's weights all-gathered before its forward pass (every copy, recomputation included)
+/// and before its backward pass (unless full recomputation just gathered them), its gradients
+/// reduce-scattered after the backward pass. XLA issues these asynchronously one layer ahead
+/// (MaxText's --xla_enable_async_all_gather), so they overlap the block's compute.
+void add_fsdp_comms(const ModelConfig& chip, const Scenario& s, Generated& g) {
+  const uint64_t layer_params = chip.attention_params_per_layer() + chip.mlp_params_per_layer();
+  const uint64_t head_params = chip.vocab * chip.hidden;
+  for (Block& b : g.blocks) {
+    const bool dense = b.name.find("layer.dense") != std::string::npos;
+    const bool head = b.name.find("lm_head") != std::string::npos;
+    if (!dense && !head) continue;
+    const uint64_t params = dense ? layer_params : head_params;
+    const bool backward = ends_with(b.name, ".backward");
+    if (!backward || (dense && s.recompute != Recompute::full))
+      b.comms.push_back({"all_gather", "dp", bytes_for(s.types.weights, params), true});
+    if (backward) b.comms.push_back({"reduce_scatter", "dp", bytes_for(s.types.gradients, params), true});
+  }
+}
+
 /// Megatron's collectives per copy of each block under tp (the layer's partial sums all-reduced:
 /// after the output projection and after the MLP, or once for PaLM's parallel block; the
 /// vocabulary-split embedding's rows; the LM head's logits gathered), and the gradients'
@@ -260,14 +287,17 @@ void add_comms(const ModelConfig& full, const Scenario& s, Generated& g) {
     if (p.tp > 1 && dense)
       for (int i = 0; i < (full.parallel_block ? 1 : 2); ++i) b.comms.push_back({"all_reduce", "tp", layer_out});
     if (p.tp > 1 && b.name.find(".embed") != std::string::npos) b.comms.push_back({"all_reduce", "tp", layer_out});
-    if (p.tp > 1 && b.name.size() >= 8 && b.name.compare(b.name.size() - 7, 7, "lm_head") == 0) {
+    if (p.tp > 1 && ends_with(b.name, "lm_head")) {
       const uint64_t head_rows = b.phase == Phase::train ? rows : batch;
       b.comms.push_back({"all_gather", "tp", head_rows * full.vocab * ab});
     }
     if (p.tp > 1 && b.name == "train.lm_head.backward") b.comms.push_back({"all_reduce", "tp", layer_out});
-    if (p.dp > 1 && b.name == "train.optimizer")
+    if (p.dp > 1 && !p.fsdp && b.name == "train.optimizer")
       b.comms.push_back({"all_reduce", "dp", bytes_for(s.types.gradients, shard(full, p.tp).total_params())});
   }
+  for (Block& b : g.blocks)
+    for (Comm& c : b.comms) c.overlapped = p.overlap_collectives && c.group == "tp";
+  if (p.fsdp && p.dp > 1) add_fsdp_comms(shard(full, p.tp), s, g);
 }
 
 }  // namespace
@@ -288,12 +318,15 @@ Footprint footprint(const ModelConfig& m, const Scenario& s) {
     for (const Op& o : ops) live = std::max(live, o.in_elements() + o.out_elements());
   f.activations = bytes_for(s.types.activations, live);
   if (s.kind == ScenarioKind::train_step) {
-    // Saved for the backward pass, per layer (Korthikanti et al. 2022, eq. 2-4, 16-bit values):
-    // s b h (34 + 5 a s / h) bytes without recomputation, 34 s b h selective, 2 s b h full.
+    // Saved for the backward pass, per layer (Korthikanti et al. 2022, eq. 2-5, 16-bit values):
+    // s b h (34 + 5 a s / h) / t bytes without recomputation, 34 s b h / t selective, 2 s b h / t
+    // full, with tensor and sequence parallelism t (eq. 5; MaxText shards activations over its
+    // tensor axis alike). `m` is one chip's shard: its heads are a / t already.
     const double sbh = static_cast<double>(s.prompt * s.batch * m.hidden);
-    const double per_layer = s.recompute == Recompute::full        ? 2 * sbh
-                             : s.recompute == Recompute::selective ? 34 * sbh
-                                                                   : sbh * (34.0 + 5.0 * m.heads * s.prompt / m.hidden);
+    const double t = static_cast<double>(s.parallelism.tp);
+    const double per_layer = s.recompute == Recompute::full        ? 2 * sbh / t
+                             : s.recompute == Recompute::selective ? 34 * sbh / t
+                                                                   : sbh * (34.0 / t + 5.0 * m.heads * s.prompt / m.hidden);
     f.activations += static_cast<uint64_t>(per_layer * m.layers * bytes_for(s.types.activations, 1) / 2.0);
     f.gradients = bytes_for(s.types.gradients, m.total_params());
     const uint64_t master = s.types.optimizer != s.types.weights ? 1 : 0;
@@ -319,6 +352,21 @@ Generated generate_chip(const ModelConfig& m, const Scenario& s) {
   return g;
 }
 
+/// FSDP: each chip keeps 1/dp of the weights, gradients and optimizer state, plus the gathered
+/// weights of two layers (the one running and the next one's prefetch), and updates its share.
+void shard_state(const ModelConfig& chip, const Scenario& s, Generated& g) {
+  const uint64_t dp = s.parallelism.dp;
+  Footprint& f = g.memory;
+  const uint64_t gathered = 2 * bytes_for(s.types.weights, chip.attention_params_per_layer() + chip.mlp_params_per_layer());
+  f.weights = ceil_div_u(f.weights, dp) + gathered;
+  f.gradients = ceil_div_u(f.gradients, dp);
+  f.optimizer = ceil_div_u(f.optimizer, dp);
+  for (Block& b : g.blocks)
+    if (b.name == "train.optimizer") {
+      b.graph = graph_json(b.name, {adam(s, ceil_div_u(chip.total_params(), dp))});
+    }
+}
+
 }  // namespace
 
 Generated generate(const ModelConfig& m, const Scenario& s) {
@@ -328,6 +376,7 @@ Generated generate(const ModelConfig& m, const Scenario& s) {
   Scenario chip = s;
   chip.batch = s.batch / p.dp;
   Generated g = generate_chip(shard(m, p.tp), chip);
+  if (p.fsdp) shard_state(shard(m, p.tp), s, g);
   add_comms(m, s, g);
   // Tokens and MFU's numerator count the whole system's work.
   const Generated whole = generate_chip(m, s);

@@ -33,6 +33,8 @@ Parallelism read_parallelism(config::ObjectReader& parent) {
   p.pp = r.u64("pp", 1, 1 << 20, 1);
   p.ep = r.u64("ep", 1, 1 << 20, 1);
   p.sp = r.u64("sp", 1, 1 << 20, 1);
+  p.fsdp = r.boolean("fsdp", false);
+  p.overlap_collectives = r.boolean("overlap_collectives", false);
   r.finish();
   return p;
 }

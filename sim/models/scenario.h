@@ -59,6 +59,14 @@ struct TensorTypes {
 /// Degrees of parallelism (issue 14's partition applies them; all 1 = one chip).
 struct Parallelism {
   uint64_t dp = 1, tp = 1, pp = 1, ep = 1, sp = 1;
+  /// Fully sharded data parallelism (ZeRO-3, MaxText's fsdp axis): weights, gradients and
+  /// optimizer state are split over the dp chips; each layer's weights are all-gathered before
+  /// use and its gradients reduce-scattered, both overlapping compute (sim/models/README.md).
+  bool fsdp = false;
+  /// Tensor-parallel collectives overlap the compute that depends on them (XLA's asynchronous
+  /// collective fusion and collective matmul, Wang et al., ASPLOS 2023): only what exceeds the
+  /// block's compute is exposed. false: each runs after its block (exposed).
+  bool overlap_collectives = false;
   uint64_t chips() const { return dp * tp * pp * ep * sp; }
 };
 

@@ -218,3 +218,50 @@ TEST_CASE("models: a training step's optimizer update moves Adam's state once", 
   const double dense = 32.0 * 589824, head = 32.0 * 256 * 1024, causal = 2.0 * 2 * 1 * 4 * 64 * (32 * 33 / 2);
   CHECK(t["model_macs"].get<double>() == 3 * (2 * dense + head + causal));
 }
+
+TEST_CASE("models: FSDP shards weights, gradients and Adam's state and overlaps its collectives", "[models][cli][system]") {
+  // tiny_gqa (1705216 parameters, 589824 per layer: the test above) on the 32 chips of the
+  // tpu_v5e_8x4 system, dp 32, one 32-token sequence per chip.
+  const fs::path dir = test::temp_dir("models_fsdp");
+  const std::string system = std::string(TPUSIM_SOURCE_DIR) + "/configs/systems/tpu_v5e_8x4.json";
+  auto run = [&](bool fsdp, const std::string& tag) {
+    const fs::path d = dir / tag;
+    fs::create_directories(d);
+    test::write_text(d / "s.json", json{{"name", "t"}, {"kind", "train_step"}, {"batch", 32}, {"sequence", 32},
+                                        {"parallelism", {{"dp", 32}, {"fsdp", fsdp}}}}
+                                       .dump());
+    const test::CliResult r = test::run_cli("run -q --arch " + system + " --model " + kTiny + " --scenario " +
+                                                (d / "s.json").string() + " --out " + (d / "out").string(),
+                                            d);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(test::read_text(d / "out" / "report.json"));
+  };
+  const json sharded = run(true, "fsdp"), replicated = run(false, "ddp");
+  const json& mem = sharded["totals"]["memory_per_chip_bytes"];
+  // bf16 weights: 1705216 x 2 / 32 = 106576 bytes, plus two layers gathered (running and
+  // prefetched): 2 x 589824 x 2 = 2359296. Gradients bf16 / 32; Adam's two moments and the fp32
+  // master: 1705216 x 12 / 32 = 639456.
+  CHECK(mem["weights"] == 106576u + 2359296u);
+  CHECK(mem["gradients"] == 106576u);
+  CHECK(mem["optimizer"] == 639456u);
+  CHECK(replicated["totals"]["memory_per_chip_bytes"]["weights"] == 1705216u * 2);
+  // Each chip updates its 1705216 / 32 = 53288 parameters: 14 bytes read and written per parameter.
+  const json* adam = block(sharded, "train.optimizer");
+  REQUIRE(adam != nullptr);
+  CHECK((*adam)["dram_read_bytes"] == 53288u * 14);
+  CHECK((*adam)["dram_write_bytes"] == 53288u * 14);
+  // Replicated data parallelism all-reduces the gradients after the backward pass (exposed);
+  // FSDP gathers and reduce-scatters per layer beside the compute: hidden up to each block's time.
+  CHECK((*block(replicated, "train.optimizer"))["communication_s"].get<double>() > 0);
+  CHECK((*adam)["communication_s"] == 0.0);
+  for (const char* name : {"train.layer.dense", "train.layer.dense.backward", "train.lm_head"}) {
+    const json* b = block(sharded, name);
+    REQUIRE(b != nullptr);
+    INFO(name);
+    CHECK((*b)["hidden_communication_s"].get<double>() > 0);
+    CHECK((*b)["hidden_communication_s"].get<double>() <= (*b)["seconds"].get<double>());
+  }
+  // Same compute per chip, the step no longer pays the gradients' all-reduce.
+  CHECK((*block(sharded, "train.layer.dense"))["cycles"] == (*block(replicated, "train.layer.dense"))["cycles"]);
+  CHECK(sharded["totals"]["seconds"].get<double>() < replicated["totals"]["seconds"].get<double>());
+}
