@@ -73,6 +73,17 @@ TEST_CASE("models: shipped configs give the published parameter counts", "[model
   CHECK(near(palm.total_params(), 540.35e9, 0.001));
   CHECK(palm.kv_heads == 1);
   CHECK(palm.parallel_block);
+  // MaxText's models publish no parameter count; by hand from their configs (gated MLP, untied
+  // embeddings, vocabulary 32000, head_dim 128, two RMSNorms per layer and a final one):
+  // 22B: 48 x (6144 x 72 x 128 + 3072 x 6144 + 3 x 6144 x 24576) + 2 x 32000 x 6144 + 97 x 6144.
+  CHECK(load_model_config(models_dir() + "maxtext_22b.json").total_params() ==
+        48ull * (56623104 + 18874368 + 452984832) + 393216000 + 595968);
+  // 16B: 32 x (4096 x 192 x 128 + 8192 x 4096 + 3 x 4096 x 28672) + 2 x 32000 x 4096 + 65 x 4096.
+  CHECK(load_model_config(models_dir() + "maxtext_16b.json").total_params() ==
+        32ull * (100663296 + 33554432 + 352321536) + 262144000 + 266240);
+  // 32B: 32 x (8192 x 192 x 128 + 8192 x 8192 + 3 x 8192 x 28672) + 2 x 32000 x 8192 + 65 x 8192.
+  CHECK(load_model_config(models_dir() + "maxtext_32b.json").total_params() ==
+        32ull * (201326592 + 67108864 + 704643072) + 524288000 + 532480);
 }
 
 TEST_CASE("models: head_dim is used when given, never derived then", "[models]") {
