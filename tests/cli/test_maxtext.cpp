@@ -100,3 +100,30 @@ TEST_CASE("maxtext: 32B on 64 TPU v5p chips (FSDP 16 x TP 4, minimal remat) with
                                  {8192, 64, 64, 128, 28672, 32, 32000}, 6);
   CHECK(std::abs(mfu - 0.715) <= 0.10);
 }
+
+TEST_CASE("palm: 540B prefill on 64 TPU v4 (tp 16 x dp 4, overlapped collectives) within 10 points of 76 % MFU",
+          "[models][palm]") {
+  // Pope et al. 2023 (shared/reference/README.md): large-batch prefill MFU 76 % on 64 TPU v4.
+  // MFU = the model's MACs (2 x 540.3e9 x tokens + the causal pairs' attention) over 64 chips'
+  // peak: tpusim's totals.mfu (sim/models/README.md, "MFU and HFU"), the definition Pope et al. use.
+  const fs::path dir = test::temp_dir("palm_prefill");
+  const std::string src = TPUSIM_SOURCE_DIR;
+  const test::CliResult r = test::run_cli(
+      "run -q --arch " + src + "/configs/systems/tpu_v4_4x4x4.json --model " + src +
+          "/workloads/models/palm_540b.json --scenario " + src +
+          "/workloads/scenarios/palm540b_prefill_64chip.json --set /array/double_buffer_stationary=true --out " +
+          (dir / "out").string(),
+      dir);
+  REQUIRE(r.exit_code == 0);
+  const json t = json::parse(test::read_text(dir / "out" / "report.json"))["totals"];
+  // Whole-model MACs by hand: per token and layer QKV 18432 x (48 + 2) x 256 (multi-query),
+  // output 48 x 256 x 18432 and the SwiGLU MLP 3 x 18432 x 73728; the LM head 256000 x 18432 for
+  // the last token of each of the 512 prompts; attention 2 x 48 x 256 MACs per causal pair,
+  // 2048 x 2049 / 2 pairs per sequence and layer.
+  const double layer = 18432.0 * 50 * 256 + 48.0 * 256 * 18432 + 3.0 * 18432 * 73728;
+  const double macs = 512.0 * 2048 * 118 * layer + 512.0 * 256000 * 18432 +
+                      2.0 * 48 * 256 * (2048.0 * 2049 / 2) * 118 * 512;
+  CHECK(t["model_macs"].get<double>() == Approx(macs).epsilon(1e-12));
+  WARN("PaLM 540B prefill MFU " << t["mfu"].get<double>());
+  CHECK(std::abs(t["mfu"].get<double>() - 0.76) <= 0.10);
+}
