@@ -26,7 +26,8 @@ std::string to_string(AxisFabric f) {
 namespace {
 
 LinkClass link_class(const config::LinkSpec& l, uint32_t parallel) {
-  return {l.effective_bandwidth_bytes_per_s * parallel, l.bandwidth_bytes_per_s * parallel, l.latency_ps};
+  return {l.effective_bandwidth_bytes_per_s * parallel, l.bandwidth_bytes_per_s * parallel, l.latency_ps,
+          l.energy_pj_per_bit};
 }
 
 /// Neighbours of an interior chip along an axis of `size`: none, one, or one each way.

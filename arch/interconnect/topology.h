@@ -21,7 +21,11 @@ struct LinkClass {
   uint64_t bandwidth_bytes_per_s = 0;  ///< effective one-way bandwidth to one neighbour (all its parallel links)
   uint64_t nominal_bytes_per_s = 0;    ///< nominal one-way bandwidth to one neighbour, for the published figures
   TimePs latency_ps = 0;               ///< per hop
+  double energy_pj_per_bit = 0;        ///< to carry one bit one hop (TX and RX), /link/energy_pj_per_bit
 };
+
+/// Energy of `bytes` carried over links of one class, one hop each: bytes x 8 x pJ/bit.
+inline double link_energy_pj(double bytes, const LinkClass& link) { return bytes * 8.0 * link.energy_pj_per_bit; }
 
 struct Axis {
   std::string name;

@@ -135,6 +135,7 @@ int command_run(const std::vector<std::string>& args) {
       ("no-fast-forward", "step every fold, even in periodic runs the fast-forward would skip (same report)")
       ("parallelism", po::value<std::string>(), "system only: partition the workload with this parallelism spec (sim/partition)")
       ("repeat", po::value<uint32_t>()->default_value(1), "system only: run the program this many times back to back")
+      ("allow-memory-overflow", "system only: run even when a chip's HBM cannot hold its share (system_report.json memory.fits false)")
       ("quiet,q", "do not print the summary table");
   const auto vm = parse(args, desc, "run");
   if (vm.count("help")) return 0;
@@ -154,10 +155,11 @@ int command_run(const std::vector<std::string>& args) {
     sys.overrides = overrides_of(vm);
     sys.quiet = vm.count("quiet") > 0;
     sys.fast_forward = !vm.count("no-fast-forward");
+    sys.allow_memory_overflow = vm.count("allow-memory-overflow") > 0;
     return run_system_command(sys);
   }
-  if (vm.count("parallelism") || vm["repeat"].as<uint32_t>() != 1)
-    throw InputError("--parallelism, --repeat: need a system as --arch (configs/systems/)");
+  if (vm.count("parallelism") || vm["repeat"].as<uint32_t>() != 1 || vm.count("allow-memory-overflow"))
+    throw InputError("--parallelism, --repeat, --allow-memory-overflow: need a system as --arch (configs/systems/)");
 
   // Everything that can be judged before simulating is judged first: no half-written report.
   const ArchConfig arch = importers::load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
@@ -235,11 +237,13 @@ int command_describe(const std::vector<std::string>& args) {
   po::options_description desc("describe options");
   desc.add_options()("help,h", "show this help")
       ("params", "instead: every config key with type, unit, default, allowed values (see --params --help)")
-      ("arch", po::value<std::string>()->required(), "architecture: JSON config or SCALE-Sim .cfg")
+      ("arch", po::value<std::string>()->required(), "architecture: JSON config, SCALE-Sim .cfg, or a system (configs/systems/)")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
       ("json", "print JSON instead of a summary");
   const auto vm = parse(args, desc, "describe");
   if (vm.count("help")) return 0;
+  if (is_system_file(vm["arch"].as<std::string>()))
+    return describe_system_command(vm["arch"].as<std::string>(), overrides_of(vm), vm.count("json") > 0);
   const ArchConfig arch = importers::load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
   const nlohmann::json d = describe_arch(arch);
   if (vm.count("json")) std::cout << d.dump(2) << "\n";

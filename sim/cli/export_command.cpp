@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.h"
+#include "sim/cli/system_command.h"
 #include "sim/importers/formats.h"
 #include "sim/spec/arch_loader.h"
 #include "sim/sweep/process_pool.h"
@@ -176,17 +177,61 @@ std::string table_text(const std::string& format, const std::vector<Gemm>& gemms
   return out;
 }
 
+/// `tpusim export chakra`: a system program's Chakra execution trace (sim/system/chakra/README.md).
+int export_chakra(const std::vector<std::string>& args) {
+  po::options_description desc("export chakra options");
+  desc.add_options()("help,h", "show this help")
+      ("arch", po::value<std::string>(), "a system (configs/systems/*.json)")
+      ("workload", po::value<std::string>(), "the chip program (JSON with collectives), or a model graph with --parallelism")
+      ("parallelism", po::value<std::string>(), "partition the workload with this parallelism spec (sim/partition)")
+      ("repeat", po::value<uint32_t>()->default_value(1), "the program this many times back to back")
+      ("set", po::value<std::vector<std::string>>(), "override a system value: /json/pointer=value (repeatable)")
+      ("allow-memory-overflow", "run even when a chip's HBM cannot hold its share")
+      ("prefix", po::value<std::string>()->default_value("tpusim"), "trace file names: PREFIX.0.et, PREFIX.manifest.json")
+      ("out", po::value<std::string>(), "directory to write the traces into")
+      ("quiet,q", "do not print the files written");
+  po::variables_map vm;
+  po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end())).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: tpusim export chakra --arch SYSTEM --workload W [--parallelism P] [--repeat N] --out DIR\n" << desc;
+    return 0;
+  }
+  po::notify(vm);
+  for (const char* required : {"arch", "workload", "out"})
+    if (!vm.count(required)) throw InputError(fmt::format("export chakra: --{} is required", required));
+  SystemRunArgs a;
+  a.system = vm["arch"].as<std::string>();
+  if (!is_system_file(a.system))
+    throw InputError(fmt::format("--arch {}: export chakra needs a system (a JSON document with \"topology\")", a.system));
+  a.workload = vm["workload"].as<std::string>();
+  a.out_dir = vm["out"].as<std::string>();
+  if (vm.count("parallelism")) a.parallelism = vm["parallelism"].as<std::string>();
+  a.repeat = vm["repeat"].as<uint32_t>();
+  if (a.repeat == 0) throw InputError("--repeat: must be at least 1, got 0");
+  if (vm.count("set"))
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) a.overrides.push_back(config::parse_override(s));
+  a.allow_memory_overflow = vm.count("allow-memory-overflow") > 0;
+  a.quiet = vm.count("quiet") > 0;
+  const std::string prefix = vm["prefix"].as<std::string>();
+  if (prefix.empty() || prefix.find('/') != std::string::npos)
+    throw InputError(fmt::format("--prefix: must be a file name without '/', got \"{}\"", prefix));
+  return export_chakra_command(a, prefix);
+}
+
 }  // namespace
 
 int command_export(const std::vector<std::string>& args) {
   const std::string usage =
       "usage: tpusim export gemm-table --arch FILE (--gemms CSV | --m LIST --n LIST --k LIST) --out FILE\n"
-      "                                [--format llmcompass|csv] [--set /pointer=value]... [--jobs N] [--timeout-s S]\n";
+      "                                [--format llmcompass|csv] [--set /pointer=value]... [--jobs N] [--timeout-s S]\n"
+      "       tpusim export chakra --arch SYSTEM --workload W [--parallelism P] [--repeat N] --out DIR\n";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::cout << usage << "tables: gemm-table (run 'tpusim export gemm-table --help')\n";
+    std::cout << usage << "exports: gemm-table, chakra (run 'tpusim export NAME --help')\n";
     return args.empty() ? 2 : 0;
   }
-  if (args[0] != "gemm-table") throw InputError(fmt::format("export: unknown table \"{}\"; allowed: gemm-table", args[0]));
+  if (args[0] == "chakra") return export_chakra(args);
+  if (args[0] != "gemm-table")
+    throw InputError(fmt::format("export: unknown export \"{}\"; allowed: gemm-table, chakra", args[0]));
   po::options_description desc("export gemm-table options");
   desc.add_options()("help,h", "show this help")
       ("arch", po::value<std::string>(), "architecture config (JSON or SCALE-Sim .cfg)")

@@ -17,7 +17,17 @@ struct SystemRunArgs {
   std::vector<config::Override> overrides;  ///< applied to the system document
   bool quiet = false;
   bool fast_forward = true;
+  bool allow_memory_overflow = false;  ///< run even if a chip's HBM cannot hold its share (flagged)
 };
 int run_system_command(const SystemRunArgs& args);
+
+/// `tpusim export chakra`: runs the program as run_system_command does, then writes its Chakra
+/// execution trace and manifest into args.out_dir (sim/system/chakra/README.md).
+int export_chakra_command(const SystemRunArgs& args, const std::string& prefix);
+
+/// `tpusim describe --arch SYSTEM [--json]`: chips, topology, the pod figures as Google states
+/// them (all-reduce and bisection bandwidth from the per-link parameters), link energy and, when
+/// the chip preset exists, the chip's description and the system's peak and HBM totals.
+int describe_system_command(const std::string& system, const std::vector<config::Override>& overrides, bool json);
 
 }  // namespace tpusim::cli

@@ -51,6 +51,7 @@ Parallelism parse_parallelism(const json& doc, const std::string& file) {
   p.zero = r.boolean("zero", false);
   p.element_bytes = r.u64("element_bytes", 1, 16, 2);
   p.algorithm = r.string("algorithm", "torus");
+  p.optimizer_bytes_per_parameter = r.u64("optimizer_bytes_per_parameter", 0, 64, p.optimizer_bytes_per_parameter);
   r.finish();
   return p;
 }

@@ -41,6 +41,9 @@ struct Parallelism {
   bool zero = false;                       ///< gradients reduce-scattered (ZeRO/FSDP) instead of all-reduced
   uint64_t element_bytes = 2;              ///< bytes per activation and gradient element (bf16)
   std::string algorithm = "torus";         ///< collective algorithm for the inserted collectives
+  /// Optimizer state per parameter of a training graph (bytes): 12 = mixed-precision Adam's fp32
+  /// master weights, momentum and variance (Rajbhandari et al., ZeRO, SC 2020: K = 12).
+  uint64_t optimizer_bytes_per_parameter = 12;
   std::string file;                        ///< where it was read from, for messages
   uint64_t product() const { return uint64_t(dp.degree) * tp.degree * pp.degree * ep.degree * sp.degree; }
 };

@@ -161,7 +161,7 @@ class Builder {
       const bool sharded = role != SplitRole::replicated && role != SplitRole::expert;
       uint64_t bytes = divide(gradient_bytes, sharded ? p_.tp.degree : 1, me, "gradient_bytes", "tp");
       if (expert) bytes = divide(bytes, p_.ep.degree, me, "gradient_bytes", "ep");
-      if (!axes.empty())
+      g_.weight_gradient_bytes += bytes;  // this chip's share of the weights, as gradients      if (!axes.empty())
         (void)add_collective(me, p_.zero ? "dp_grad_reduce_scatter" : "dp_grad_all_reduce",
                              p_.zero ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, bytes, axes,
                              compute_node);

@@ -18,6 +18,7 @@ constexpr uint64_t kMaxFullyConnectedChips = 1024;    // N^2 links are stored; a
 constexpr uint64_t kMaxAxisSize = 65536;
 constexpr double kMaxBandwidthGbPerS = 1e6;           // 1 PB/s per link
 constexpr double kMaxLatencyNs = 1e9;                 // one second per hop
+constexpr double kMaxPjPerBit = 1e4;                  // 10 nJ per bit: far above any link (optics ~10-100)
 
 /// `value` x `scale` as a whole number; InputError if it is not one (within 1e-3, the rounding of
 /// a decimal such as 0.1 read into a double). Keeps link parameters exact integers.
@@ -30,12 +31,13 @@ uint64_t whole(ObjectReader& r, const std::string& key, double value, double sca
 }
 
 /// Reads a link class's keys from `r` (the caller reads any others and calls finish()).
-LinkSpec read_link(ObjectReader& r, bool per_neighbour) {
+LinkSpec read_link(ObjectReader& r, bool per_neighbour, double default_pj_per_bit) {
   LinkSpec l;
   l.bandwidth_gb_per_s = r.number("bandwidth_gb_per_s", 0.0, kMaxBandwidthGbPerS);
   l.latency_ns = r.non_negative("latency_ns", kMaxLatencyNs);
   l.efficiency = r.number("efficiency", 0.0, 1.0, l.efficiency);
   if (per_neighbour) l.links_per_neighbour = static_cast<uint32_t>(r.u64("links_per_neighbour", 1, 64, 1));
+  l.energy_pj_per_bit = r.non_negative("energy_pj_per_bit", kMaxPjPerBit, default_pj_per_bit);
   l.bandwidth_bytes_per_s = whole(r, "bandwidth_gb_per_s", l.bandwidth_gb_per_s, 1e9, "bytes per second");
   l.latency_ps = whole(r, "latency_ns", l.latency_ns, 1e3, "picoseconds");
   // Rounded to a whole byte per second (at most 0.5 B/s off, far below any figure it is derived from).
@@ -89,7 +91,7 @@ SliceTierSpec read_slices(ObjectReader r, const std::vector<AxisSpec>& axes) {
   for (const auto& a : axes)
     if (a.name == s.axis)
       r.fail("axis", fmt::format("\"{}\" is already a topology axis; the slice axis needs its own name", s.axis));
-  s.link = read_link(r, false);
+  s.link = read_link(r, false, kDcnPjPerBit);
   r.finish();
   return s;
 }
@@ -102,7 +104,8 @@ std::string resolve_chip(const std::string& file, const std::string& chip) {
 }
 
 json link_json(const LinkSpec& l, bool per_neighbour) {
-  json j = {{"bandwidth_gb_per_s", l.bandwidth_gb_per_s}, {"latency_ns", l.latency_ns}, {"efficiency", l.efficiency}};
+  json j = {{"bandwidth_gb_per_s", l.bandwidth_gb_per_s}, {"latency_ns", l.latency_ns}, {"efficiency", l.efficiency},
+            {"energy_pj_per_bit", l.energy_pj_per_bit}};
   if (per_neighbour) j["links_per_neighbour"] = l.links_per_neighbour;
   return j;
 }
@@ -130,7 +133,7 @@ SystemSpec parse_system(const json& doc, const std::string& file) {
   }
   {
     ObjectReader link(r.raw("link"), file, "/link");
-    s.link = read_link(link, true);
+    s.link = read_link(link, true, kIciPjPerBit);
     link.finish();
   }
   if (r.has("slices")) s.slices = read_slices(ObjectReader(r.raw("slices"), file, "/slices"), s.axes);

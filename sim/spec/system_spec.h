@@ -47,10 +47,19 @@ struct LinkSpec {
   double latency_ns = 0;             ///< per hop, first byte sent to first byte received, as written
   double efficiency = 1.0;           ///< fraction of the nominal bandwidth that collectives achieve, (0, 1]
   uint32_t links_per_neighbour = 1;  ///< parallel links to one neighbour (to the switch; per pair)
+  /// Energy to carry one bit over one link, one hop (both ends: TX and RX), in pJ. Defaults are
+  /// estimates (configs/systems/README.md "Link energy"): kIciPjPerBit, kDcnPjPerBit.
+  double energy_pj_per_bit = 0;
   uint64_t bandwidth_bytes_per_s = 0;            ///< nominal, one link, one way
   uint64_t effective_bandwidth_bytes_per_s = 0;  ///< nominal x efficiency, rounded to a whole byte/s
   uint64_t latency_ps = 0;
 };
+
+/// Default link energies (estimates; configs/systems/README.md "Link energy" gives the sources):
+/// an electrical chip-to-chip SerDes link of the 50-112 Gb/s generation, both ends ...
+constexpr double kIciPjPerBit = 5.0;
+/// ... and a data-centre network hop through two 400G optical modules (12 W each at 400 Gb/s).
+constexpr double kDcnPjPerBit = 60.0;
 
 /// The slower tier between slices (the data-centre network): `count` copies of the topology above,
 /// joined by a switched network that every chip reaches through its host at `link`'s bandwidth.

@@ -137,6 +137,7 @@ ChipGraph parse_chip_graph(const json& doc, const std::string& file) {
       n.pointer = ptr;
       n.compute = w.layers.size();
       names = l.input_names;
+      g.weight_gradient_bytes += l.hint.gradient_bytes;  // unpartitioned: this chip holds every weight
       w.layers.push_back(std::move(l));
     }
     if (n.name == w.input_name)

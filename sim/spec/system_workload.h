@@ -66,6 +66,10 @@ struct ChipGraph {
   /// SIZE_MAX = the last node. The partition pass sets it past side branches such as gradient
   /// reductions.
   size_t output = SIZE_MAX;
+  /// Training graphs: the weight-gradient bytes this chip's ops complete (its share of the
+  /// weights: the ops' gradient_bytes hints, divided as the partition pass shards them). 0: the
+  /// graph does not train. The memory check (sim/system/memory_fit.h) reads it.
+  uint64_t weight_gradient_bytes = 0;
   size_t output_node() const { return output == SIZE_MAX ? nodes.size() - 1 : output; }
   bool has_collectives() const;
 };

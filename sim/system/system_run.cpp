@@ -269,6 +269,7 @@ void finish_axes(const ic::Topology& topo, const config::SystemSpec& spec, ChipT
     // The shared ports carry the fast tier's class (the first non-slice axis).
     const ic::Axis& ref = shared ? axes.back() : axes[a];
     u.bytes = u.busy_ps * static_cast<double>(ref.link.bandwidth_bytes_per_s) * 1e-12;
+    u.energy_pj = ic::link_energy_pj(u.bytes, ref.link);
     u.utilization = u.links && t.step_ps ? u.busy_ps / (static_cast<double>(u.links) * static_cast<double>(t.step_ps)) : 0;
   }
 }

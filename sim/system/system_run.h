@@ -41,6 +41,7 @@ struct AxisUse {
   double busy_ps = 0;
   double bytes = 0;
   double utilization = 0;
+  double energy_pj = 0;  ///< bytes x 8 x the axis' /link/energy_pj_per_bit (every hop pays it)
 };
 
 struct ChipTimeline {

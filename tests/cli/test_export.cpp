@@ -100,7 +100,7 @@ TEST_CASE("export gemm-table: bad input is one line, exit 2, and no table", "[ex
        "tpusim: " + (dir / "g.csv").string() + ": row 3 N: expected an integer in [1, 2147483648], got \"x\"\n"},
       {"export gemm-table" + arch + " --m 4 --n 4 --k 4 --format genz" + out,
        "tpusim: --format: unknown \"genz\"; allowed: llmcompass, csv\n"},
-      {"export gemm-tables" + arch + out, "tpusim: export: unknown table \"gemm-tables\"; allowed: gemm-table\n"},
+      {"export gemm-tables" + arch + out, "tpusim: export: unknown export \"gemm-tables\"; allowed: gemm-table, chakra\n"},
       // rows = 0 is refused when the architecture loads, before any GEMM runs.
       {"export gemm-table" + arch + " --set /array/rows=0 --m 4 --n 4 --k 4" + out,
        "tpusim: --set /array/rows=0: " + (dir / "arch.json").string() +

@@ -96,7 +96,7 @@ TEST_CASE("partition run: bad parallelism is a one-line error", "[system][partit
   r = run_cli("run -q --arch " + (dir / "chip.json").string() + " --workload " + (dir / "model.json").string() +
                   " --parallelism " + (dir / "par.json").string(), dir);
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "tpusim: --parallelism, --repeat: need a system as --arch (configs/systems/)\n");
+  CHECK(r.err == "tpusim: --parallelism, --repeat, --allow-memory-overflow: need a system as --arch (configs/systems/)\n");
 }
 
 TEST_CASE("partition run: a 64-layer training step on the TPU v4 pod in under 2 s, 4096 chips about as fast as 8",
@@ -110,7 +110,9 @@ TEST_CASE("partition run: a 64-layer training step on the TPU v4 pod in under 2 
   };
   auto timed = [&](const std::string& args) {
     const auto t0 = std::chrono::steady_clock::now();
-    const auto r = run_cli("run -q " + args + " --repeat 64", dir);
+    // A 12.9e9-parameter model with its Adam state does not fit a 32 GiB chip by data parallelism
+    // alone (sim/system/README.md, "Memory"): this test times the step, so it runs anyway.
+    const auto r = run_cli("run -q " + args + " --repeat 64 --allow-memory-overflow", dir);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
