@@ -11,6 +11,7 @@
 #include <systemc>
 
 #include "sim/base/error.h"
+#include "sim/base/one_line.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/sweep_command.h"
 #include "sim/cli/compare_command.h"
@@ -55,10 +56,10 @@ int sc_main(int argc, char* argv[]) {
                              command);
     return 2;
   } catch (const tpusim::InputError& e) {
-    std::cerr << "tpusim: " << e.what() << "\n";
+    std::cerr << "tpusim: " << tpusim::one_line(e.what()) << "\n";  // one line, whatever the input held
     return 2;
   } catch (const po::error& e) {
-    std::cerr << "tpusim: " << e.what() << "\n";
+    std::cerr << "tpusim: " << tpusim::one_line(e.what()) << "\n";
     return 2;
   } catch (const tpusim::InternalError& e) {
     std::cerr << "tpusim: " << e.what() << "\n";

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.h"
+#include "sim/spec/json_parse.h"
 
 namespace tpusim::compare {
 
@@ -158,7 +159,7 @@ Tolerances load_tolerances(const std::string& path) {
   ss << in.rdbuf();
   json j;
   try {
-    j = json::parse(ss.str());
+    j = config::parse_json_strict(ss.str(), path);  // bounded depth, numbers in range, no duplicate keys
   } catch (const json::parse_error& e) {
     const std::string what = e.what();  // without nlohmann's "[json.exception.parse_error.101] "
     throw InputError(fmt::format("{}: not a complete JSON document (truncated?): {}", path,

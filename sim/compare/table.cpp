@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.h"
+#include "sim/spec/json_parse.h"
 
 namespace tpusim::compare {
 
@@ -40,7 +41,7 @@ json parse_json(const std::string& text, const std::string& where) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     throw InputError(fmt::format("{}: empty file, expected a JSON document", where));
   try {
-    return json::parse(text);
+    return config::parse_json_strict(text, where);  // bounded depth, numbers in range, no duplicate keys
   } catch (const json::parse_error& e) {
     throw InputError(fmt::format("{}: not a complete JSON document (truncated?): {}", where, parse_reason(e)));
   }

@@ -17,6 +17,11 @@ namespace {
 
 constexpr uint64_t kMaxDim = 1ULL << 32;   // same bound as the JSON workload loader
 constexpr uint64_t kMaxMacs = 1ULL << 62;  // a layer's MACs must fit a signed 64-bit counter
+// Layers a topology may expand into. A depthwise ("DP") row becomes one layer per channel, as in
+// SCALE-Sim, so a Channels of 2^32 asked for 4 billion layers (std::bad_alloc, issue 16).
+// Real topologies are far below: MobileNetV2's 17 depthwise convs have 7,136 channels in all
+// (32 + 96 + 144 x 2 + 192 x 3 + 384 x 4 + 576 x 3 + 960 x 3, from the paper's Table 2).
+constexpr uint64_t kMaxLayers = 1ULL << 20;
 
 /// The product of the factors, or kMaxMacs + 1 if it exceeds kMaxMacs (no overflow).
 uint64_t saturating_product(std::initializer_list<uint64_t> factors) {
@@ -175,6 +180,10 @@ void read_conv_row(const RowReader& row, bool batch_column, Workload& w) {
   if (saturating_product({1 + ceil_div(h - r, sh), 1 + ceil_div(wd - s, sw), window, n}) > kMaxMacs || window > kMaxDim)
     row.fail(0, fmt::format("layer \"{}\" is too large (over {} MACs or a window over {} elements)", name, kMaxMacs, kMaxDim));
   if (name.find("DP") != std::string::npos) {
+    if (w.layers.size() + c > kMaxLayers)
+      row.fail(5, fmt::format("Channels {} of depthwise layer \"{}\" would expand into {} layers (one per channel, as "
+                              "SCALE-Sim runs it); a topology may hold at most {} layers",
+                              c, name, c, kMaxLayers));
     // topology_utils.load_arrays_conv: one single-channel layer per channel, keeping Num Filter.
     for (uint64_t i = 0; i < c; ++i)
       w.layers.push_back(conv_layer(name + "Channel_" + std::to_string(i), h, wd, r, s, 1, n, sh, sw));

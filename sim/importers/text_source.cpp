@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/one_line.h"
 
 namespace tpusim::importers {
 
@@ -75,7 +76,7 @@ bool parse_u64(std::string_view s, uint64_t min, uint64_t max, uint64_t& out) {
 }
 
 void fail_at_line(const std::string& file, uint32_t line, uint32_t column, const std::string& message) {
-  throw InputError(fmt::format("{}:{}:{}: {}", file, line, column, message));
+  throw InputError(one_line(fmt::format("{}:{}:{}: {}", file, line, column, message)));
 }
 
 std::string quote_found(std::string_view s) {

@@ -3,28 +3,31 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/one_line.h"
 #include "sim/spec/arch_params.h"
 #include "sim/spec/json_reader.h"
+#include "sim/spec/json_parse.h"
 
 namespace tpusim::config {
 
 Override parse_override(const std::string& text) {
   const auto eq = text.find('=');
   if (text.empty() || text[0] != '/' || eq == std::string::npos || eq == 1)
-    throw InputError(fmt::format("--set {}: expected /json/pointer=value, got \"{}\"", text, text));
+    throw InputError(one_line(fmt::format("--set {}: expected /json/pointer=value, got \"{}\"", text, text)));
   Override o;
   o.text = text;
   o.pointer = text.substr(0, eq);
   const std::string value = text.substr(eq + 1);
   try {
-    o.value = json::parse(value);
+    // Bounded like every JSON input (nesting, number range): errors name the option.
+    o.value = parse_json_strict(value, "--set " + text);
   } catch (const json::parse_error&) {
     o.value = value;  // not JSON: a plain string such as ws or ddr4-3200
   }
   try {
     (void)json::json_pointer(o.pointer);
   } catch (const json::exception& e) {
-    throw InputError(fmt::format("--set {}: invalid JSON pointer \"{}\"", text, o.pointer));
+    throw InputError(one_line(fmt::format("--set {}: invalid JSON pointer \"{}\"", text, o.pointer)));
   }
   return o;
 }
@@ -34,7 +37,7 @@ void apply_overrides(json& doc, const std::vector<Override>& overrides) {
     try {
       doc[json::json_pointer(o.pointer)] = o.value;
     } catch (const json::exception&) {
-      throw InputError(fmt::format("--set {}: {} does not lead through objects in the config", o.text, o.pointer));
+      throw InputError(one_line(fmt::format("--set {}: {} does not lead through objects in the config", o.text, o.pointer)));
     }
   }
 }
@@ -44,7 +47,7 @@ void rethrow_with_override_context(const std::exception& e, const std::vector<Ov
   for (const auto& o : overrides) {
     if (what.find(": " + o.pointer + ":") != std::string::npos ||
         what.find(": " + o.pointer + "/") != std::string::npos)
-      throw InputError(fmt::format("--set {}: {}", o.text, what));
+      throw InputError(one_line(fmt::format("--set {}: {}", o.text, what)));
   }
   throw InputError(what);
 }

@@ -1,40 +1,69 @@
 #include "sim/spec/json_reader.h"
+#include "sim/spec/json_parse.h"
 
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/one_line.h"
 #include "sim/base/file_io.h"
 
 namespace tpusim::config {
 
 void fail_at(const std::string& file, const std::string& pointer, const std::string& message) {
-  throw InputError(fmt::format("{}: {}: {}", file, pointer.empty() ? "/" : pointer, message));
+  throw InputError(one_line(fmt::format("{}: {}: {}", file, pointer.empty() ? "/" : pointer, message)));
 }
 
 namespace {
 
-/// Rejects an object key given twice (JSON parsers keep the last one silently, which hides a
-/// typo'd copy): tracks the JSON pointer of the value being parsed.
-class DuplicateKeyCheck {
+/// Watches the parse as it goes: rejects an object key given twice (JSON parsers keep the last
+/// one silently, which hides a typo'd copy) and nesting deeper than kMaxJsonDepth, and tracks the
+/// JSON pointer of the value being parsed so that an error the parser raises itself (a number
+/// beyond double's range) can name where it is. nlohmann's parser copies its callback, so the
+/// state lives behind a shared pointer that the caller keeps.
+class ParseWatch {
  public:
-  explicit DuplicateKeyCheck(std::string path) : path_(std::move(path)) {}
+  struct State {
+    explicit State(std::string f) : file(std::move(f)) {}
+    struct Frame {
+      bool is_array;
+      size_t index;
+      std::set<std::string> keys;
+      std::string key;
+    };
+    std::string file;
+    std::vector<Frame> frames;
+    std::string pointer() const {
+      std::string p;
+      for (const auto& f : frames) p += "/" + (f.is_array ? std::to_string(f.index) : pointer_escape(f.key));
+      return p;
+    }
+  };
+  explicit ParseWatch(std::shared_ptr<State> state) : s_(std::move(state)) {}
 
   bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
     switch (event) {
-      case json::parse_event_t::object_start: frames_.push_back({false, 0, {}, {}}); break;
-      case json::parse_event_t::array_start: frames_.push_back({true, 0, {}, {}}); break;
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        // The parser itself keeps its own stack, but the readers, the echo and the compare walk
+        // documents recursively: a bound here keeps every later walk off the end of the stack.
+        if (s_->frames.size() >= kMaxJsonDepth)
+          fail_at(s_->file, s_->pointer(),
+                  fmt::format("nested deeper than {} levels of objects and arrays", kMaxJsonDepth));
+        s_->frames.push_back({event == json::parse_event_t::array_start, 0, {}, {}});
+        break;
       case json::parse_event_t::key: {
-        Frame& f = frames_.back();
+        auto& f = s_->frames.back();
         f.key = parsed.get<std::string>();
-        if (!f.keys.insert(f.key).second) fail_at(path_, pointer(), "duplicate key; each key may appear once");
+        if (!f.keys.insert(f.key).second) fail_at(s_->file, s_->pointer(), "duplicate key; each key may appear once");
         break;
       }
       case json::parse_event_t::object_end:
       case json::parse_event_t::array_end:
-        frames_.pop_back();
+        s_->frames.pop_back();
         element_done();
         break;
       case json::parse_event_t::value: element_done(); break;
@@ -43,31 +72,42 @@ class DuplicateKeyCheck {
   }
 
  private:
-  struct Frame {
-    bool is_array;
-    size_t index;
-    std::set<std::string> keys;
-    std::string key;
-  };
   void element_done() {
-    if (!frames_.empty() && frames_.back().is_array) ++frames_.back().index;
+    if (!s_->frames.empty() && s_->frames.back().is_array) ++s_->frames.back().index;
   }
-  std::string pointer() const {
-    std::string p;
-    for (const auto& f : frames_) p += "/" + (f.is_array ? std::to_string(f.index) : pointer_escape(f.key));
-    return p;
-  }
-  std::string path_;
-  std::vector<Frame> frames_;
+  std::shared_ptr<State> s_;
 };
+
+/// nlohmann's message from its "parse error" or "number overflow" on (without the exception id).
+std::string reason_of(const json::exception& e) {
+  std::string what = e.what();
+  const auto close = what.find("] ");
+  return close == std::string::npos ? what : what.substr(close + 2);
+}
 
 }  // namespace
 
 json load_json_file(const std::string& path) { return parse_json_text(read_file(path), path); }
 
+json parse_json_strict(const std::string& text, const std::string& file) {
+  auto state = std::make_shared<ParseWatch::State>(file);
+  try {
+    return json::parse(text, ParseWatch(state));
+  } catch (const json::out_of_range& e) {
+    // 406 "number overflow parsing '1e400'": the only out_of_range the parser raises; the pointer
+    // is that of the value being read.
+    const std::string reason = reason_of(e);
+    const auto open = reason.find('\''), close = reason.rfind('\'');
+    std::string number = open < close ? reason.substr(open + 1, close - open - 1) : reason;
+    if (number.size() > 40) number = number.substr(0, 37) + "...";  // as describe() shortens values
+    fail_at(file, state->pointer(),
+            fmt::format("must be a number within a double's range (magnitude up to about 1.8e308), got {}", number));
+  }
+}
+
 json parse_json_text(const std::string& text, const std::string& file) {
   try {
-    return json::parse(text, DuplicateKeyCheck(file));
+    return parse_json_strict(text, file);
   } catch (const json::parse_error& e) {
     // nlohmann's message carries "at line L, column C: ..."; keep the part after the prefix.
     std::string what = e.what();

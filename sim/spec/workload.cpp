@@ -71,7 +71,10 @@ void read_conv(ObjectReader& r, Layer& l, uint64_t batch) {
   check_window(r, "kernel_w", c.kernel_w, c.dilation_w, c.in_w, c.pad_w, "in_w");
   // im2col: one GEMM per group; rows are output pixels, the reduction is the receptive field.
   l.gemm.m = checked_mul(c.batch, checked_mul(c.out_h(), c.out_w(), kMaxMacs, r, "in_h"), kMaxMacs, r, "batch");
-  l.gemm.k = checked_mul(c.kernel_h * c.kernel_w, c.in_c / c.groups, kMaxMacs, r, "kernel_h");
+  // kernel_h x kernel_w can reach 2^64 (each up to 2^32 on an input as large): checked, as a
+  // wrapped product of 0 made k = 0 and a later division by it SIGFPE (issue 16).
+  l.gemm.k = checked_mul(checked_mul(c.kernel_h, c.kernel_w, kMaxMacs, r, "kernel_w"), c.in_c / c.groups, kMaxMacs, r,
+                         "kernel_h");
   l.gemm.n = c.out_c / c.groups;
   l.gemm.count = c.groups;
 }
@@ -96,9 +99,14 @@ void read_pool(ObjectReader& r, Layer& l, uint64_t batch) {
   const uint64_t plane = checked_mul(c.in_h, c.in_w, kMaxMacs, r, "in_w");
   const uint64_t per_image_in = checked_mul(plane, c.in_c, kMaxMacs, r, "channels");
   l.vector.elements_in = checked_mul(c.batch, per_image_in, kMaxMacs, r, "batch");
-  l.vector.elements_out = checked_mul(c.batch, c.out_h() * c.out_w() * c.in_c, kMaxMacs, r, "batch");
+  // Every product checked: the output plane grows with the padding (each side up to 2^32), and the
+  // window with the kernel; unchecked, they wrapped into small plausible counts.
+  const uint64_t out_plane = checked_mul(c.out_h(), c.out_w(), kMaxMacs, r, "padding");
+  l.vector.elements_out =
+      checked_mul(c.batch, checked_mul(out_plane, c.in_c, kMaxMacs, r, "channels"), kMaxMacs, r, "batch");
   // One compare or add per window element.
-  l.vector.ops = checked_mul(l.vector.elements_out, c.kernel_h * c.kernel_w, kMaxMacs, r, "kernel");
+  l.vector.ops = checked_mul(l.vector.elements_out, checked_mul(c.kernel_h, c.kernel_w, kMaxMacs, r, "kernel"),
+                             kMaxMacs, r, "kernel");
 }
 
 void read_elementwise(ObjectReader& r, Layer& l, uint64_t batch) {

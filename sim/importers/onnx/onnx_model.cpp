@@ -1,6 +1,7 @@
 #include "sim/importers/onnx/onnx_model.h"
 
 #include <cstring>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -218,10 +219,35 @@ std::string OnnxModel::producer() const {
   return p;
 }
 
+/// Debian's libonnx (1.13) ConvTranspose shape inference reads the weight's dim 1 without
+/// checking the weight has one: a weight of rank 0 or 1 was a SIGSEGV inside libonnx (found by
+/// fuzz_onnx; tests/data/onnx/bad/). Such nodes are refused before inference, naming the node.
+static void check_before_inference(const onnx::ModelProto& model, const std::string& path) {
+  const auto& g = model.graph();
+  std::map<std::string, int> rank;  // tensors whose shape the file states
+  auto note = [&](const onnx::ValueInfoProto& v) {
+    if (v.type().has_tensor_type() && v.type().tensor_type().has_shape())
+      rank[v.name()] = v.type().tensor_type().shape().dim_size();
+  };
+  for (const auto& v : g.input()) note(v);
+  for (const auto& v : g.value_info()) note(v);
+  for (const auto& t : g.initializer()) rank[t.name()] = t.dims_size();
+  for (int k = 0; k < g.node_size(); ++k) {
+    const auto& n = g.node(k);
+    if (n.op_type() != "ConvTranspose" || n.input_size() < 2) continue;
+    const auto w = rank.find(n.input(1));
+    if (w != rank.end() && w->second < 2)
+      throw InputError(fmt::format("{}: node {} \"{}\" (ConvTranspose): weight \"{}\" has rank {}; expected at least 2 "
+                                   "(C x M/group x kernel)",
+                                   path, k, n.name(), n.input(1), w->second));
+  }
+}
+
 void OnnxModel::infer_shapes(const std::string& path) {
   auto* g = model_.mutable_graph();
   g->clear_value_info();  // re-infer from scratch, keeping only what the file itself declared
   for (const auto& v : file_value_info_) *g->add_value_info() = v;
+  check_before_inference(model_, path);
   try {
     onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(),
                                        onnx::ShapeInferenceOptions(false, 0, true));
