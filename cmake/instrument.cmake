@@ -1,0 +1,25 @@
+# Instrumented builds (tests/fuzz/README.md, tests/sanitizers/README.md). Both are off by default;
+# each goes into a build directory of its own (scripts/fuzz.sh: build-fuzz/, scripts/sanitize.sh:
+# build-asan/), never into build/, whose Release binary the reference numbers come from.
+#
+# -DTPUSIM_SANITIZE=ON: every target compiled and linked with AddressSanitizer and
+#   UndefinedBehaviorSanitizer (LeakSanitizer comes with ASan on Linux); any UB report aborts
+#   (-fno-sanitize-recover), so a test that triggers one fails. GCC or Clang.
+# -DTPUSIM_FUZZ=ON: the libFuzzer harnesses of tests/fuzz. Clang only: every target is compiled
+#   with -fsanitize=fuzzer-no-link (coverage counters) plus ASan and UBSan; only the harness
+#   executables link libFuzzer's main (-fsanitize=fuzzer).
+option(TPUSIM_SANITIZE "build everything with ASan + UBSan (+ LSan)" OFF)
+option(TPUSIM_FUZZ "build the libFuzzer harnesses of tests/fuzz (clang; implies ASan + UBSan)" OFF)
+
+set(tpusim_sanitizers -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+if(TPUSIM_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "TPUSIM_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++ "
+      "(scripts/fuzz.sh does), got ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link ${tpusim_sanitizers} -g)
+  add_link_options(${tpusim_sanitizers})
+elseif(TPUSIM_SANITIZE)
+  add_compile_options(${tpusim_sanitizers} -g)
+  add_link_options(${tpusim_sanitizers})
+endif()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test suite under AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer: configures
+# build-asan/ with -DTPUSIM_SANITIZE=ON (cmake/instrument.cmake), builds everything and runs ctest
+# there. Any sanitizer report fails the test it happens in: UBSan aborts on the first report,
+# ASan on the first error, LSan makes a process that leaked exit non-zero. SystemC's own leaks
+# are suppressed by tests/sanitizers/lsan.supp, each entry with its reason.
+#
+#   scripts/sanitize.sh                 build, then the whole suite (tests/sanitizers/README.md)
+#   scripts/sanitize.sh -R cli_errors   extra arguments go to ctest (a subset, e.g. for .ci/run)
+#
+# Not run under the sanitizers: the tests that load tpusim's Python module into /usr/bin/python3
+# (tests/python, the README's Python blocks, tests/install's Python part): an ASan-instrumented
+# shared object in an uninstrumented interpreter needs the ASan runtime preloaded into python,
+# whose own allocations LSan then reports. They run in the normal suite; the code they call is
+# the same code the C++ tests run here. JOBS=N sets the build's and ctest's parallelism (default 2).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+case "${1:-}" in -h | --help) sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
+jobs="${JOBS:-2}"
+ba="$root/build-asan"
+cmake -S "$root" -B "$ba" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTPUSIM_SANITIZE=ON \
+  -DCMAKE_CXX_COMPILER_LAUNCHER="$(command -v ccache || true)" >/dev/null
+cmake --build "$ba" -j "$jobs"
+# detect_stack_use_after_return stays off: SystemC switches coroutine stacks, which that mode's
+# fake stacks do not follow. abort_on_error gives a core-dump-like exit the test reports.
+export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=0:abort_on_error=1:${ASAN_OPTIONS:-}"
+export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0:${LSAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+ctest --test-dir "$ba" -j "$jobs" --output-on-failure -E "${TPUSIM_SANITIZE_EXCLUDE:-python|readme_commands|install}" "$@"
