@@ -26,6 +26,14 @@ struct Instr {
   InstrKind kind = InstrKind::load;
   Operand operand = Operand::inputs;   ///< load/store: what moves
   uint64_t dram_bytes = 0;             ///< load/store: payload bytes to/from DRAM
+  /// load: a gather (an embedding lookup) of `gather_rows` rows of `gather_row_bytes` at
+  /// scattered addresses, each its own DRAM access holding a DMA channel (dram_bytes = rows x row
+  /// bytes). Row j of the op's gather sequence (j = gather_first_row + i) starts at byte
+  /// j x row bytes of a burst-aligned table, so rows straddle bursts as those offsets say
+  /// (sim/mapper/README.md, "Embedding lookups"). 0: one sequential transfer.
+  uint64_t gather_rows = 0;
+  uint64_t gather_row_bytes = 0;
+  uint64_t gather_first_row = 0;
   timing::FoldShape fold;              ///< matmul
   uint64_t vector_cycles = 0;          ///< vector_op: busy cycles on the vector unit
   uint64_t macs = 0;                   ///< matmul: useful MACs

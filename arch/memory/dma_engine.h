@@ -43,9 +43,12 @@ class DmaEngine : public sc_core::sc_module {
   void load_thread();
   void store_thread();
   void serve(UnitQueue& queue, bool is_write);
+  /// Issues a gather's rows, each its own access on a DMA channel; returns when the last arrives.
+  uint64_t gather(const Instr& instr, std::deque<uint64_t>& in_flight);
 
   uint32_t channels_;
   uint64_t burst_bytes_;
+  uint64_t dram_burst_bytes_;  ///< where a gathered row's bytes fall in DRAM bursts
   IDram& dram_;
   std::vector<SramBuffer*> buffers_;  ///< by index in ArchConfig::buffers
   Scoreboard& scoreboard_;

@@ -63,6 +63,7 @@ void dump_program(const mapper::MappedWorkload& mapped, const std::string& path)
       if (i.kind == arch::InstrKind::load || i.kind == arch::InstrKind::store) {
         j["operand"] = arch::to_string(i.operand);
         j["dram_bytes"] = i.dram_bytes;
+        if (i.gather_rows) j["gather"] = {{"rows", i.gather_rows}, {"row_bytes", i.gather_row_bytes}, {"first_row", i.gather_first_row}};
       } else if (i.kind == arch::InstrKind::matmul) {
         j["fold"] = {i.fold.rows_used, i.fold.cols_used, i.fold.stream_len};
       } else {

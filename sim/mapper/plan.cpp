@@ -10,6 +10,7 @@
 #include "sim/base/error.h"
 #include "sim/base/math.h"
 #include "sim/spec/json_reader.h"
+#include "sim/mapper/embedding.h"
 #include "sim/mapper/sparsity.h"
 #include "sim/mapper/compression.h"
 #include "sim/mapper/rs_plan.h"
@@ -377,6 +378,7 @@ GemmPlan plan_gemm_on_chip(const ArchConfig& arch, const Layer& layer, const Lay
 }
 
 VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
+  if (layer.op == OpKind::embedding_bag) return plan_embedding(arch, layer, ctx);
   const VectorWork& w = layer.vector;
   const BufferConfig* in_buf = arch.buffer_for(BufferRole::inputs);
   const BufferConfig* out_buf = arch.buffer_for(BufferRole::outputs);
@@ -401,6 +403,7 @@ VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer, const LayerCo
 }
 
 uint64_t input_bytes(const ArchConfig& arch, const Layer& layer) {
+  if (layer.op == OpKind::embedding_bag) return layer.embedding.gathers() * layer.embedding.index_bytes;  // its indices
   if (!is_matrix_op(layer.op)) return bytes_for(arch.datatypes.input, layer.vector.elements_in);
   return bytes_for(arch.datatypes.input, a_footprint_of(layer) * layer.gemm.count);
 }

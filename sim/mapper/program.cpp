@@ -5,6 +5,7 @@
 #include "sim/base/error.h"
 #include "sim/base/math.h"
 #include "sim/mapper/compression.h"
+#include "sim/mapper/embedding.h"
 
 namespace tpusim::mapper {
 
@@ -85,7 +86,7 @@ SlotRings LayerProgram::rings_after() const {
                       ctx_.outputs_stay ? bytes_for(arch_.datatypes.output, gemm_.gemm.m * gemm_.gemm.n * count) : 0);
   } else {
     r.inputs = state(in_ring_, BufferRole::inputs, 0);
-    r.weights = links_.rings.weights;
+    r.weights = layer_.op == OpKind::embedding_bag ? state(b_ring_, BufferRole::weights, 0) : links_.rings.weights;
     r.outputs = state(out_ring_, BufferRole::outputs, 0);
   }
   return r;
@@ -223,6 +224,8 @@ uint64_t LayerProgram::identical_blocks_ahead() const {
       return static_cast<unsigned __int128>(total) * vec_.chunk_elements % w.elements_out == 0;
     };
     if (!exact(w.elements_in) || !exact(w.ops)) return 0;
+    // Gathered rows start at other offsets in their bursts from chunk to chunk: never skipped.
+    if (layer_.op == OpKind::embedding_bag) return 0;
     i = f;
     n = folds_;
   }
@@ -425,30 +428,50 @@ bool LayerProgram::next_matrix(Instr& out) {
 
 bool LayerProgram::next_vector(Instr& out) {
   const VectorWork& w = layer_.vector;
+  const bool gathers = layer_.op == OpKind::embedding_bag;  // inputs are indices; rows come by gather
   const size_t in_buf = buffer_index(BufferRole::inputs), o_buf = buffer_index(BufferRole::outputs);
+  const size_t w_buf = gathers ? buffer_index(BufferRole::weights) : in_buf;
   while (fold_ < folds_) {
     const uint64_t begin = fold_ * vec_.chunk_elements;
     const uint64_t end = std::min(w.elements_out, begin + vec_.chunk_elements);
-    const uint64_t in_elems = share(w.elements_in, end, w.elements_out) - share(w.elements_in, begin, w.elements_out);
-    const uint64_t in_bytes = bytes_for(arch_.datatypes.input, in_elems);
+    const uint64_t in_first = share(w.elements_in, begin, w.elements_out);
+    const uint64_t in_elems = share(w.elements_in, end, w.elements_out) - in_first;
+    const uint64_t in_bytes = gathers ? in_elems * layer_.embedding.index_bytes : bytes_for(arch_.datatypes.input, in_elems);
+    const uint64_t rows_bytes = gathers ? in_elems * embedding_row_bytes(arch_, layer_) : in_bytes;  // what the op reads
     const uint64_t out_bytes = bytes_for(arch_.datatypes.output, end - begin);
     if (phase_ == 0) fold_first_id_ = next_id_;
     switch (phase_) {
       case 0:  // bring the chunk's inputs, unless the whole input is on chip
-        phase_ = 1;
+        phase_ = gathers ? 3 : 1;
         if (ctx_.inputs_on_chip) break;
         out = make_load(Operand::inputs, in_bytes, in_bytes, in_buf, in_ring_);
         for (size_t k = 0; k < links_.producers.size(); ++k) add_producer_deps(k, out);  // the tensors it reads
         load_a_id_ = out.id;
+        return true;
+      case 3:  // embedding_bag: gather the rows the chunk's indices name (their addresses need them)
+        phase_ = 1;
+        out = make_load(Operand::weights, rows_bytes, rows_bytes, w_buf, b_ring_);
+        out.gather_rows = in_elems;
+        out.gather_row_bytes = embedding_row_bytes(arch_, layer_);
+        out.gather_first_row = in_first;
+        if (!ctx_.inputs_on_chip) {
+          out.add_dep(load_a_id_);
+          in_ring_.push(out.id);
+        }
+        for (size_t k = 0; k < links_.producers.size(); ++k) add_producer_deps(k, out);  // (on chip, or left over)
+        load_b_id_ = out.id;
         return true;
       case 1: {
         phase_ = 2;
         out = make(InstrKind::vector_op);
         const uint64_t ops = share(w.ops, end, w.elements_out) - share(w.ops, begin, w.elements_out);
         out.vector_cycles = std::max<uint64_t>(1, ceil_div(ops, arch_.vector.lanes));
-        out.sram_read_bytes[in_buf] += in_bytes;
+        out.sram_read_bytes[w_buf] += rows_bytes;
         out.sram_write_bytes[o_buf] += out_bytes;
-        if (!ctx_.inputs_on_chip) {
+        if (gathers) {
+          out.add_dep(load_b_id_);
+          b_ring_.push(out.id);
+        } else if (!ctx_.inputs_on_chip) {
           out.add_dep(load_a_id_);
           in_ring_.push(out.id);
         }

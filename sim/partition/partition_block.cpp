@@ -87,6 +87,10 @@ class Builder {
       l.vector.elements_in = divide(l.vector.elements_in, f, l, "elements in", why);
       l.vector.elements_out = divide(l.vector.elements_out, f, l, "elements out", why);
       l.vector.ops = divide(l.vector.ops, f, l, "lane-operations", why);
+      if (l.op == OpKind::embedding_bag) {  // its samples are what is split (its work scales with them)
+        if (by_tp) config::fail_at(l.file, l.pointer, fmt::format("embedding_bag \"{}\": splits by samples only (replicated)", l.name));
+        l.embedding.batch = divide(l.embedding.batch, f, l, "batch", why);
+      }
       return;
     }
     GemmShape& s = l.gemm;

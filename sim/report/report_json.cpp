@@ -1,5 +1,6 @@
 // report.json: the typed report rendered as JSON (schema version 1, results/README.md).
 #include "sim/report/report.h"
+#include "sim/mapper/embedding.h"
 #include "sim/spec/arch_loader.h"
 #include "sim/run/scalesim_v2_layer.h"
 
@@ -123,6 +124,21 @@ json sparsity_json(const Layer& layer, const mapper::EffectiveGemm& eg) {
   return j;
 }
 
+/// An embedding_bag's tables and lookups (workloads/README.md, "Embedding lookups").
+json embedding_json(const ArchConfig& arch, const Layer& layer) {
+  const EmbeddingBag& e = layer.embedding;
+  const uint64_t row_bytes = mapper::embedding_row_bytes(arch, layer);
+  return {{"tables", e.tables},
+          {"rows", e.rows},
+          {"dim", e.dim},
+          {"lookups", e.lookups},
+          {"pooling", to_string(e.pooling)},
+          {"row_bytes", row_bytes},
+          {"table_bytes", static_cast<uint64_t>(static_cast<unsigned __int128>(e.rows) * row_bytes)},
+          {"gathered_rows", e.gathers()},
+          {"gathered_bursts", mapper::gathered_bursts(0, e.gathers(), row_bytes, arch.dram.burst_bytes)}};
+}
+
 json layer_json(const Report& rep, const LayerFigures& f, bool planned) {
   const LayerResult& r = *f.result;
   const Layer& layer = *f.mapped->layer;
@@ -162,6 +178,7 @@ json layer_json(const Report& rep, const LayerFigures& f, bool planned) {
   if (f.mapped->is_matrix() && (s.structured() || s.weight_density < 1 || s.activation_density < 1 ||
                                   s.output_density < 1))
     l["sparsity"] = sparsity_json(layer, f.mapped->effective);
+  if (layer.op == OpKind::embedding_bag) l["embedding"] = embedding_json(rep.mapped->arch(), layer);
   l["effective_macs"] = r.effective_macs;
   l["energy_pj"] = f.energy_pj;
   l["energy_breakdown_pj"] = f.energy_breakdown_pj;

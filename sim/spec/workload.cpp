@@ -133,6 +133,41 @@ void read_elementwise(ObjectReader& r, Layer& l, uint64_t batch) {
   l.vector.ops = e * ops_per;
 }
 
+void read_embedding(ObjectReader& r, Layer& l, uint64_t batch) {
+  EmbeddingBag& e = l.embedding;
+  e.batch = r.u64("batch", 1, kMaxDim, batch);
+  e.tables = r.u64("tables", 1, kMaxDim, 1);
+  // rows: of every table (an integer) or of each (an array, one per table).
+  if (r.has("rows") && r.raw("rows").is_array()) {
+    const json& rows = r.raw("rows");
+    if (rows.size() != e.tables)
+      r.fail("rows", fmt::format("must list one row count per table ({} tables), got {}", e.tables, rows.size()));
+    e.rows = 0;
+    for (size_t t = 0; t < rows.size(); ++t) {
+      e.rows += config::as_u64(rows[t], r.file(), r.pointer_of("rows") + "/" + std::to_string(t), 1, kMaxMacs);
+      if (e.rows > kMaxMacs) r.fail("rows", fmt::format("add up to more than {} rows", kMaxMacs));
+    }
+  } else {
+    e.rows = checked_mul(r.u64("rows", 1, kMaxMacs), e.tables, kMaxMacs, r, "rows");
+  }
+  e.dim = r.u64("dim", 1, kMaxDim);
+  e.lookups = r.u64("lookups", 1, kMaxDim, 1);
+  e.pooling = r.enumeration<Pooling>("pooling", Pooling::sum);
+  e.index_bytes = r.u64("index_bytes", 4, 8, 4);
+  if (e.index_bytes != 4 && e.index_bytes != 8)
+    r.fail("index_bytes", fmt::format("must be 4 (int32) or 8 (int64), got {}", e.index_bytes));
+  checked_mul(e.rows, e.dim, kMaxMacs / 8, r, "rows");  // the tables' elements (and bytes) fit
+  const uint64_t bags = checked_mul(e.batch, e.tables, kMaxMacs, r, "tables");
+  const uint64_t gathers = checked_mul(bags, e.lookups, kMaxMacs, r, "lookups");
+  // The op's input tensor is its indices; it reads `dim` elements per index and writes one row per
+  // bag. Pooling: one lane-operation per gathered element (accumulate or compare); mean adds a
+  // scale per output element.
+  l.vector.elements_in = gathers;
+  l.vector.elements_out = checked_mul(bags, e.dim, kMaxMacs / 8, r, "dim");
+  l.vector.ops = checked_mul(gathers, e.dim, kMaxMacs / 2, r, "dim") +
+                 (e.pooling == Pooling::mean ? l.vector.elements_out : 0);
+}
+
 /// Optional weight_density, activation_density and sparsity {n, m} of a matrix layer.
 void read_sparsity(ObjectReader& r, LayerSparsity& s) {
   if (r.has("sparsity")) {
@@ -183,6 +218,7 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
       l.vector.elements_out = r.u64("elements_out", 1, kMaxMacs / 8);
       l.vector.ops = r.u64("lane_ops", 1, kMaxMacs);
       break;
+    case OpKind::embedding_bag: read_embedding(r, l, batch); break;
     default: read_elementwise(r, l, batch); break;
   }
   l.file = r.file();

@@ -22,7 +22,8 @@ enum class OpKind {
   gemm, linear, conv2d, matmul,                       // matrix unit
   maxpool, avgpool, global_avgpool,                    // vector unit: pooling
   relu, gelu, add, softmax, layernorm, scale, concat,  // vector unit: elementwise / row-wise / copy
-  vector                                               // vector unit: work given as counts (imports)
+  vector,                                              // vector unit: work given as counts (imports)
+  embedding_bag                                        // DMA gathers of table rows, pooled on the vector unit
 };
 
 TPUSIM_ENUM_NAMES_BEGIN
@@ -44,6 +45,18 @@ constexpr const char* name_of(OpKind v) {
     case OpKind::scale: return "scale";
     case OpKind::concat: return "concat";
     case OpKind::vector: return "vector";
+    case OpKind::embedding_bag: return "embedding_bag";
+  }
+  return nullptr;
+}
+
+/// How an embedding_bag combines the rows one sample looks up in one table.
+enum class Pooling { sum, mean, max };
+constexpr const char* name_of(Pooling v) {
+  switch (v) {
+    case Pooling::sum: return "sum";
+    case Pooling::mean: return "mean";
+    case Pooling::max: return "max";
   }
   return nullptr;
 }
@@ -78,6 +91,24 @@ struct VectorWork {
   uint64_t elements_in = 0;
   uint64_t elements_out = 0;
   uint64_t ops = 0;  ///< total lane-operations
+};
+
+/// An embedding_bag (recommendation models' sparse features, PyTorch's nn.EmbeddingBag): for each
+/// sample and table, `lookups` rows of `dim` elements gathered from the table in DRAM at indices
+/// the op reads (its input tensor: batch x tables x lookups indices of `index_bytes`), pooled into
+/// one row. Tables are weights (/datatypes/weight); rows sit at index x row bytes, so a row whose
+/// bytes are not a multiple of the DRAM burst straddles bursts (sim/mapper/README.md, "Embedding
+/// lookups").
+struct EmbeddingBag {
+  uint64_t batch = 1;
+  uint64_t tables = 1;
+  uint64_t rows = 1;        ///< rows of all its tables together (their footprint: rows x dim elements)
+  uint64_t dim = 1;         ///< elements of a row
+  uint64_t lookups = 1;     ///< rows one sample gathers from each table (the pooling factor)
+  Pooling pooling = Pooling::sum;
+  uint64_t index_bytes = 4; ///< bytes of one index (int32 4, int64 8)
+  uint64_t bags() const { return batch * tables; }
+  uint64_t gathers() const { return bags() * lookups; }
 };
 
 /// Mapping choices pinned in the workload for studies (matrix ops; empty/0 = the mapper decides).
@@ -146,7 +177,8 @@ struct Layer {
   OpKind op = OpKind::gemm;
   GemmShape gemm;     ///< matrix ops only
   ConvParams conv;    ///< conv2d only
-  VectorWork vector;  ///< vector ops only
+  VectorWork vector;  ///< vector ops only (embedding_bag: the pooling)
+  EmbeddingBag embedding;  ///< embedding_bag only
   LayerSparsity sparsity;  ///< matrix ops only
   MappingPin pin;     ///< matrix ops only
   /// The tensors it reads, as written (empty: the previous op's output, or the workload input).

@@ -97,7 +97,7 @@ TEST_CASE("workload errors: each bad workload file exits 2 with its one-line mes
        "/layers/0/m: duplicate key; each key may appear once"},
       {"unknown op", gemm_with([](json& l) { l["op"] = "conv3d"; }).dump(1),
        "/layers/0/op: unknown \"conv3d\"; allowed: gemm, linear, conv2d, matmul, maxpool, avgpool, global_avgpool, "
-       "relu, gelu, add, softmax, layernorm, scale, concat, vector"},
+       "relu, gelu, add, softmax, layernorm, scale, concat, vector, embedding_bag"},
       // The graph: inputs name earlier ops (or the workload input), in a number each op accepts.
       {"input names no op",
        R"({"name": "w", "layers": [{"name": "g", "op": "gemm", "m": 4, "n": 4, "k": 4, "inputs": ["x"]}]})",
@@ -181,6 +181,9 @@ TEST_CASE("workload loading: every shipped workload loads with its MAC count", "
   const std::map<std::string, uint64_t> expected_macs = {
       {"alexnet.json", 724'406'816ULL},
       {"bert_base_layer.json", 931'135'488ULL},
+      // batch 2048 x (bottom 13x512 + 512x256 + 256x128 = 170,496; top 479x1024 + 1024x1024 +
+      // 1024x512 + 512x256 + 256x1 = 2,194,688; interaction 27x27x128 = 93,312) = 2048 x 2,458,496
+      {"dlrm_criteo.json", 5'034'999'808ULL},
       {"gemm_1024.json", 1'073'741'824ULL},  // 1024^3
       {"gemm_128x64x256.json", 2'097'152ULL},  // 128 * 64 * 256
       {"gemm_suite.json", 38'932'321'096ULL},

@@ -41,9 +41,11 @@ int64_t BandwidthLatencyDram::state_after(uint64_t ref_cycle) const {
   return static_cast<int64_t>(rel);
 }
 
-uint64_t BandwidthLatencyDram::transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write) {
+uint64_t BandwidthLatencyDram::transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write, uint64_t offset_in_burst) {
   TPUSIM_ASSERT(bytes > 0, "empty DRAM transfer");
-  const uint64_t bus_bytes = ((bytes - 1) / burst_bytes_ + 1) * burst_bytes_;
+  TPUSIM_ASSERT(offset_in_burst < burst_bytes_, "transfer offset beyond its burst");
+  // The bursts from the one holding the first byte to the one holding the last.
+  const uint64_t bus_bytes = ((offset_in_burst + bytes - 1) / burst_bytes_ + 1) * burst_bytes_;
   count(bytes, bus_bytes, is_write);
   const Ticks duration = Ticks{bus_bytes} * ticks_per_byte_;
   bus_free_ticks_ = std::max(Ticks{issue_cycle} * ticks_per_cycle_, bus_free_ticks_) + duration;

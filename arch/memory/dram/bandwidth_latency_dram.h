@@ -23,7 +23,7 @@ class BandwidthLatencyDram final : public IDram {
   /// InputError naming /dram/bandwidth_gb_per_s or /clock_mhz when it rounds to 0 B/s or 0 Hz.
   BandwidthLatencyDram(const ArchConfig& arch, std::string name);
 
-  uint64_t transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write) override;
+  uint64_t transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write, uint64_t offset_in_burst = 0) override;
   uint64_t busy_cycles() const override { return cycles_rounded_up(Ticks{bus_bytes()} * ticks_per_byte_); }
   int64_t state_after(uint64_t ref_cycle) const override;
 

@@ -17,8 +17,10 @@ class IDram {
 
   /// Claims the memory for `bytes` (> 0) starting no earlier than `issue_cycle`, the caller's
   /// current cycle (claims arrive in time order). Returns the cycle from which the data is usable
-  /// (a load) or written (a store).
-  virtual uint64_t transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write) = 0;
+  /// (a load) or written (a store). `offset_in_burst` (< the burst size): where the first byte
+  /// sits in its burst; a transfer that does not start on a burst boundary (a gathered table row)
+  /// occupies the bursts it touches.
+  virtual uint64_t transfer(uint64_t bytes, uint64_t issue_cycle, bool is_write, uint64_t offset_in_burst = 0) = 0;
 
   /// Payload bytes read and written (before rounding to bursts).
   uint64_t read_bytes() const { return read_bytes_; }
