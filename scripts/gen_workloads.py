@@ -217,9 +217,54 @@ def gemms():
         "layers": [{"name": "ffn1", "op": "linear", "tokens": 2048, "in_features": 12288, "out_features": 49152}]})
 
 
+# MLPerf Training's DLRM on Criteo Terabyte: table sizes as its reference runs them
+# (facebookresearch/dlrm dlrm_s_pytorch.py, --max-ind-range=40000000).
+CRITEO_TB_ROWS = [39884406, 39043, 17289, 7420, 20263, 3, 7120, 1543, 63, 38532951, 2953546, 403346, 10, 2208, 11938,
+                  155, 4, 976, 14, 39979771, 25641295, 39664984, 585935, 12972, 108, 36]
+
+
+def dlrm():
+    b = 2048
+    layers = []
+
+    def mlp(prefix, dims, first_input):
+        for i in range(len(dims) - 1):
+            fc = {"name": f"{prefix}_fc{i + 1}", "op": "linear", "in_features": dims[i], "out_features": dims[i + 1]}
+            if i == 0:
+                fc["inputs"] = [first_input]
+            layers.append(fc)
+            if prefix == "bot" or i < len(dims) - 2:  # the top MLP's last layer feeds the sigmoid
+                layers.append({"name": f"{prefix}_relu{i + 1}", "op": "relu", "elements": dims[i + 1],
+                               "inputs": [fc["name"]], "fuse": True})
+
+    mlp("bot", [13, 512, 256, 128], "input")
+    layers.append({"name": "embeddings", "op": "embedding_bag", "inputs": ["input"], "tables": 26,
+                   "rows": CRITEO_TB_ROWS, "dim": 128, "lookups": 1, "pooling": "sum"})
+    layers.append({"name": "features", "op": "concat", "inputs": ["bot_relu3", "embeddings"]})
+    layers.append({"name": "interact", "op": "matmul", "inputs": ["features", "features"], "m": 27, "n": 27, "k": 128,
+                   "count": b})
+    layers.append({"name": "triu", "op": "vector", "inputs": ["interact"], "elements_in": 729 * b,
+                   "elements_out": 351 * b, "lane_ops": 351 * b})
+    layers.append({"name": "top_in", "op": "concat", "inputs": ["triu", "bot_relu3"]})
+    mlp("top", [479, 1024, 1024, 512, 256, 1], "top_in")
+    layers.append({"name": "sigmoid", "op": "vector", "inputs": ["top_fc5"], "elements_in": b, "elements_out": b,
+                   "lane_ops": 4 * b})
+    write("dlrm_criteo.json", {
+        "name": "dlrm_criteo_terabyte", "batch": b,
+        "source": "DLRM (Naumov et al., arXiv:1906.00091) as MLPerf Training's Criteo Terabyte reference runs it "
+                  "(facebookresearch/dlrm dlrm_s_pytorch.py with --max-ind-range=40000000): 13 dense features through "
+                  "the bottom MLP 13-512-256-128; 26 sparse features, one lookup each (one-hot), in tables of the "
+                  "listed rows (capped at 40M) with 128-element rows; dot interaction of the 27 vectors (27 x 27 per "
+                  "sample, its 351 strictly-upper pairs kept) concatenated with the bottom MLP's output (479); top MLP "
+                  "479-1024-1024-512-256-1 and a sigmoid (4 lane-ops per element, an estimate). Batch 2048 (an "
+                  "inference batch; MLPerf training uses 55296 across chips).",
+        "layers": layers})
+
+
 if __name__ == "__main__":
     resnet50()
     mobilenet_v2()
     alexnet()
     bert_and_gpt2()
     gemms()
+    dlrm()
