@@ -254,19 +254,34 @@ GemmPlan plan_rs(const ArchConfig& arch, const Layer& layer, const LayerContext&
   // The cheapest in busy cycles first (ties keep the enumeration order): busy cycles bound the
   // estimate from below, so no later mapping beats a best found at or below them.
   std::stable_sort(all.begin(), all.end(), [](const RsCandidate& a, const RsCandidate& b) { return a.busy < b.busy; });
-  std::optional<GemmPlan> best;
-  uint64_t best_est = 0, best_traffic = 0, evaluated = 0;
+  // Every mapping whose busy cycles are within the slack of the fastest estimate so far is
+  // evaluated; the least DRAM traffic among those whose estimate is within it wins (slack 0: the
+  // fastest, ties by least traffic), ties by the smaller estimate, then the enumeration order.
+  const double slack = 1.0 + arch.array.row_stationary.time_slack;
+  struct Evaluated {
+    GemmPlan plan;
+    uint64_t est, traffic;
+  };
+  std::vector<Evaluated> done;
+  uint64_t fastest = 0, evaluated = 0;
+  const auto bound = [&] { return static_cast<uint64_t>(static_cast<double>(fastest) * slack); };
   for (const RsCandidate& c : all) {
-    if (best && c.busy > best_est) break;
+    if (!done.empty() && c.busy > bound()) break;
     if (++evaluated > kMaxRsEvaluated) break;
     std::optional<GemmPlan> q = best_loop_order(arch, layer, c.plan);
     if (!q) continue;
     const uint64_t est = estimated_cycles(arch, *q, c.busy);
-    const uint64_t traffic = q->est_dram_read_bytes + q->est_dram_write_bytes;
-    if (!best || est < best_est || (est == best_est && traffic < best_traffic)) {
-      best = q;
-      best_est = est;
-      best_traffic = traffic;
+    if (done.empty() || est < fastest) fastest = est;
+    done.push_back({*q, est, q->est_dram_read_bytes + q->est_dram_write_bytes});
+  }
+  std::optional<GemmPlan> best;
+  uint64_t best_est = 0, best_traffic = 0;
+  for (const Evaluated& e : done) {
+    if (e.est > bound()) continue;
+    if (!best || e.traffic < best_traffic || (e.traffic == best_traffic && e.est < best_est)) {
+      best = e.plan;
+      best_est = e.est;
+      best_traffic = e.traffic;
     }
   }
   if (!best) {

@@ -13,13 +13,16 @@
 /// band each (replication used for folding, JSSC 2017 IV.A). A pass's global-buffer traffic per
 /// cycle (the ifmap of its sets' diagonals and its partial sums) must fit the buffers' ports.
 ///
-/// Choice. Among all such mappings the planner takes the one with the least estimated time, then
-/// the least DRAM traffic: time = max(passes' busy cycles + unhidden filter loads, DRAM bytes /
-/// bandwidth), where a filter load is unhidden when the weights buffer is single-buffered (the
-/// PEs' scratchpads are refilled between passes) and each mapping gets its best loop order and
+/// Choice. Among all such mappings the planner takes the one with the least DRAM traffic among
+/// those whose estimated time is within (1 + `/array/row_stationary/time_slack`) of the fastest
+/// (slack 0: the least estimated time, then the least DRAM traffic); time = max(passes' busy
+/// cycles + unhidden filter loads, DRAM bytes / bandwidth), where a filter load is unhidden
+/// when the weights buffer is single-buffered (the PEs' scratchpads are refilled between
+/// passes) and each mapping gets its best loop order and
 /// residency from the same search as the other dataflows (best_loop_order, plan.h). Mappings are
 /// tried in order of their busy cycles, which bound the time from below, so the search stops at
-/// the first mapping that cannot beat the best found (at most kMaxEvaluated are evaluated).
+/// the first mapping whose busy cycles exceed the fastest estimate found times (1 + slack) (at
+/// most kMaxEvaluated are evaluated).
 #include <cstdint>
 
 #include "sim/mapper/plan.h"

@@ -23,6 +23,9 @@ struct RowStationaryConfig {
   uint32_t filter_spad_words = 224;  ///< weights a PE holds: p filters x q channels x S >= this
   uint32_t ifmap_spad_words = 12;    ///< ifmap values a PE holds: its window of q channels x S
   uint32_t psum_spad_words = 24;     ///< partial sums a PE holds: one per filter it interleaves (p)
+  /// The planner takes the least DRAM traffic among mappings whose estimated time is within
+  /// (1 + this) of the fastest (0: the fastest; sim/mapper/rs_plan.h).
+  double time_slack = 0;
 };
 
 /// The systolic matrix unit. Instance name "array".

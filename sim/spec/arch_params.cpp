@@ -31,6 +31,10 @@ const Table<RowStationaryConfig>& row_stationary_params() {
               "wider than this cannot run under `rs`");
     t.integer("psum_spad_words", &R::psum_spad_words, 1, 1u << 20, "words",
               "partial sums one PE holds: one per filter it interleaves, p (Eyeriss: 24 x 16 b)");
+    t.non_negative("time_slack", &R::time_slack, 1.0, "ratio",
+             "mapping choice: the least DRAM traffic among the mappings whose estimated time is within (1 + this) of "
+             "the fastest, standing in for Eyeriss's least-energy mapping search (a DRAM access costs about 200 MACs, "
+             "Chen et al., ISCA 2016); 0 takes the fastest, ties by least traffic (sim/mapper/README.md)");
     return t;
   }();
   return t;
