@@ -6,6 +6,7 @@
 #include "sim/base/error.h"
 #include "sim/metrics/metrics.h"
 #include "sim/spec/arch_loader.h"
+#include "sim/spec/fpga_resources.h"
 
 namespace tpusim::cli {
 
@@ -21,6 +22,22 @@ nlohmann::json data_dir_json() {
   }
 }
 
+/// "  FPGA  XC7VX485T: DSP48E1 2240 of 2800 (80.0 %), BRAM18 1038 of 2060 (50.4 %), ..."
+void print_fpga(std::ostream& out, const nlohmann::json& f) {
+  auto line = [&](const char* what, const nlohmann::json& u) {
+    out << fmt::format("    {:<14} {:>8} of {:>8} ({:.1f} %)\n", what, u["used"].get<uint64_t>(),
+                       u["available"].get<uint64_t>(), 100.0 * u["utilization"].get<double>());
+  };
+  out << fmt::format("  FPGA device      {} ({})\n", f["part"].get<std::string>(), f["device"].get<std::string>());
+  line(f["dsp_primitive"].get<std::string>().c_str(), f["dsp"]);
+  line("BRAM18", f["bram18"]);
+  line("URAM", f["uram"]);
+  for (const auto& [name, b] : f["buffers"].items())
+    out << fmt::format("    buffer {:<7} {:>8} {} (capacity {}, ports {})\n", name, b["blocks"].get<uint64_t>(),
+                       b["memory"].get<std::string>(), b["blocks_for_capacity"].get<uint64_t>(),
+                       b["blocks_for_ports"].get<uint64_t>());
+}
+
 }  // namespace
 
 nlohmann::json describe_arch(const ArchConfig& arch) {
@@ -31,7 +48,7 @@ nlohmann::json describe_arch(const ArchConfig& arch) {
     sram += b.capacity_bytes;
     buffers[b.name] = b.capacity_bytes;
   }
-  return {{"name", arch.name},
+  nlohmann::json d = {{"name", arch.name},
           {"pes", peak.pes},
           {"cores", arch.chip.cores},
           {"matrix_units_per_core", arch.core.matrix_units},
@@ -48,6 +65,8 @@ nlohmann::json describe_arch(const ArchConfig& arch) {
           {"buffer_capacity_bytes", buffers},
           {"data_dir", data_dir_json()},
           {"arch", config::to_json(arch)}};
+  if (arch.fpga) d["fpga"] = fpga_resources_json(arch);
+  return d;
 }
 
 void print_description(std::ostream& out, const ArchConfig& arch, const nlohmann::json& d) {
@@ -73,6 +92,7 @@ void print_description(std::ostream& out, const ArchConfig& arch, const nlohmann
     out << fmt::format("  buffer {:<10} {:>12} bytes ({:.4g} KiB), holds {}{}\n", b.name, b.capacity_bytes,
                        b.capacity_bytes / 1024.0, holds, b.double_buffered ? ", double-buffered" : "");
   }
+  if (d.contains("fpga")) print_fpga(out, d["fpga"]);
   out << fmt::format("  data directory   {}\n", d["data_dir"].is_null()
                                                    ? std::string("none (set ") + kDataDirVariable + ")"
                                                    : d["data_dir"].get<std::string>());

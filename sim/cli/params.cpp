@@ -33,7 +33,8 @@ struct Root {
 
 std::vector<Root> roots() {
   return {{"arch", "Architecture files (--arch FILE.json; configs/README.md)", &config::arch_params()},
-          {"dram_preset", "DRAM part presets (configs/dram/<preset>.json)", &config::dram_preset_params()}};
+          {"dram_preset", "DRAM part presets (configs/dram/<preset>.json)", &config::dram_preset_params()},
+          {"fpga_device", "FPGA device tables (configs/fpga/<device>.json)", &config::fpga_device_params()}};
 }
 
 /// A default as a user writes it: 1000 rather than the 1000.0 nlohmann prints for a double.

@@ -342,8 +342,6 @@ std::string have(const std::array<std::optional<double>, kDataTypeCount>& a) {
 }
 }  // namespace
 
-DataType mac_datatype(const DataTypes& dt) { return bits_of(dt.input) >= bits_of(dt.weight) ? dt.input : dt.weight; }
-
 double EnergyTable::mac_pj_for(DataType t, const ArchConfig& arch) const {
   const auto& v = mac_pj[static_cast<size_t>(t)];
   if (!v)

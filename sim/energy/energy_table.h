@@ -81,9 +81,6 @@ struct EnergyTable {
   void check_covers(const ArchConfig& arch) const;
 };
 
-/// The datatype a MAC is priced at: the wider operand (input on a tie).
-DataType mac_datatype(const DataTypes& dt);
-
 /// Loads a table (strict: unknown keys, missing units/sources, wrong units, negative values,
 /// unparsable ERT files are InputError with file and pointer).
 EnergyTable load_energy_table(const std::string& path);

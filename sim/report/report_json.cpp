@@ -1,6 +1,7 @@
 // report.json: the typed report rendered as JSON (schema version 1, results/README.md).
 #include "sim/report/report.h"
 #include "sim/mapper/embedding.h"
+#include "sim/spec/fpga_resources.h"
 #include "sim/spec/arch_loader.h"
 #include "sim/run/scalesim_v2_layer.h"
 
@@ -272,6 +273,7 @@ json report_json(const Report& rep) {
   report["arch"] = config::to_json(mapped.arch());
   report["workload"] = {{"name", mapped.workload().name}, {"batch", mapped.workload().batch}};
   report["energy_table"] = rep.energy->name;
+  if (mapped.arch().fpga) report["fpga"] = fpga_resources_json(mapped.arch());
   json layers = json::array();
   for (const LayerFigures& f : rep.layers) layers.push_back(layer_json(rep, f, mapped.planned()));
   report["totals"] = totals_json(rep);

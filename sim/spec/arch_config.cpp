@@ -6,6 +6,8 @@
 
 namespace tpusim {
 
+DataType mac_datatype(const DataTypes& dt) { return bits_of(dt.input) >= bits_of(dt.weight) ? dt.input : dt.weight; }
+
 bool BufferConfig::holds_role(BufferRole r) const {
   for (auto h : holds)
     if (h == r) return true;

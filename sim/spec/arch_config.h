@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/spec/fpga.h"
 #include "sim/spec/types.h"
 
 namespace tpusim {
@@ -68,6 +69,9 @@ struct DataTypes {
   DataType accumulator = DataType::int32;
   DataType output = DataType::int8;
 };
+
+/// The datatype a MAC is built and priced at: the wider operand (input on a tie).
+DataType mac_datatype(const DataTypes& dt);
 
 /// What a buffer holds. A buffer may hold several operand kinds (a unified buffer).
 enum class BufferRole { inputs, weights, outputs, accumulators };
@@ -228,6 +232,9 @@ struct ArchConfig {
   /// inputs and outputs); otherwise activations go through DRAM.
   bool activations_on_chip = false;
   std::optional<ScalesimOptions> scalesim;  ///< present when loaded from a .cfg or "/scalesim"
+  /// Present for an accelerator built on an FPGA: its device, the primitive of each buffer
+  /// (sim/spec/fpga.h). The resources are checked against the device when loading.
+  std::optional<FpgaConfig> fpga;
 
   /// The buffer that holds role r (validated: exactly one for inputs, weights and outputs).
   const BufferConfig* buffer_for(BufferRole r) const;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/data_dir.h"
+#include "sim/spec/fpga_resources.h"
 
 namespace tpusim::config {
 
@@ -373,6 +374,7 @@ void validate_arch(const ObjectReader& r, ArchConfig& a) {
             fmt::format("more than one matrix unit needs /array/dataflow \"ws\", got \"{}\"", to_string(a.array.dataflow)));
   if (gang_key && a.timing == TimingMode::native && a.array.model == ArrayModel::cycle)
     fail_at(r.file(), gang_key, "more than one matrix unit needs /array/model \"analytic\" (the cycle model steps one array)");
+  if (a.fpga) validate_fpga(r.file(), a);
   if (a.array.native_type && a.vector.convert_in_elems_per_cycle == 0 &&
       (a.datatypes.input != *a.array.native_type || a.datatypes.weight != *a.array.native_type))
     fail_at(r.file(), "/vector/convert_in_elems_per_cycle",
@@ -444,6 +446,9 @@ const Table<ArchConfig>& arch_params() {
               "one buffer holds both `inputs` and `outputs`");
     t.optional_object("scalesim", &A::scalesim, scalesim_params(),
                       "SCALE-Sim compatibility settings; present when imported from a `.cfg`");
+    t.optional_object("fpga", &A::fpga, fpga_params(),
+                      "an accelerator built on an FPGA: its device (DSP slices, block RAMs, power figures) and the "
+                      "memory primitive of each buffer; the design must fit the device (see below)");
     t.validate(&validate_arch);
     return t;
   }();

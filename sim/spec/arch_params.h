@@ -26,6 +26,10 @@ struct DramPresetFile {
 /// The architecture: the top-level table, with /array, /datatypes, /buffers/<name>, /dma, /dram,
 /// /vector and /scalesim nested in it.
 const params::Table<ArchConfig>& arch_params();
+/// The /fpga section (sim/spec/fpga_params.cpp).
+const params::Table<FpgaConfig>& fpga_params();
+/// The keys of an FPGA device table (configs/fpga/<device>.json).
+const params::Table<FpgaDevice>& fpga_device_params();
 /// The keys of a DRAM preset file.
 const params::Table<DramPresetFile>& dram_preset_params();
 

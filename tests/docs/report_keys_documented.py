@@ -33,6 +33,7 @@ CASES = [  # (arch, workload, extra options)
     ("configs/scalesim/scale.cfg", "tests/data/memory/conv3x3_256_56_batch8.json", []),
     ("configs/scalesim/scale.cfg", "tests/data/sparsity/dense_vs_2of4.json", ["--set", "/array/macs_per_pe_per_cycle=2"]),
     ("configs/tpu_v4.json", "workloads/bert_base_layer.json", []),
+    ("configs/zhang2015_vx485t.json", "workloads/alexnet.json", []),
     ("configs/tpu_v1.json", "tests/data/onnx/tiny_cnn.onnx", []),
     ("configs/tpu_v1.json", "tests/data/onnx/tiny_topk.onnx", ["--allow-unsupported"]),
 ]
@@ -41,7 +42,7 @@ CASES = [  # (arch, workload, extra options)
 NAMED_CHILDREN = {"sram_reads": "<buffer>", "sram_writes": "<buffer>", "cycle_breakdown": "<class>",
                   "sram_port_utilization": "<buffer>", "counters": "<counter>",
                   "energy_breakdown_pj": "<component>", "area_breakdown_mm2": "<component>",
-                  "static_power_breakdown_mw": "<component>"}
+                  "static_power_breakdown_mw": "<component>", "buffers": "<buffer>"}
 
 
 def counter_name(name, buffers):

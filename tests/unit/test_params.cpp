@@ -229,7 +229,8 @@ TEST_CASE("params: the architecture tables document every key with the struct's 
   for (const auto& s : rows) ids.push_back(s.table->id() + " " + s.prefix);
   CHECK(ids == std::vector<std::string>{"top ", "array /array", "row_stationary /array/row_stationary",
                                         "datatypes /datatypes", "buffers /buffers/<name>", "dma /dma", "dram /dram",
-                                        "vector /vector", "core /core", "chip /chip", "scalesim /scalesim"});
+                                        "vector /vector", "core /core", "chip /chip", "scalesim /scalesim",
+                                        "fpga /fpga"});
   // The documented default is the member initializer, whatever it is.
   for (const auto& p : rows[1].table->params())
     if (p.key == "rows") CHECK(p.default_value == json(defaults.array.rows));
