@@ -14,6 +14,7 @@
 #include "sim/base/one_line.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/sweep_command.h"
+#include "sim/cli/choose_command.h"
 #include "sim/cli/compare_command.h"
 #include "sim/cli/export_command.h"
 
@@ -29,6 +30,7 @@ constexpr const char* kUsage =
     "  import    --workload model.onnx [--out FILE]   (the workload JSON an ONNX model becomes)\n"
     "  compare   BASE CURRENT [--rtol X] [--tolerances FILE] [--format text|markdown|json]\n"
     "  sweep     SPEC [--jobs N] [--out DIR] [--shard I/N] [--resume] [--timeout-s S] | --merge DIR... --out DIR\n"
+    "  choose    --arch A [B ...] (--workload W | --model M --scenario S) [--max-latency-ms X] [--max-power-w X] [--max-area-mm2 X]\n"
     "  export    gemm-table --arch A (--gemms CSV | --m LIST --n LIST --k LIST) --out FILE [--format llmcompass|csv]\n"
     "run 'tpusim <command> --help' for its options\n";
 
@@ -52,7 +54,8 @@ int sc_main(int argc, char* argv[]) {
     if (command == "compare") return tpusim::cli::command_compare(args);
     if (command == "sweep") return tpusim::cli::command_sweep(args);
     if (command == "export") return tpusim::cli::command_export(args);
-    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe, import, compare, sweep, export\n",
+    if (command == "choose") return tpusim::cli::command_choose(args);
+    std::cerr << fmt::format("tpusim: unknown command \"{}\"; allowed: run, describe, import, compare, sweep, choose, export\n",
                              command);
     return 2;
   } catch (const tpusim::InputError& e) {

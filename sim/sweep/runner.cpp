@@ -15,6 +15,7 @@
 #include "sim/base/error.h"
 #include "sim/spec/json_reader.h"
 #include "sim/report/report.h"
+#include "sim/sweep/child_output.h"
 #include "sim/sweep/plan.h"
 #include "sim/sweep/process_pool.h"
 #include "sim/sweep/progress.h"
@@ -61,29 +62,6 @@ class StopSignals {
 };
 
 std::string point_rel_dir(const std::string& key) { return "points/" + key; }
-
-/// The child's last non-empty stderr line without the "tpusim: " prefix.
-std::string last_error_line(const std::string& stderr_path) {
-  std::ifstream in(stderr_path, std::ios::binary);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (!line.empty()) last = line;
-  }
-  const std::string prefix = "tpusim: ";
-  if (last.compare(0, prefix.size(), prefix) == 0) last = last.substr(prefix.size());
-  return last;
-}
-
-std::optional<json> read_json_if_valid(const fs::path& p) {
-  std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) return std::nullopt;
-  try {
-    return config::load_json_file(p.string());
-  } catch (const InputError&) {
-    return std::nullopt;
-  }
-}
 
 /// Turns a finished child into the row's result and records it in result.json.
 PointResult finish_child(const fs::path& dir, const ProcessResult& p, double timeout_s) {
@@ -181,6 +159,29 @@ void prepare_out_dir(const std::string& out_dir, bool resume) {
 }
 
 }  // namespace
+
+/// The child's last non-empty stderr line without the "tpusim: " prefix.
+std::string last_error_line(const std::string& stderr_path) {
+  std::ifstream in(stderr_path, std::ios::binary);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) last = line;
+  }
+  const std::string prefix = "tpusim: ";
+  if (last.compare(0, prefix.size(), prefix) == 0) last = last.substr(prefix.size());
+  return last;
+}
+
+std::optional<json> read_json_if_valid(const std::filesystem::path& p) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return std::nullopt;
+  try {
+    return config::load_json_file(p.string());
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+}
 
 SweepSummary run_sweep(const SweepOptions& o) {
   const auto t0 = Clock::now();
