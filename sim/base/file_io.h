@@ -1,12 +1,71 @@
 #pragma once
-/// Reading input files whole. Every loader reads through here, so a path that is no readable
-/// file gets the same clear message whatever format was expected (not "malformed JSON").
+/// Reading input files whole, and writing output files all or nothing.
+///
+/// Every loader reads through read_file, so a path that is no readable file gets the same clear
+/// message whatever format was expected (not "malformed JSON"). Every command writes through
+/// write_file_atomic or an OutputFiles set, so a full disk, an unwritable directory, a directory
+/// where a file should go or a name too long for the file system is exit 2 with one line naming
+/// the path, and leaves no partial file behind (sim/base/README.md, "Output files").
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tpusim {
 
 /// The bytes of the file at `path`. InputError "path: cannot open file (missing or unreadable)",
 /// "path: is a directory, expected a file", or "path: cannot read file" on an I/O error.
 std::string read_file(const std::string& path);
+
+/// Checks, before any work, that `dir` can be an output directory: it is one, or the nearest
+/// existing ancestor is a writable directory and every missing component's name fits the file
+/// system. Creates nothing. InputError "OPTION DIR: ..." otherwise.
+void check_output_dir(const std::string& option, const std::string& dir);
+
+/// The same for an output file: not a directory, its directory can be written or created, its
+/// name fits the file system.
+void check_output_file(const std::string& option, const std::string& path);
+
+/// The files one command writes, committed together or not at all. Each file is written under a
+/// temporary name in its own directory (".tpusim-tmp-<pid>-<n><ext>", so the final rename is
+/// atomic and the temporary name is no longer than a short final one); commit() flushes each to
+/// disk (fsync) and renames them into place in the order they were staged. Stage the file that
+/// readers check last (report.json): its presence says the set is complete. Without commit()
+/// the destructor removes every temporary file and every directory the set created.
+/// A target that exists and is neither a regular file nor a directory (a FIFO, /dev/stdout, a
+/// terminal) is written directly, since a rename would replace the device, not write to it.
+class OutputFiles {
+ public:
+  OutputFiles() = default;
+  OutputFiles(const OutputFiles&) = delete;
+  OutputFiles& operator=(const OutputFiles&) = delete;
+  ~OutputFiles();
+
+  /// The path a streaming writer writes `final_path`'s content to (creating missing parent
+  /// directories). `option` names the option in errors ("--timeline"); "" for none.
+  std::string stage(const std::string& option, const std::string& final_path);
+  /// Stages `final_path` with `content`, written now (a full disk fails here).
+  void put(const std::string& option, const std::string& final_path, const std::string& content);
+  /// fsyncs and renames every staged file into place, in staging order.
+  void commit();
+
+ private:
+  struct Staged {
+    std::string option, final_path, tmp_path;
+    bool direct = false;  ///< written in place (not a regular file: a FIFO, a device)
+  };
+  std::vector<Staged> files_;
+  std::vector<std::string> created_dirs_;  ///< deepest last; removed when empty on failure
+  uint64_t counter_ = 0;
+  bool committed_ = false;
+  void cleanup() noexcept;
+};
+
+/// Writes `content` to `path` as a one-file OutputFiles set: complete or absent.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+/// The line an output error carries: "[OPTION ]PATH: cannot write (REASON)". The sweep reads
+/// the marker ": cannot write" in a child's error to run the point again (the disk, not the
+/// config, was at fault).
+std::string output_error(const std::string& option, const std::string& path, const std::string& reason);
 
 }  // namespace tpusim

@@ -1,6 +1,8 @@
 #include "sim/cli/commands.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/cli/describe.h"
 #include "sim/cli/params.h"
 #include "sim/cli/system_command.h"
@@ -51,9 +54,9 @@ std::vector<config::Override> overrides_of(const po::variables_map& vm) {
 /// Writes every instruction of the workload as one JSON object per line: the program the
 /// controller runs (sim/mapper/workload_program.h), so in graph mode ids run on across ops and
 /// deps name other ops' instructions; in barrier mode each op's ids start at 0.
-void dump_program(const mapper::MappedWorkload& mapped, const std::string& path) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw InputError(fmt::format("--dump-program {}: cannot write file", path));
+void dump_program(const mapper::MappedWorkload& mapped, const std::string& write_path, const std::string& path) {
+  std::ofstream out(write_path, std::ios::binary | std::ios::trunc);
+  if (!out) throw InputError(output_error("--dump-program", path, std::strerror(errno)));
   mapper::WorkloadProgram program(mapped);
   while (program.next_layer()) {
     const Layer& layer = *mapped.layer(program.current_op()).layer;
@@ -73,6 +76,8 @@ void dump_program(const mapper::MappedWorkload& mapped, const std::string& path)
       out << j.dump() << "\n";
     }
   }
+  out.flush();
+  if (!out) throw InputError(output_error("--dump-program", path, std::strerror(errno ? errno : EIO)));
 }
 
 /// Never a silent zero: nodes skipped under --allow-unsupported are named on stderr (and listed
@@ -87,14 +92,69 @@ void warn_skipped(const Workload& w) {
                            w.file, w.import->count(NodeTreatment::skipped), list);
 }
 
-/// The directory --out names, created (with its parents) if missing; "" without --out.
+/// The directory --out names, checked (a directory, or one that can be created) but not created:
+/// the OutputFiles set creates it when the run's files are committed; "" without --out.
 std::string out_dir_of(const po::variables_map& vm) {
   if (!vm.count("out")) return "";
   const std::string dir = vm["out"].as<std::string>();
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) throw InputError(fmt::format("--out {}: cannot create directory", dir));
+  check_output_dir("--out", dir);
   return dir;
+}
+
+/// Every output option of `run` is checked before any work, so a run that cannot write its
+/// files does not simulate first.
+void check_run_outputs(const po::variables_map& vm) {
+  for (const char* opt : {"dump-program", "timeline", "vcd"})
+    if (vm.count(opt)) check_output_file(std::string("--") + opt, vm[opt].as<std::string>());
+}
+
+/// Folds a run may step unless the user raises the limit (run --max-folds N): the native model
+/// steps each fold through the SystemC units at 3e4 to 1e5 folds per second on this project's
+/// 2-core machine (a 512^3 GEMM on a 4x4 array: 262144 folds in 8.3 s under load), so 10^7 folds
+/// is minutes of work; the largest run of the reference matrix (gemm_suite on a 16x16 array) has
+/// 511056. A 4096^3 GEMM on a 4x4 array (16.8 million folds) gave no answer for minutes.
+constexpr uint64_t kDefaultMaxFolds = 10'000'000;
+
+/// Refuses a run whose plans add up to more than `max_folds` folds (0: no limit), naming the
+/// largest layer, before anything is simulated. Counted in doubles: a plan's product of fold
+/// counts can pass 2^64.
+void check_work_bound(const mapper::MappedWorkload& mapped, uint64_t max_folds) {
+  if (max_folds == 0 || !mapped.planned()) return;
+  double total = 0, largest = 0;
+  std::string largest_name;
+  for (size_t i = 0; i < mapped.size(); ++i) {
+    const mapper::MappedLayer& m = mapped.layer(i);
+    if (!m.is_matrix()) continue;
+    const mapper::GemmPlan& p = m.gemm;
+    const double folds = static_cast<double>(p.gemm.count) * static_cast<double>(p.row_folds) *
+                         static_cast<double>(p.col_folds) * static_cast<double>(p.t_chunks);
+    total += folds;
+    if (folds > largest) largest = folds, largest_name = m.layer->name;
+  }
+  if (total > static_cast<double>(max_folds))
+    throw InputError(fmt::format("--max-folds {}: {}: the run would step {:.4g} folds (the largest layer, \"{}\", "
+                                 "{:.4g}), above the limit; use a larger array or raise --max-folds (0 = no limit)",
+                                 max_folds, mapped.workload().file, total, largest_name, largest));
+}
+
+/// The program dump (written now) and the timeline (returned; written during the run), both
+/// staged in `outputs` so they appear with the run's other files or not at all.
+std::unique_ptr<report::ChromeTrace> stage_streams(const po::variables_map& vm, const mapper::MappedWorkload& mapped,
+                                                   OutputFiles& outputs) {
+  const ArchConfig& arch = mapped.arch();
+  if (vm.count("dump-program") && arch.timing == TimingMode::scalesim_v2)
+    throw InputError("--dump-program: scalesim-v2 timing runs no program; use --set /timing=native");
+  if (vm.count("dump-program")) {
+    const std::string path = vm["dump-program"].as<std::string>();
+    dump_program(mapped, outputs.stage("--dump-program", path), path);
+  }
+  if (!vm.count("timeline")) return nullptr;
+  if (arch.timing == TimingMode::scalesim_v2)
+    throw InputError("--timeline: scalesim-v2 timing has no unit activity; use --set /timing=native");
+  std::vector<std::string> names;
+  for (const auto& l : mapped.workload().layers) names.push_back(l.name);
+  const std::string path = vm["timeline"].as<std::string>();
+  return std::make_unique<report::ChromeTrace>(outputs.stage("--timeline", path), path, arch.clock_mhz, std::move(names));
 }
 
 /// `run --model CONFIG --scenario SCENARIO`: a generated model scenario (sim/llm/README.md).
@@ -113,7 +173,11 @@ int run_model(const po::variables_map& vm) {
   const llm::LlmResult result = llm::run_llm(model, scenario, options);
   const nlohmann::json rep = llm::llm_report_json(model, scenario, result);
   if (!vm.count("quiet")) llm::print_llm_summary(std::cout, rep);
-  if (!out_dir.empty()) report::write_file_atomic(out_dir + "/report.json", rep.dump(2) + "\n");
+  if (!out_dir.empty()) {
+    OutputFiles outputs;
+    outputs.put("--out", out_dir + "/report.json", rep.dump(2) + "\n");
+    outputs.commit();
+  }
   return 0;
 }
 
@@ -134,6 +198,8 @@ int command_run(const std::vector<std::string>& args) {
       ("timeline", po::value<std::string>(), "write a Chrome trace of unit activity to FILE (Perfetto)")
       ("vcd", po::value<std::string>(), "cycle model, arrays up to 16x16: write a VCD waveform of the corner PEs to FILE")
       ("no-fast-forward", "step every fold, even in periodic runs the fast-forward would skip (same report)")
+      ("max-folds", po::value<uint64_t>()->default_value(kDefaultMaxFolds),
+       "refuse a run whose layers add up to more matrix folds than this before simulating (0 = no limit)")
       ("parallelism", po::value<std::string>(), "system only: partition the workload with this parallelism spec (sim/partition)")
       ("repeat", po::value<uint32_t>()->default_value(1), "system only: run the program this many times back to back")
       ("allow-memory-overflow", "system only: run even when a chip's HBM cannot hold its share (system_report.json memory.fits false)")
@@ -163,6 +229,8 @@ int command_run(const std::vector<std::string>& args) {
     throw InputError("--parallelism, --repeat, --allow-memory-overflow: need a system as --arch (configs/systems/)");
 
   // Everything that can be judged before simulating is judged first: no half-written report.
+  const std::string out_dir = out_dir_of(vm);
+  check_run_outputs(vm);
   const ArchConfig arch = importers::load_arch(vm["arch"].as<std::string>(), overrides_of(vm));
   importers::WorkloadOptions workload_options;
   workload_options.allow_unsupported = vm.count("allow-unsupported") > 0;
@@ -170,24 +238,21 @@ int command_run(const std::vector<std::string>& args) {
   warn_skipped(workload);
   const EnergyTable energy = load_energy_table(resolve_energy_table(arch.energy_table, arch.file));
   energy.check_covers(arch);  // a datatype or DRAM type the table lacks fails before simulating
+  // Every file of the run is staged and committed together at the end (report.json last).
+  OutputFiles outputs;
   RunOptions options;
-  if (vm.count("vcd")) options.vcd_path = vm["vcd"].as<std::string>();
+  if (vm.count("vcd")) {
+    // The matrix unit's VCD file is the path with ".vcd" added unless it ends so.
+    std::string vcd = vm["vcd"].as<std::string>();
+    if (vcd.size() <= 4 || vcd.compare(vcd.size() - 4, 4, ".vcd") != 0) vcd += ".vcd";
+    options.vcd_path = vcd;
+  }
   options.fast_forward = !vm.count("no-fast-forward");
   const mapper::MappedWorkload mapped = prepare_run(arch, workload, options);
-  const std::string out_dir = out_dir_of(vm);
-  if (vm.count("dump-program") && arch.timing == TimingMode::scalesim_v2)
-    throw InputError("--dump-program: scalesim-v2 timing runs no program; use --set /timing=native");
-  if (vm.count("dump-program")) dump_program(mapped, vm["dump-program"].as<std::string>());
-
-  std::unique_ptr<report::ChromeTrace> trace;
-  if (vm.count("timeline")) {
-    if (arch.timing == TimingMode::scalesim_v2)
-      throw InputError("--timeline: scalesim-v2 timing has no unit activity; use --set /timing=native");
-    std::vector<std::string> names;
-    for (const auto& l : workload.layers) names.push_back(l.name);
-    trace = std::make_unique<report::ChromeTrace>(vm["timeline"].as<std::string>(), arch.clock_mhz, std::move(names));
-    options.trace = trace.get();
-  }
+  check_work_bound(mapped, vm["max-folds"].as<uint64_t>());
+  if (!options.vcd_path.empty()) options.vcd_path = outputs.stage("--vcd", options.vcd_path);
+  std::unique_ptr<report::ChromeTrace> trace = stage_streams(vm, mapped, outputs);
+  options.trace = trace.get();
   const RunResult run = run_workload(mapped, options);
   if (trace) trace->close();
   const report::Report report = report::make_report(mapped, energy, run);
@@ -199,11 +264,12 @@ int command_run(const std::vector<std::string>& args) {
                                run.skipped_blocks);
   }
   if (!out_dir.empty()) {
-    report::write_file_atomic(out_dir + "/report.json", report::report_json(report).dump(2) + "\n");
-    report::write_file_atomic(out_dir + "/layers.csv", report::layers_csv(report));
+    outputs.put("--out", out_dir + "/layers.csv", report::layers_csv(report));
     if (arch.timing == TimingMode::scalesim_v2)
-      report::write_file_atomic(out_dir + "/COMPUTE_REPORT.csv", report::compute_report_csv(run));
+      outputs.put("--out", out_dir + "/COMPUTE_REPORT.csv", report::compute_report_csv(run));
+    outputs.put("--out", out_dir + "/report.json", report::report_json(report).dump(2) + "\n");
   }
+  outputs.commit();
   return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/cli/system_command.h"
 #include "sim/importers/formats.h"
 #include "sim/spec/arch_loader.h"
@@ -148,6 +149,7 @@ std::vector<Cell> run_all(const std::vector<Gemm>& gemms, const std::vector<std:
       while (std::getline(err, line))
         if (!line.empty()) last = line;
       if (last.rfind("tpusim: ", 0) == 0) last = last.substr(8);
+      if (last.empty()) last = fmt::format("exit code {} without a message", done->exit_code);
       if (done->exit_code == 2) throw InputError(fmt::format("{}: {}", what, last));
       throw InternalError(fmt::format("{}: the run exited {} (signal {}): {}", what, done->exit_code, done->signal, last));
     }
@@ -255,13 +257,16 @@ int command_export(const std::vector<std::string>& args) {
   po::notify(vm);
   if (!vm.count("arch")) throw InputError("export gemm-table: --arch FILE is required");
   if (!vm.count("out")) throw InputError("export gemm-table: --out FILE is required");
+  check_output_file("--out", vm["out"].as<std::string>());  // before any GEMM runs
   const std::string format = vm["format"].as<std::string>();
   if (format != "llmcompass" && format != "csv")
     throw InputError(fmt::format("--format: unknown \"{}\"; allowed: llmcompass, csv", format));
   if (vm.count("gemms") && (vm.count("m") || vm.count("n") || vm.count("k")))
     throw InputError("export gemm-table: --gemms cannot be combined with --m/--n/--k");
   const double timeout_s = vm["timeout-s"].as<double>();
-  if (!(timeout_s > 0)) throw InputError(fmt::format("--timeout-s: expected a number > 0, got {}", timeout_s));
+  // 1e7 s (116 days), as for sweeps: beyond it the deadline overflows the clock.
+  if (!(timeout_s > 0) || !(timeout_s <= 1e7))
+    throw InputError(fmt::format("--timeout-s: expected a number of seconds in (0, 1e7], got {}", timeout_s));
   size_t jobs = vm.count("jobs") ? vm["jobs"].as<size_t>() : std::max(1u, std::thread::hardware_concurrency());
   if (jobs < 1) throw InputError("--jobs: expected an integer >= 1, got 0");
 
@@ -278,7 +283,9 @@ int command_export(const std::vector<std::string>& args) {
   const std::vector<Gemm> gemms = vm.count("gemms") ? read_gemms(vm["gemms"].as<std::string>()) : product_of(vm);
 
   const fs::path out = vm["out"].as<std::string>();
-  const fs::path work = fs::path(out.string() + fmt::format(".tmp{}", ::getpid()));
+  // The runs' scratch directory is in the system's temporary directory: the output's file
+  // system receives only the finished table (a full disk there fails at the table, with its path).
+  const fs::path work = fs::temp_directory_path() / fmt::format("tpusim-export-{}", ::getpid());
   struct Cleanup {
     fs::path p;
     ~Cleanup() {
@@ -287,15 +294,9 @@ int command_export(const std::vector<std::string>& args) {
     }
   } cleanup{work};
   const std::vector<Cell> cells = run_all(gemms, base_argv, jobs, timeout_s, work / "runs");
-  const fs::path staged = work / "table.csv";
-  {
-    std::ofstream f(staged, std::ios::binary);
-    f << table_text(format, gemms, cells, arch);
-    if (!f) throw InputError(fmt::format("--out {}: cannot write", out.string()));
-  }
-  std::error_code ec;
-  fs::rename(staged, out, ec);
-  if (ec) throw InputError(fmt::format("--out {}: cannot write ({})", out.string(), ec.message()));
+  OutputFiles table;  // written whole, or not at all
+  table.put("--out", out.string(), table_text(format, gemms, cells, arch));
+  table.commit();
   return 0;
 }
 

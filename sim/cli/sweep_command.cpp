@@ -56,7 +56,9 @@ int command_sweep(const std::vector<std::string>& args) {
       ("out", po::value<std::string>(), "output directory (default: results/run-sweep-<name>)")
       ("shard", po::value<std::string>(), "run shard I of N (1-based): rows with row % N == I - 1")
       ("resume", "reuse results already in --out; run only the missing rows")
-      ("timeout-s", po::value<double>(), "per-row timeout in seconds (default: the spec's timeout_s, else 3600)")
+      ("timeout-s", po::value<double>(), "per-row timeout in seconds, (0, 1e7] (default: the spec's timeout_s, else 3600)")
+      ("max-points", po::value<uint64_t>(), "refuse a spec of more points than this (default 100000, at most 100000000)")
+      ("max-folds", po::value<uint64_t>(), "passed to every run: refuse a point of more matrix folds (run --max-folds)")
       ("merge", po::value<std::vector<std::string>>()->multitoken(), "merge these shard directories into --out")
       ("quiet,q", "no progress line and no summary");
   po::positional_options_description pos;
@@ -74,7 +76,7 @@ int command_sweep(const std::vector<std::string>& args) {
 
   if (vm.count("merge")) {
     if (vm.count("spec")) throw InputError("--merge: takes shard directories, not a spec");
-    for (const char* opt : {"jobs", "shard", "resume", "timeout-s"})
+    for (const char* opt : {"jobs", "shard", "resume", "timeout-s", "max-points", "max-folds"})
       if (vm.count(opt)) throw InputError(fmt::format("--merge: cannot be combined with --{}", opt));
     if (!vm.count("out")) throw InputError("--merge: --out DIR is required");
     const std::string out = vm["out"].as<std::string>();
@@ -92,7 +94,15 @@ int command_sweep(const std::vector<std::string>& args) {
   o.resume = vm.count("resume") > 0;
   if (vm.count("timeout-s")) {
     o.timeout_s = vm["timeout-s"].as<double>();
-    if (!(o.timeout_s > 0)) throw InputError(fmt::format("--timeout-s {}: must be a positive number of seconds", o.timeout_s));
+    // 1e7 s (116 days) as the spec's timeout_s: beyond it the deadline overflows the clock.
+    if (!(o.timeout_s > 0) || !(o.timeout_s <= 1e7))
+      throw InputError(fmt::format("--timeout-s {}: must be a number of seconds in (0, 1e7]", o.timeout_s));
+  }
+  if (vm.count("max-folds")) o.max_folds = std::to_string(vm["max-folds"].as<uint64_t>());
+  if (vm.count("max-points")) {
+    o.max_points = vm["max-points"].as<uint64_t>();
+    if (o.max_points < 1 || o.max_points > sweep::kMaxPointsCeiling)
+      throw InputError(fmt::format("--max-points {}: must be in [1, {}]", o.max_points, sweep::kMaxPointsCeiling));
   }
   o.out_dir = vm.count("out") ? vm["out"].as<std::string>()
                               : "results/run-sweep-" + sweep::load_sweep_spec(o.spec_path).name;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/energy/area.h"
 #include "sim/energy/energy_model.h"
 
@@ -146,15 +147,6 @@ nlohmann::json build_report(const mapper::MappedWorkload& mapped, const EnergyTa
   return report_json(make_report(mapped, energy, run));
 }
 
-void write_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw InputError(fmt::format("{}: cannot write file", path));
-    f << content;
-    if (!f.flush()) throw InputError(fmt::format("{}: write failed", path));
-  }
-  std::filesystem::rename(tmp, path);
-}
+void write_file_atomic(const std::string& path, const std::string& content) { tpusim::write_file_atomic(path, content); }
 
 }  // namespace tpusim::report

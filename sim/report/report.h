@@ -101,8 +101,8 @@ std::string layers_csv(const Report& report);
 /// The human summary: a per-layer table and totals.
 void print_summary(std::ostream& out, const Report& report);
 
-/// Writes `content` to `path` through a temporary file and a rename, so a report is either
-/// complete or absent.
+/// Writes `content` to `path` complete or not at all (tpusim::write_file_atomic, sim/base/file_io.h:
+/// a temporary file beside it, fsync, rename; exit 2 naming the path when that fails).
 void write_file_atomic(const std::string& path, const std::string& content);
 
 }  // namespace tpusim::report

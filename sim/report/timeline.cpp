@@ -1,12 +1,15 @@
 #include "sim/report/timeline.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 
 namespace tpusim::report {
 
@@ -30,10 +33,11 @@ LaneInfo lane_info(arch::TraceLane lane) {
 
 }  // namespace
 
-ChromeTrace::ChromeTrace(const std::string& path, double clock_mhz, std::vector<std::string> layer_names)
-    : path_(path), tmp_(path + ".tmp"), out_(tmp_, std::ios::binary | std::ios::trunc), clock_mhz_(clock_mhz),
+ChromeTrace::ChromeTrace(const std::string& write_path, const std::string& shown_path, double clock_mhz,
+                         std::vector<std::string> layer_names)
+    : path_(shown_path), out_(write_path, std::ios::binary | std::ios::trunc), clock_mhz_(clock_mhz),
       layer_names_(std::move(layer_names)) {
-  if (!out_) throw InputError(fmt::format("--timeline {}: cannot write file", path));
+  if (!out_) throw InputError(output_error("--timeline", path_, std::strerror(errno)));
   out_ << "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n";
   out_ << R"({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "tpusim"}})";
   for (auto lane : {arch::TraceLane::layers, arch::TraceLane::dma_load, arch::TraceLane::dma_store,
@@ -45,12 +49,7 @@ ChromeTrace::ChromeTrace(const std::string& path, double clock_mhz, std::vector<
   }
 }
 
-ChromeTrace::~ChromeTrace() {
-  if (!closed_) {  // an aborted run leaves no half-written trace behind
-    out_.close();
-    std::remove(tmp_.c_str());
-  }
-}
+ChromeTrace::~ChromeTrace() = default;  // an aborted run: the OutputFiles set removes the file
 
 void ChromeTrace::span(arch::TraceLane lane, const char* name, uint64_t start_cycle, uint64_t end_cycle, uint64_t id,
                        uint32_t op) {
@@ -95,9 +94,11 @@ void ChromeTrace::span(arch::TraceLane lane, const char* name, uint64_t start_cy
 
 void ChromeTrace::close() {
   out_ << "\n]}\n";
+  out_.flush();
+  const int err = errno;
+  const bool failed = !out_;
   out_.close();
-  if (!out_) throw InputError(fmt::format("--timeline {}: write failed", path_));
-  std::filesystem::rename(tmp_, path_);
+  if (failed || !out_) throw InputError(output_error("--timeline", path_, std::strerror(err ? err : EIO)));
   closed_ = true;
 }
 

@@ -38,6 +38,13 @@ SweepSummary merge_sweeps(const std::vector<std::string>& dirs, const std::strin
                                    m.value("name", "?"), m.value("sweep_id", "?"), dirs.front(),
                                    meta.value("name", "?"), meta.value("sweep_id", "?")));
     }
+    // An old sweep.json has no "complete": those sweeps wrote their tables only at the end.
+    if (m.contains("complete") && m.at("complete") != true)
+      throw InputError(fmt::format("--merge {}: the sweep there is not complete ({}); run it again with --resume", dir,
+                                   m.contains("interrupted_by")
+                                       ? fmt::format("interrupted by {}, {} rows missing", m.value("interrupted_by", "?"),
+                                                     m.value("missing_rows", uint64_t{0}))
+                                       : std::string("still running, or killed")));
     for (auto& row : read_rows_jsonl(dir + "/points.jsonl")) {
       const auto key = std::make_pair(row.at("point").get<uint64_t>(), row.at("workload").get<std::string>());
       auto it = rows.find(key);
@@ -88,8 +95,13 @@ SweepSummary merge_sweeps(const std::vector<std::string>& dirs, const std::strin
   }
   sort_rows(table, meta.at("workloads").get<std::vector<std::string>>());
   meta["shard"] = json();
+  meta.erase("interrupted_by");
+  meta["complete"] = false;  // true once the tables are in place, as run_sweep does
   report::write_file_atomic(out_dir + "/sweep.json", meta.dump(2) + "\n");
   write_tables(out_dir, meta.at("columns").get<std::vector<std::string>>(), table);
+  meta["complete"] = true;
+  meta["missing_rows"] = 0;
+  report::write_file_atomic(out_dir + "/sweep.json", meta.dump(2) + "\n");
 
   SweepSummary s;
   s.rows = s.total_rows = total;

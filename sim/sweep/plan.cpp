@@ -1,6 +1,7 @@
 #include "sim/sweep/plan.h"
 
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -17,8 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr uint64_t kMaxCombinations = 10'000'000;  // beyond this the spec is a mistake
-
 /// Axis step indices of combination `c` (product: the last axis varies fastest).
 std::vector<size_t> steps_of(const SweepSpec& spec, uint64_t c) {
   std::vector<size_t> idx(spec.axes.size(), 0);
@@ -34,16 +33,19 @@ std::vector<size_t> steps_of(const SweepSpec& spec, uint64_t c) {
   return idx;
 }
 
-uint64_t combination_count(const SweepSpec& spec) {
-  if (spec.axes.empty()) return 1;
-  if (spec.combine == Combine::zip) return spec.axes[0].steps.size();
+uint64_t combination_count(const SweepSpec& spec, uint64_t max_points) {
   uint64_t n = 1;
-  for (const auto& a : spec.axes) {
-    n *= a.steps.size();
-    if (n > kMaxCombinations)
-      config::fail_at(spec.file, "/axes",
-                      fmt::format("the product of the axes has more than {} combinations", kMaxCombinations));
+  if (spec.combine == Combine::zip && !spec.axes.empty()) n = spec.axes[0].steps.size();
+  // Checked after each factor: max_points <= 10^8 and an axis has at most 10^5 steps, so the
+  // product never wraps 64 bits before it is refused.
+  for (size_t i = 0; i < spec.axes.size() && spec.combine != Combine::zip; ++i) {
+    n *= spec.axes[i].steps.size();
+    if (n > max_points) break;
   }
+  if (n > max_points)
+    config::fail_at(spec.file, "/axes",
+                    fmt::format("the axes give more than {} points, the limit (raise it with --max-points N, up to {})",
+                                max_points, kMaxPointsCeiling));
   return n;
 }
 
@@ -58,6 +60,57 @@ void check_axis_paths(const SweepSpec& spec, const json& base_effective, const j
     }
 }
 
+/// Parses one point's config and judges the constraints. Returns false when a constraint
+/// leaves the point out; else sets `config_text`, what the point's key hashes: the effective
+/// config and the energy table's text, or the invalid document and its error (then
+/// `point.config_error` holds the error, and the row fails without running).
+bool plan_point(const SweepSpec& spec, const json& base_doc, SweepPoint& point,
+                std::map<std::string, std::string>& energy_text, std::string& config_text) {
+  json doc = base_doc;
+  std::optional<ArchConfig> arch;
+  try {
+    config::apply_overrides(doc, point.overrides);
+    try {
+      arch = config::parse_arch(doc, spec.arch_path);
+    } catch (const InputError& e) {
+      config::rethrow_with_override_context(e, point.overrides);
+    }
+  } catch (const InputError& e) {
+    point.config_error = e.what();  // constraints cannot be judged on an invalid config
+  }
+  json effective;
+  if (arch) {
+    effective = config::to_json(*arch);
+    // Outside the point's try: a constraint that cannot be evaluated (a key no config has, a
+    // string compared with a number) is the spec's error, reported once, not once per row.
+    if (!check_constraints(spec.constraints, effective, spec.file).empty()) return false;
+  }
+  try {
+    if (!arch) throw InputError(point.config_error);
+    try {
+      config_text = effective.dump();
+      const std::string energy_path = resolve_energy_table(arch->energy_table, arch->file);
+      auto it = energy_text.find(energy_path);
+      if (it == energy_text.end()) {
+        std::string text;
+        try {
+          text = read_file(energy_path);
+        } catch (const InputError&) {
+          // The child run reports an unreadable table as the point's error.
+        }
+        it = energy_text.emplace(energy_path, text).first;
+      }
+      config_text += "\n" + it->second;
+    } catch (const InputError& e) {
+      config::rethrow_with_override_context(e, point.overrides);
+    }
+  } catch (const InputError& e) {
+    point.config_error = e.what();
+    config_text = "invalid\n" + doc.dump() + "\n" + point.config_error;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string hash_hex(const std::string& text) {
@@ -70,7 +123,7 @@ std::string hash_hex(const std::string& text) {
   return fmt::format("{:016x}{:016x}", a, b);
 }
 
-SweepPlan plan_sweep(const SweepSpec& spec) {
+SweepPlan plan_sweep(const SweepSpec& spec, uint64_t max_points) {
   SweepPlan plan;
   plan.spec = spec;
   plan.columns = spec.columns();
@@ -89,7 +142,7 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
   }
   std::map<std::string, std::string> energy_text;  // by resolved path; "" when unreadable
 
-  const uint64_t combinations = combination_count(spec);
+  const uint64_t combinations = combination_count(spec, max_points);
   std::string id_text = fmt::format("{}\n", plan.columns.size());
   for (uint64_t c = 0; c < combinations; ++c) {
     SweepPoint point;
@@ -104,37 +157,10 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
         o.text = o.pointer + "=" + v.dump();
         point.overrides.push_back(o);
       }
-    json doc = base_doc;
     std::string config_text;
-    try {
-      config::apply_overrides(doc, point.overrides);
-      try {
-        const ArchConfig arch = config::parse_arch(doc, spec.arch_path);
-        const json effective = config::to_json(arch);
-        if (!check_constraints(spec.constraints, effective, spec.file).empty()) {
-          ++plan.excluded_points;
-          continue;
-        }
-        config_text = effective.dump();
-        const std::string energy_path = resolve_energy_table(arch.energy_table, arch.file);
-        auto it = energy_text.find(energy_path);
-        if (it == energy_text.end()) {
-          std::string text;
-          try {
-            text = read_file(energy_path);
-          } catch (const InputError&) {
-            // The child run reports the missing table as the point's error.
-          }
-          it = energy_text.emplace(energy_path, text).first;
-        }
-        config_text += "\n" + it->second;
-      } catch (const InputError& e) {
-        config::rethrow_with_override_context(e, point.overrides);
-      }
-    } catch (const InputError& e) {
-      // Constraints cannot be judged on an invalid config: the point stays and fails.
-      point.config_error = e.what();
-      config_text = "invalid\n" + doc.dump() + "\n" + point.config_error;
+    if (!plan_point(spec, base_doc, point, energy_text, config_text)) {
+      ++plan.excluded_points;
+      continue;
     }
     point.index = plan.points.size();
     for (size_t w = 0; w < spec.workload_paths.size(); ++w) {

@@ -41,7 +41,17 @@ struct SweepPlan {
 
 /// Expands the spec: enumerates combinations, applies constraints, computes keys. InputError
 /// when the architecture or a workload cannot be read, or an axis path is not in the config.
-SweepPlan plan_sweep(const SweepSpec& spec);
+/// Points a sweep may have unless the user raises the limit (tpusim sweep --max-points N):
+/// planning costs about 0.1 ms per point (each point's config is parsed and hashed) and each row
+/// is a process run (10 to 300 ms), so 10^5 points is hours of runs; a larger product is far
+/// more often a typo (a range step of 1 instead of 64) than a plan.
+constexpr uint64_t kDefaultMaxPoints = 100'000;
+/// The hard ceiling of --max-points: a plan holds every row in memory (about 200 B each).
+constexpr uint64_t kMaxPointsCeiling = 100'000'000;
+
+/// Expands `spec`; an InputError naming the spec and /axes when its combinations exceed
+/// `max_points` (before any point is planned).
+SweepPlan plan_sweep(const SweepSpec& spec, uint64_t max_points = kDefaultMaxPoints);
 
 /// 128-bit FNV-1a of `text` as 32 hex digits (two 64-bit lanes with different offsets).
 std::string hash_hex(const std::string& text);

@@ -34,6 +34,9 @@ ProcessPool::~ProcessPool() {
 void ProcessPool::start(const ProcessTask& task) {
   TPUSIM_ASSERT(!full(), "start() on a full pool");
   TPUSIM_ASSERT(!task.argv.empty(), "a task needs an executable");
+  // Callers refuse longer timeouts (--timeout-s, the spec's timeout_s): 1e7 s keeps the deadline
+  // far inside the steady clock's range, where 1e300 s would overflow it into the past.
+  TPUSIM_ASSERT(task.timeout_s >= 0 && task.timeout_s <= 1e7, "a timeout in [0, 1e7] s");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -43,8 +46,18 @@ void ProcessPool::start(const ProcessTask& task) {
   std::vector<char*> argv;
   for (const auto& a : task.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // The child dies with us (sim/cli/main.cpp reads the variable and sets PR_SET_PDEATHSIG), so
+  // a sweep killed by SIGKILL leaves no run behind that writes into the directory it resumes.
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, kParentPidVar, std::strlen(kParentPidVar)) != 0 || (*e)[std::strlen(kParentPidVar)] != '=')
+      env_text.emplace_back(*e);
+  env_text.push_back(fmt::format("{}={}", kParentPidVar, ::getpid()));
+  std::vector<char*> env;
+  for (auto& e : env_text) env.push_back(e.data());
+  env.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw InternalError(fmt::format("cannot start {}: {}", task.argv[0], std::strerror(rc)));
   const auto now = Clock::now();

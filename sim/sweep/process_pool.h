@@ -13,6 +13,10 @@
 
 namespace tpusim::sweep {
 
+/// The environment variable a child finds its parent's pid in: tpusim's main() then asks the
+/// kernel to kill it when the parent dies (PR_SET_PDEATHSIG), so no orphan outlives a sweep.
+inline constexpr const char* kParentPidVar = "TPUSIM_PARENT_PID";
+
 /// A command to run: argv[0] is the executable path.
 struct ProcessTask {
   uint64_t id = 0;                 ///< the caller's tag, echoed in the result

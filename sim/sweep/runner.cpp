@@ -3,16 +3,19 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/spec/json_reader.h"
 #include "sim/report/report.h"
 #include "sim/sweep/child_output.h"
@@ -63,8 +66,16 @@ class StopSignals {
 
 std::string point_rel_dir(const std::string& key) { return "points/" + key; }
 
+/// The point record: the row's result with the key it belongs to, written atomically, so a
+/// record is complete or absent and resume can check it is this point's.
+void write_record(const fs::path& dir, const std::string& key, const PointResult& r) {
+  json j = r.to_json();
+  j["key"] = key;
+  report::write_file_atomic((dir / "result.json").string(), j.dump() + "\n");
+}
+
 /// Turns a finished child into the row's result and records it in result.json.
-PointResult finish_child(const fs::path& dir, const ProcessResult& p, double timeout_s) {
+PointResult finish_child(const fs::path& dir, const std::string& key, const ProcessResult& p, double timeout_s) {
   PointResult result;
   const std::string err = last_error_line((dir / "stderr.txt").string());
   if (p.timed_out) {
@@ -73,23 +84,28 @@ PointResult finish_child(const fs::path& dir, const ProcessResult& p, double tim
     result = PointResult::failure(
         fmt::format("killed by signal {} ({}){}", p.signal, strsignal(p.signal), err.empty() ? "" : ": " + err), true);
   } else if (p.exit_code != 0) {
-    result = PointResult::failure(err.empty() ? fmt::format("exit code {}", p.exit_code) : err, false);
+    // A child that could not write its files failed for the disk's sake, not the config's:
+    // resume runs it again (sim/base/file_io.h output_error).
+    // So did one refused by its work limit: resume with a raised --max-folds runs it.
+    const bool retry = err.find(": cannot write (") != std::string::npos || err.rfind("--max-folds ", 0) == 0;
+    result = PointResult::failure(err.empty() ? fmt::format("exit code {}", p.exit_code) : err, retry);
   } else if (auto report = read_json_if_valid(dir / "report.json")) {
     result = PointResult::from_report(*report);
   } else {
     result = PointResult::failure("internal error: the run exited 0 without a readable report.json", false);
   }
-  report::write_file_atomic((dir / "result.json").string(), result.to_json().dump() + "\n");
+  write_record(dir, key, result);
   return result;
 }
 
-/// A result a previous run left in `dir`: result.json, or a report.json whose result.json was
-/// never written (the sweep was killed in between). Results marked `retry` do not count.
-std::optional<PointResult> existing_result(const fs::path& dir) {
+/// A result a previous run left in `dir`: result.json naming this key, or a report.json whose
+/// result.json was never written (the sweep was killed in between; a run commits report.json
+/// last, so its presence says the run's files are complete). Results marked `retry` do not count.
+std::optional<PointResult> existing_result(const fs::path& dir, const std::string& key) {
   if (auto j = read_json_if_valid(dir / "result.json")) {
     try {
       PointResult r = PointResult::from_json(*j);
-      if (!r.retry) return r;
+      if (!r.retry && j->value("key", "") == key) return r;
       return std::nullopt;
     } catch (const json::exception&) {
       // unreadable record: run the row again
@@ -98,7 +114,7 @@ std::optional<PointResult> existing_result(const fs::path& dir) {
   if (auto report = read_json_if_valid(dir / "report.json")) {
     try {
       PointResult r = PointResult::from_report(*report);
-      report::write_file_atomic((dir / "result.json").string(), r.to_json().dump() + "\n");
+      write_record(dir, key, r);
       return r;
     } catch (const json::exception&) {
     }
@@ -118,18 +134,25 @@ json sweep_meta(const SweepPlan& plan, const SweepOptions& o) {
   meta["total_rows"] = plan.jobs.size();
   meta["excluded_points"] = plan.excluded_points;
   meta["shard"] = o.shard_count > 1 ? json{o.shard_index, o.shard_count} : json();
+  // Written false when the sweep starts and true only after the final tables: a sweep that was
+  // killed, interrupted or is still running never looks finished (merge refuses it).
+  meta["complete"] = false;
   return meta;
 }
 
-/// Appends rows to the streaming tables and keeps them for the final, sorted rewrite.
+/// Appends rows to the streaming tables (points.partial.csv and .jsonl: never taken for the
+/// final table) and keeps them for the final, sorted tables.
 class RowSink {
  public:
   RowSink(const fs::path& dir, const std::vector<std::string>& columns)
-      : csv_(dir / "points.csv", std::ios::binary | std::ios::trunc),
-        jsonl_(dir / "points.jsonl", std::ios::binary | std::ios::trunc) {
-    if (!csv_ || !jsonl_) throw InputError(fmt::format("--out {}: cannot write points.csv", dir.string()));
+      : csv_(dir / kPartialCsv, std::ios::binary | std::ios::trunc),
+        jsonl_(dir / kPartialJsonl, std::ios::binary | std::ios::trunc) {
+    if (!csv_ || !jsonl_)
+      throw InputError(output_error("--out", (dir / kPartialCsv).string(), std::strerror(errno ? errno : EIO)));
     csv_ << csv_header(columns) << std::flush;
   }
+  static constexpr const char* kPartialCsv = "points.partial.csv";
+  static constexpr const char* kPartialJsonl = "points.partial.jsonl";
   void add(Row row) {
     csv_ << csv_line(row) << std::flush;
     jsonl_ << row.dump() << "\n" << std::flush;
@@ -138,9 +161,12 @@ class RowSink {
   }
   std::vector<Row>& rows() { return rows_; }
   uint64_t failed() const { return failed_; }
-  void close() {
+  /// Closes the streaming tables and removes them (the final tables replace them).
+  void close(const fs::path& dir) {
     csv_.close();
     jsonl_.close();
+    fs::remove(dir / kPartialCsv);
+    fs::remove(dir / kPartialJsonl);
   }
 
  private:
@@ -150,12 +176,67 @@ class RowSink {
 };
 
 void prepare_out_dir(const std::string& out_dir, bool resume) {
+  check_output_dir("--out", out_dir);
   std::error_code ec;
   fs::create_directories(fs::path(out_dir) / "points", ec);
   if (ec || !fs::is_directory(out_dir)) throw InputError(fmt::format("--out {}: cannot create directory", out_dir));
   if (!resume && fs::exists(fs::path(out_dir) / "sweep.json"))
     throw InputError(fmt::format("--out {}: holds a sweep already; pass --resume to continue it or choose another "
                                  "directory", out_dir));
+}
+
+/// The rows of this shard grouped by key: rows with one effective config and workload run once.
+struct ShardRows {
+  std::vector<std::string> keys;  ///< in row order of their first row
+  std::map<std::string, std::vector<const SweepJob*>> rows_of_key;
+};
+
+ShardRows shard_rows(const SweepPlan& plan, const SweepOptions& o, SweepSummary& summary) {
+  ShardRows s;
+  for (const auto& job : plan.jobs) {
+    if (job.row % o.shard_count != o.shard_index - 1) continue;
+    ++summary.rows;
+    auto& v = s.rows_of_key[job.key];
+    if (v.empty()) s.keys.push_back(job.key);
+    v.push_back(&job);
+  }
+  return s;
+}
+
+/// The child that runs one point: `tpusim run ... --out DIR -q`, after what a killed earlier
+/// attempt left in DIR is removed (its files, and any temporary file of an uncommitted run).
+ProcessTask point_task(const SweepPlan& plan, const SweepOptions& o, const SweepJob& job, const fs::path& dir,
+                       size_t id, double timeout_s) {
+  fs::create_directories(dir);
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name == "report.json" || name == "layers.csv" || name == "result.json" || name.rfind(".tpusim-tmp-", 0) == 0)
+      fs::remove(e.path());
+  }
+  ProcessTask task;
+  task.id = id;
+  // Paths as resolved from the spec (the child shares our working directory), so the
+  // children's errors name files as the parent's do.
+  task.argv = {o.executable, "run", "--arch", plan.spec.arch_path, "--workload", plan.spec.workload_paths[job.workload]};
+  for (const auto& ov : plan.points[job.point].overrides) {
+    task.argv.push_back("--set");
+    task.argv.push_back(ov.text);
+  }
+  task.argv.insert(task.argv.end(), {"--out", dir.string(), "-q"});
+  if (!o.max_folds.empty()) task.argv.insert(task.argv.end(), {"--max-folds", o.max_folds});
+  task.stderr_path = (dir / "stderr.txt").string();
+  task.timeout_s = timeout_s;
+  return task;
+}
+
+/// SIGINT -> "SIGINT".
+std::string signal_name(int sig) {
+  switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+  }
+  return fmt::format("signal {}", sig);
 }
 
 }  // namespace
@@ -188,46 +269,44 @@ SweepSummary run_sweep(const SweepOptions& o) {
   if (o.shard_count == 0 || o.shard_index < 1 || o.shard_index > o.shard_count)
     throw InputError(fmt::format("--shard {}/{}: expected I/N with 1 <= I <= N", o.shard_index, o.shard_count));
   if (o.jobs == 0) throw InputError("--jobs 0: must be at least 1");
-  const SweepPlan plan = plan_sweep(load_sweep_spec(o.spec_path));
+  const SweepPlan plan = plan_sweep(load_sweep_spec(o.spec_path), o.max_points);
   const double timeout_s = o.timeout_s > 0 ? o.timeout_s : plan.spec.timeout_s > 0 ? plan.spec.timeout_s : kDefaultTimeoutS;
   prepare_out_dir(o.out_dir, o.resume);
   const fs::path out(o.out_dir);
-  report::write_file_atomic((out / "sweep.json").string(), sweep_meta(plan, o).dump(2) + "\n");
+  // First mark the directory's sweep unfinished, then remove the previous final tables: at no
+  // moment does the directory hold a table that looks final while rows are missing.
+  json meta = sweep_meta(plan, o);
+  report::write_file_atomic((out / "sweep.json").string(), meta.dump(2) + "\n");
+  for (const char* stale : {"points.csv", "points.jsonl", "pareto.csv"}) fs::remove(out / stale);
 
-  // Rows of this shard grouped by key: rows with one effective config and workload run once.
-  std::vector<std::string> keys;
-  std::map<std::string, std::vector<const SweepJob*>> rows_of_key;
   SweepSummary summary;
   summary.total_rows = plan.jobs.size();
   summary.excluded_points = plan.excluded_points;
-  for (const auto& job : plan.jobs) {
-    if (job.row % o.shard_count != o.shard_index - 1) continue;
-    ++summary.rows;
-    auto& v = rows_of_key[job.key];
-    if (v.empty()) keys.push_back(job.key);
-    v.push_back(&job);
-  }
+  ShardRows shard = shard_rows(plan, o, summary);
+  auto& rows_of_key = shard.rows_of_key;
 
   RowSink sink(out, plan.columns);
+  std::set<std::string> done;
   auto emit = [&](const std::string& key, const PointResult& result) {
+    done.insert(key);
     for (const SweepJob* job : rows_of_key[key])
       sink.add(make_row(job->point, plan.columns, plan.points[job->point].values,
                         plan.spec.workload_labels[job->workload], result, point_rel_dir(key) + "/report.json"));
   };
   std::vector<std::string> pending;
-  for (const auto& key : keys) {
+  for (const auto& key : shard.keys) {
     const fs::path dir = out / point_rel_dir(key);
     const SweepPoint& point = plan.points[rows_of_key[key].front()->point];
     if (!point.config_error.empty()) {
       // Invalid config: the child would only print the same error, so none is started.
       fs::create_directories(dir);
       const PointResult r = PointResult::failure(point.config_error, false);
-      report::write_file_atomic((dir / "result.json").string(), r.to_json().dump() + "\n");
+      write_record(dir, key, r);
       emit(key, r);
       continue;
     }
     if (o.resume) {
-      if (auto r = existing_result(dir)) {
+      if (auto r = existing_result(dir, key)) {
         summary.reused += rows_of_key[key].size();
         emit(key, *r);
         continue;
@@ -244,29 +323,12 @@ SweepSummary run_sweep(const SweepOptions& o) {
     while ((next < pending.size() || pool.running() > 0) && !g_stop_signal) {
       while (!pool.full() && next < pending.size()) {
         const std::string& key = pending[next];
-        const fs::path dir = out / point_rel_dir(key);
-        fs::create_directories(dir);
-        for (const char* stale : {"report.json", "layers.csv", "result.json"}) fs::remove(dir / stale);
-        const SweepJob& job = *rows_of_key[key].front();
-        ProcessTask task;
-        task.id = next;
-        // Paths as resolved from the spec (the child shares our working directory), so the
-        // children's errors name files as the parent's do.
-        task.argv = {o.executable, "run", "--arch", plan.spec.arch_path, "--workload",
-                     plan.spec.workload_paths[job.workload]};
-        for (const auto& ov : plan.points[job.point].overrides) {
-          task.argv.push_back("--set");
-          task.argv.push_back(ov.text);
-        }
-        task.argv.insert(task.argv.end(), {"--out", dir.string(), "-q"});
-        task.stderr_path = (dir / "stderr.txt").string();
-        task.timeout_s = timeout_s;
-        pool.start(task);
+        pool.start(point_task(plan, o, *rows_of_key[key].front(), out / point_rel_dir(key), next, timeout_s));
         ++next;
       }
-      if (auto done = pool.wait_one(&g_stop_signal)) {
-        const std::string& key = pending[done->id];
-        const PointResult r = finish_child(out / point_rel_dir(key), *done, timeout_s);
+      if (auto done_child = pool.wait_one(&g_stop_signal)) {
+        const std::string& key = pending[done_child->id];
+        const PointResult r = finish_child(out / point_rel_dir(key), key, *done_child, timeout_s);
         ++summary.ran;
         emit(key, r);
         progress.update(sink.rows().size(), sink.failed());
@@ -274,11 +336,21 @@ SweepSummary run_sweep(const SweepOptions& o) {
     }
   }
   progress.finish();
-  sink.close();
+  const uint64_t finished_rows = sink.rows().size();
+  // Stopped by a signal: the rows that did not finish are in the table as "missing", so it says
+  // what it lacks; pareto.csv is not written (a front over part of the rows is not the front).
+  const std::string stopped = g_stop_signal ? signal_name(g_stop_signal) : "";
+  for (const auto& key : shard.keys)
+    if (!stopped.empty() && !done.count(key))
+      emit(key, PointResult::failure(fmt::format("missing: the sweep was interrupted by {}; --resume runs it", stopped), true));
+  sink.close(out);
   std::vector<Row>& rows = sink.rows();
   sort_rows(rows, plan.spec.workload_labels);
-  write_tables(o.out_dir, plan.columns, rows);
-  // Stopped by a signal: the table holds the finished rows (--resume runs the rest).
+  write_tables(o.out_dir, plan.columns, rows, stopped.empty());
+  meta["complete"] = stopped.empty();
+  meta["missing_rows"] = rows.size() - finished_rows;
+  if (!stopped.empty()) meta["interrupted_by"] = stopped;
+  report::write_file_atomic((out / "sweep.json").string(), meta.dump(2) + "\n");
   stop_signals.reraise();
   summary.failed = sink.failed();
   summary.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();

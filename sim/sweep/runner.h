@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/sweep/plan.h"
+
 namespace tpusim::sweep {
 
 struct SweepOptions {
@@ -21,6 +23,8 @@ struct SweepOptions {
   double timeout_s = 0;             ///< per row; 0: the spec's timeout_s, else kDefaultTimeoutS
   std::string executable = "/proc/self/exe";  ///< the tpusim binary the children run
   bool progress = false;            ///< redraw a progress line (on a terminal)
+  uint64_t max_points = kDefaultMaxPoints;  ///< refuse a spec with more points (--max-points)
+  std::string max_folds;  ///< passed to every run as --max-folds (its limit of work), "" = its default
 };
 
 /// Per-row timeout when neither the command line nor the spec sets one.

@@ -85,6 +85,14 @@ std::vector<json> read_range(ObjectReader r, const json& obj) {
   if (!step_v.is_number() || !(step_v.get<double>() > 0) || !std::isfinite(step_v.get<double>()))
     r.fail("step", "must be a positive number, got " + describe(step_v));
   const double step = step_v.get<double>();
+  // Whole-number ranges are swept as integers, computed in doubles: beyond 2^53 a double skips
+  // integers and the values would wrap when written back as 64-bit integers.
+  constexpr double kExact = 9007199254740992.0;  // 2^53
+  if (r.raw("start").is_number_integer() && step_v.is_number_integer())
+    for (const char* key : {"start", "stop"})
+      if (std::fabs(r.raw(key).get<double>()) > kExact)
+        r.fail(key, fmt::format("must be within +-2^53 (9007199254740992) in a whole-number range, where every "
+                                "integer is exact, got {}", r.raw(key).dump()));
   r.finish();
   if (stop < start) r.fail("stop", fmt::format("must be at least start ({}), got {}", start, stop));
   const double count = std::floor((stop - start) / step + 1e-9) + 1;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/report/report.h"
 
 namespace tpusim::sweep {
@@ -125,17 +126,22 @@ void sort_rows(std::vector<Row>& rows, const std::vector<std::string>& workloads
   std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) { return key(a) < key(b); });
 }
 
-void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows) {
+void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows,
+                  bool with_pareto) {
   std::string csv = csv_header(columns), jsonl;
   for (const auto& r : rows) {
     csv += csv_line(r);
     jsonl += r.dump() + "\n";
   }
-  std::string pareto = csv_header(columns);
-  for (const auto& r : pareto_front(rows)) pareto += csv_line(r);
-  report::write_file_atomic(dir + "/points.csv", csv);
-  report::write_file_atomic(dir + "/points.jsonl", jsonl);
-  report::write_file_atomic(dir + "/pareto.csv", pareto);
+  OutputFiles files;  // the three tables together, or none of them
+  files.put("--out", dir + "/points.csv", csv);
+  files.put("--out", dir + "/points.jsonl", jsonl);
+  if (with_pareto) {
+    std::string pareto = csv_header(columns);
+    for (const auto& r : pareto_front(rows)) pareto += csv_line(r);
+    files.put("--out", dir + "/pareto.csv", pareto);
+  }
+  files.commit();
 }
 
 std::vector<Row> read_rows_jsonl(const std::string& path) {

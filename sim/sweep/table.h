@@ -43,8 +43,10 @@ std::string csv_line(const Row& row);
 /// Sorts rows by point, then by the workload's position in `workloads`.
 void sort_rows(std::vector<Row>& rows, const std::vector<std::string>& workloads);
 
-/// Writes DIR/points.csv, DIR/points.jsonl and DIR/pareto.csv (each replaced atomically).
-void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows);
+/// Writes DIR/points.csv, DIR/points.jsonl and (`with_pareto`) DIR/pareto.csv, all or none
+/// (an OutputFiles set, sim/base/file_io.h).
+void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows,
+                  bool with_pareto = true);
 
 /// Reads DIR/points.jsonl; InputError naming the file and line when malformed.
 std::vector<Row> read_rows_jsonl(const std::string& path);
