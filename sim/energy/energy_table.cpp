@@ -383,12 +383,22 @@ EnergyTable load_energy_table(const std::string& path) { return load(path, 0); }
 std::string resolve_energy_table(const std::string& reference, const std::string& arch_file) {
   namespace fs = std::filesystem;
   const fs::path ref(reference);
-  if (ref.is_absolute()) return reference;
+  std::error_code ec;
+  // A missing table is the arch file's mistake: the message names it and its key, and where
+  // the table was looked for (else the user sees only a path they never typed).
+  auto checked = [&](const fs::path& p, const std::string& looked) {
+    if (fs::is_directory(p, ec))
+      throw InputError(fmt::format("{}: /energy_table: \"{}\" is a directory ({}), expected an energy table file",
+                                   arch_file, reference, p.string()));
+    if (!fs::exists(p, ec))
+      throw InputError(fmt::format("{}: /energy_table: no energy table \"{}\" (looked for {})", arch_file, reference, looked));
+    return p.string();
+  };
+  if (ref.is_absolute()) return checked(ref, reference);
   const fs::path beside = fs::path(arch_file).parent_path() / ref;
-  if (fs::exists(beside)) return beside.string();
+  if (fs::exists(beside, ec)) return checked(beside, beside.string());
   const fs::path shipped = shipped_config(ref);  // the data directory's configs/ (sim/base/data_dir.h)
-  if (fs::exists(shipped)) return shipped.string();
-  return beside.string();  // loading it reports the missing file
+  return checked(fs::exists(shipped, ec) ? shipped : beside, beside.string() + " and " + shipped.string());
 }
 
 }  // namespace tpusim

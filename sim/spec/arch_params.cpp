@@ -104,7 +104,9 @@ const Table<DataTypes>& datatype_params() {
     t.choice("input", &DataTypes::input, "activations (GEMM operand A)");
     t.choice("weight", &DataTypes::weight, "weights (GEMM operand B)");
     t.choice("accumulator", &DataTypes::accumulator,
-             "partial sums (in the accumulators buffer, or in the outputs buffer when there is none)");
+             "partial sums (in the accumulators buffer, or in the outputs buffer when there is none); an integer "
+             "accumulator of integer products needs at least input + weight bits, a float one is at least as wide as "
+             "its float inputs");
     t.choice("output", &DataTypes::output, "results written back (GEMM C)");
     return t;
   }();
@@ -216,7 +218,9 @@ const Table<DramConfig>& dram_params() {
               "modelled). With a preset, giving `channels` scales the preset's bandwidth and capacity by channels / "
               "the preset's channels, unless those keys are given too")
         .default_note("(a preset's)");
-    t.number("bandwidth_gb_per_s", &D::bandwidth_gb_per_s, 0.0, 1e6, "GB/s (1e9 B/s)",
+    // Above 1 MB/s: the slowest DRAM interface (a single LPDDR x8 channel) moves about 1 GB/s;
+    // the floor refuses mistakes such as 1e-12, which ran into 5.7e16 cycles.
+    t.number("bandwidth_gb_per_s", &D::bandwidth_gb_per_s, 1e-3, 1e6, "GB/s (1e9 B/s)",
              "sustained bandwidth, shared by all transfers (one bus, busy-until); bytes per core cycle = this x 1e9 / "
              "(clock_mhz x 1e6)")
         .default_note("(a preset's channels x per-channel bandwidth)");
@@ -358,7 +362,27 @@ void validate_roles(const ObjectReader& r, ArchConfig& a) {
   }
 }
 
+bool is_integer_type(DataType t) {
+  return t == DataType::int4 || t == DataType::int8 || t == DataType::int16 || t == DataType::int32;
+}
+
+/// An accumulator narrower than what it sums would wrap or round away the products: integer
+/// products of a x b bits need a + b bits (int8 x int8 -> int16, so int32 holds 2^16 of them, as
+/// TPU v1's 32-bit accumulators do); a float accumulator must be at least as wide as its inputs.
+void validate_accumulator(const ObjectReader& r, const DataTypes& d) {
+  const uint32_t in = bits_of(d.input), w = bits_of(d.weight), acc = bits_of(d.accumulator);
+  if (is_integer_type(d.input) && is_integer_type(d.weight) && is_integer_type(d.accumulator) && acc < in + w)
+    fail_at(r.file(), "/datatypes/accumulator",
+            fmt::format("{} is narrower than the products it sums ({} x {}: {} bits); use int32 or wider",
+                        to_string(d.accumulator), to_string(d.input), to_string(d.weight), in + w));
+  if (!is_integer_type(d.accumulator) && acc < std::max(is_integer_type(d.input) ? 0u : in, is_integer_type(d.weight) ? 0u : w))
+    fail_at(r.file(), "/datatypes/accumulator",
+            fmt::format("{} is narrower than its inputs ({}, {}); use fp32", to_string(d.accumulator),
+                        to_string(d.input), to_string(d.weight)));
+}
+
 void validate_arch(const ObjectReader& r, ArchConfig& a) {
+  validate_accumulator(r, a.datatypes);
   if (a.timing == TimingMode::scalesim_v2 && a.scalesim && a.scalesim->interface_bandwidth == InterfaceBandwidth::user)
     fail_at(r.file(), "/scalesim/interface_bandwidth",
             "scalesim-v2 timing reproduces SCALE-Sim's CALC mode only, got \"USER\"; set it to \"CALC\", "
@@ -395,7 +419,7 @@ const Table<DramPresetFile>& dram_preset_params() {
     t.choice("type", &P::type, "technology (becomes `/dram/type`)").required();
     t.string("source", &P::source, "", "the standard or datasheet the numbers come from, and which are estimates")
         .required();
-    t.number("bandwidth_gb_per_s_per_channel", &P::bandwidth_gb_per_s_per_channel, 0.0, 1e6, "GB/s (1e9 B/s)",
+    t.number("bandwidth_gb_per_s_per_channel", &P::bandwidth_gb_per_s_per_channel, 1e-3, 1e6, "GB/s (1e9 B/s)",
              "sustained bandwidth of one channel").required();
     t.integer("channels", &P::channels, 1, 1024, "", "channels of the part").required();
     t.non_negative("latency_ns", &P::latency_ns, 1e6, "ns", "access latency").required();
@@ -416,7 +440,9 @@ const Table<ArchConfig>& arch_params() {
              "where the numbers come from (every shipped preset has one); omitted from the echo when empty")
         .echo(Echo::unless_empty);
     t.ignored_string("notes", "free text for humans; ignored and not echoed");
-    t.number("clock_mhz", &A::clock_mhz, 0.0, 1e6, "MHz",
+    // Above 1 kHz: the slowest clocked accelerators (FPGA prototypes) run at tens of MHz; the
+    // floor only refuses mistakes such as 1e-300, whose runs take absurd cycle counts.
+    t.number("clock_mhz", &A::clock_mhz, 1e-3, 1e6, "MHz",
              "core clock; cycles are counted in this domain and converted to seconds and to DRAM bandwidth per "
              "cycle with it");
     t.choice("timing", &A::timing,

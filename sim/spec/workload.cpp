@@ -41,10 +41,17 @@ std::pair<uint64_t, uint64_t> read_pair(ObjectReader& r, const std::string& key,
   return {x, x};
 }
 
-/// Kernel extent must fit the padded input: checks one spatial axis.
+/// Kernel extent must fit the padded input, and the padding is at most the larger of the input
+/// and the window's extent: checks one spatial axis. The output is then at most three times the
+/// larger of the two (1e6 of padding on a 7x7 input asked for 4e12 output pixels and never
+/// answered); PyTorch's and ONNX's "same" padding is at most the extent minus one.
 void check_window(const ObjectReader& r, const char* kernel_key, uint64_t kernel, uint64_t dilation, uint64_t in,
                   uint64_t pad, const char* in_key) {
   const uint64_t extent = dilation * (kernel - 1) + 1;
+  if (pad > std::max(in, extent))
+    r.fail("padding", fmt::format("{} is more than the larger of {} {} and the {} window's extent {}; such padding "
+                                  "only adds outputs that see zeros",
+                                  pad, in_key, in, kernel_key, extent));
   if (extent > in + 2 * pad)
     r.fail(kernel_key, fmt::format("kernel extent {} is larger than the padded input {} ({} {} + 2 x padding {})",
                                    extent, in + 2 * pad, in_key, in, pad));

@@ -126,7 +126,7 @@ TEST_CASE("config errors: each bad architecture file exits 2 with its one-line m
   cases.push_back({"absurd capacity", mutated([](json& a) { a["buffers"]["ifmap"]["capacity_bytes"] = 1ULL << 51; }).dump(1),
                    "/buffers/ifmap/capacity_bytes: must be an integer in [1, 1125899906842624], got 2251799813685248"});
   cases.push_back({"zero bandwidth", mutated([](json& a) { a["dram"]["bandwidth_gb_per_s"] = 0; }).dump(1),
-                   "/dram/bandwidth_gb_per_s: must be a number in (0, 1000000], got 0"});
+                   "/dram/bandwidth_gb_per_s: must be a number in (0.001, 1000000], got 0"});
   cases.push_back({"unknown dataflow", mutated([](json& a) { a["array"]["dataflow"] = "wx"; }).dump(1),
                    "/array/dataflow: unknown \"wx\"; allowed: os, ws, is, rs"});
   cases.push_back({"unknown datatype", mutated([](json& a) { a["datatypes"] = {{"input", "int7"}}; }).dump(1),

@@ -140,5 +140,5 @@ TEST_CASE("DRAM presets and bad memory configs", "[memory][errors]") {
   const auto zero = test::run_cli(base + " --set /dram/bandwidth_gb_per_s=0", dir);
   CHECK(zero.exit_code == 2);
   CHECK(zero.err == "tpusim: --set /dram/bandwidth_gb_per_s=0: " + test::source_path("configs/tpu_v1.json") +
-                        ": /dram/bandwidth_gb_per_s: must be a number in (0, 1000000], got 0\n");
+                        ": /dram/bandwidth_gb_per_s: must be a number in (0.001, 1000000], got 0\n");
 }
