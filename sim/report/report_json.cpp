@@ -32,9 +32,10 @@ void add_busy_json(json& j, const MemoryBusy& b) {
 
 json roofline_json(const Roofline& f) {
   json j;
-  // No DRAM traffic: infinitely intense; written as null (JSON has no infinity).
-  j["operational_intensity_macs_per_byte"] =
-      f.operational_intensity_macs_per_byte ? json(*f.operational_intensity_macs_per_byte) : json(nullptr);
+  // No DRAM traffic: infinitely intense. JSON has no infinity, and a null among numbers reads
+  // as a missing measurement to every tool that loads the report, so the key is left out.
+  if (f.operational_intensity_macs_per_byte)
+    j["operational_intensity_macs_per_byte"] = *f.operational_intensity_macs_per_byte;
   j["attained_macs_per_s"] = f.attained_macs_per_s;
   j["roof_macs_per_s"] = f.roof_macs_per_s;
   j["bound"] = f.compute_bound ? "compute" : "memory";
