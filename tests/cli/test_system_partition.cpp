@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "support/report_lookup.h"
 #include "support/test_util.h"
 
 using nlohmann::json;
@@ -38,13 +39,7 @@ json run(const std::filesystem::path& dir, const std::string& extra = "") {
   return json::parse(read_text(dir / "out" / "system_report.json"));
 }
 
-const json& op(const json& report, const std::string& name) {
-  for (const json& o : report["ops"])
-    if (o["name"] == name) return o;
-  FAIL("no op " << name);
-  static json none;
-  return none;
-}
+const json& op(const json& report, const std::string& name) { return tpusim::test::named(report, name); }
 
 }  // namespace
 

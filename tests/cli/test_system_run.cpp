@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "support/report_lookup.h"
 #include "support/test_util.h"
 
 using nlohmann::json;
@@ -53,13 +54,7 @@ json gemm(const std::string& name, uint64_t m, uint64_t n, uint64_t k, std::vect
   return {{"name", name}, {"op", "gemm"}, {"m", m}, {"n", n}, {"k", k}, {"inputs", inputs}};
 }
 
-const json& op(const json& report, const std::string& name) {
-  for (const json& o : report["ops"])
-    if (o["name"] == name) return o;
-  FAIL("no op " << name);
-  static json none;
-  return none;
-}
+const json& op(const json& report, const std::string& name) { return tpusim::test::named(report, name); }
 
 }  // namespace
 
