@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/stop_signals.h"
 
 namespace tpusim {
 
@@ -103,6 +104,12 @@ void OutputFiles::cleanup() noexcept {
   for (const auto& f : files_)
     if (!f.direct) ::unlink(f.tmp_path.c_str());
   for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) ::rmdir(it->c_str());
+  forget_signal_slots();
+}
+
+void OutputFiles::forget_signal_slots() noexcept {
+  for (int slot : signal_slots_) staged_paths::remove(slot);
+  signal_slots_.clear();
 }
 
 std::string OutputFiles::stage(const std::string& option, const std::string& final_path) {
@@ -123,11 +130,13 @@ std::string OutputFiles::stage(const std::string& option, const std::string& fin
       if (::mkdir(it->c_str(), 0777) != 0 && errno != EEXIST)
         throw InputError(output_error(option, final_path, fmt::format("cannot create {}: {}", it->string(), errno_text(errno))));
       created_dirs_.push_back(it->string());
+      signal_slots_.push_back(staged_paths::add(it->string(), true));
     }
     std::string ext = target.extension().string();
     if (ext.size() > 16) ext.clear();
     const std::string name = fmt::format(".tpusim-tmp-{}-{}{}", ::getpid(), counter_++, ext);
     s.tmp_path = (target.parent_path() / name).string();
+    signal_slots_.push_back(staged_paths::add(s.tmp_path, false));
   }
   files_.push_back(s);
   return s.tmp_path;
@@ -165,6 +174,7 @@ void OutputFiles::commit() {
     }
     ::close(fd);
   }
+  const BlockStopSignals no_signal_between_renames;  // delivered after the set is complete
   for (size_t i = 0; i < files_.size(); ++i) {
     const Staged& f = files_[i];
     if (f.direct) continue;
@@ -177,6 +187,8 @@ void OutputFiles::commit() {
     dirs.insert(fs::path(f.final_path).parent_path().string());
   }
   committed_ = true;
+  forget_signal_slots();
+  staged_paths::note_committed();
   for (const auto& d : dirs) {  // the renames themselves reach the disk
     const int fd = ::open(d.empty() ? "." : d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {

@@ -33,6 +33,9 @@ void check_output_file(const std::string& option, const std::string& path);
 /// the destructor removes every temporary file and every directory the set created.
 /// A target that exists and is neither a regular file nor a directory (a FIFO, /dev/stdout, a
 /// terminal) is written directly, since a rename would replace the device, not write to it.
+/// Every temporary file and created directory is also registered with the stop-signal handler
+/// (sim/base/stop_signals.h): a `run` interrupted by SIGINT or SIGTERM removes them before it dies,
+/// and the renames of commit() run with those signals blocked, so a set is never half renamed.
 class OutputFiles {
  public:
   OutputFiles() = default;
@@ -55,9 +58,11 @@ class OutputFiles {
   };
   std::vector<Staged> files_;
   std::vector<std::string> created_dirs_;  ///< deepest last; removed when empty on failure
+  std::vector<int> signal_slots_;  ///< the staged paths a stop signal removes (stop_signals.h)
   uint64_t counter_ = 0;
   bool committed_ = false;
   void cleanup() noexcept;
+  void forget_signal_slots() noexcept;
 };
 
 /// Writes `content` to `path` as a one-file OutputFiles set: complete or absent.

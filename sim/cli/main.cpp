@@ -19,6 +19,7 @@
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
 #include "sim/base/one_line.h"
+#include "sim/base/stop_signals.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/sweep_command.h"
 #include "sim/cli/choose_command.h"
@@ -106,8 +107,11 @@ static void die_with_sweep() {
 
 // SystemC prints its banner before sc_main runs; a report tool's stdout must carry only the
 // report, so the banner is switched off unless the user set the variable themselves.
+// SIGINT, SIGTERM, SIGHUP: every command removes its staged, uncommitted outputs and dies with
+// one line (sim/base/stop_signals.h); the sweep catches them itself while it runs its points.
 int main(int argc, char* argv[]) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   die_with_sweep();
+  tpusim::remove_staged_outputs_on_stop_signals();
   return sc_core::sc_elab_and_sim(argc, argv);
 }

@@ -16,6 +16,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
+#include "sim/base/stop_signals.h"
 #include "sim/spec/json_reader.h"
 #include "sim/report/report.h"
 #include "sim/sweep/child_output.h"
@@ -31,38 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-/// The signal that asked the sweep to stop (SIGINT, SIGTERM, SIGHUP), or 0.
-volatile std::sig_atomic_t g_stop_signal = 0;
-extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
-
-/// Catches SIGINT, SIGTERM and SIGHUP while alive, so the sweep can kill its children and
-/// write the table of what finished before it dies of the signal; restores the old handlers.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_signal = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < 3; ++i) sigaction(kSignals[i], &sa, &old_[i]);
-  }
-  ~StopSignals() {
-    for (size_t i = 0; i < 3; ++i) sigaction(kSignals[i], &old_[i], nullptr);
-  }
-  /// Dies of the signal that was caught (default action restored), if any.
-  void reraise() {
-    const int sig = g_stop_signal;
-    if (sig == 0) return;
-    for (size_t i = 0; i < 3; ++i) sigaction(kSignals[i], &old_[i], nullptr);
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-  }
-
- private:
-  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
-  struct sigaction old_[3];
-};
 
 std::string point_rel_dir(const std::string& key) { return "points/" + key; }
 
@@ -229,16 +198,6 @@ ProcessTask point_task(const SweepPlan& plan, const SweepOptions& o, const Sweep
   return task;
 }
 
-/// SIGINT -> "SIGINT".
-std::string signal_name(int sig) {
-  switch (sig) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    case SIGHUP: return "SIGHUP";
-  }
-  return fmt::format("signal {}", sig);
-}
-
 }  // namespace
 
 /// The child's last non-empty stderr line without the "tpusim: " prefix.
@@ -320,13 +279,13 @@ SweepSummary run_sweep(const SweepOptions& o) {
   {
     ProcessPool pool(o.jobs);  // its destructor kills what still runs when a signal stops us
     size_t next = 0;
-    while ((next < pending.size() || pool.running() > 0) && !g_stop_signal) {
+    while ((next < pending.size() || pool.running() > 0) && !*StopSignals::flag()) {
       while (!pool.full() && next < pending.size()) {
         const std::string& key = pending[next];
         pool.start(point_task(plan, o, *rows_of_key[key].front(), out / point_rel_dir(key), next, timeout_s));
         ++next;
       }
-      if (auto done_child = pool.wait_one(&g_stop_signal)) {
+      if (auto done_child = pool.wait_one(StopSignals::flag())) {
         const std::string& key = pending[done_child->id];
         const PointResult r = finish_child(out / point_rel_dir(key), key, *done_child, timeout_s);
         ++summary.ran;
@@ -339,7 +298,7 @@ SweepSummary run_sweep(const SweepOptions& o) {
   const uint64_t finished_rows = sink.rows().size();
   // Stopped by a signal: the rows that did not finish are in the table as "missing", so it says
   // what it lacks; pareto.csv is not written (a front over part of the rows is not the front).
-  const std::string stopped = g_stop_signal ? signal_name(g_stop_signal) : "";
+  const std::string stopped = *StopSignals::flag() ? stop_signal_name(*StopSignals::flag()) : "";
   for (const auto& key : shard.keys)
     if (!stopped.empty() && !done.count(key))
       emit(key, PointResult::failure(fmt::format("missing: the sweep was interrupted by {}; --resume runs it", stopped), true));
