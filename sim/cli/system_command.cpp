@@ -8,6 +8,7 @@
 
 #include "arch/interconnect/topology.h"
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/cli/describe.h"
 #include "sim/metrics/metrics.h"
 #include "sim/importers/formats.h"
@@ -51,12 +52,6 @@ LoadedProgram load_program(const SystemRunArgs& a) {
   return p;
 }
 
-void make_out_dir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) throw InputError(fmt::format("--out {}: cannot create directory", dir));
-}
-
 system::SystemRun run_program(const SystemRunArgs& a, const LoadedProgram& p) {
   RunOptions options;
   options.fast_forward = a.fast_forward;
@@ -72,7 +67,8 @@ system::SystemRun run_program(const SystemRunArgs& a, const LoadedProgram& p) {
 int run_system_command(const SystemRunArgs& a) {
   // Everything is judged before simulating (run_system checks collectives first, then maps).
   const LoadedProgram p = load_program(a);
-  if (!a.out_dir.empty()) make_out_dir(a.out_dir);
+  // Checked now, created only with the report (the OutputFiles set): a run that fails writes nothing.
+  if (!a.out_dir.empty()) check_output_dir("--out", a.out_dir);
   const system::SystemRun run = run_program(a, p);
   nlohmann::json j = system::system_report_json(run);
   if (p.par && p.par->pp.degree > 1) {
@@ -89,7 +85,7 @@ int run_system_command(const SystemRunArgs& a) {
 int export_chakra_command(const SystemRunArgs& a, const std::string& prefix) {
   const LoadedProgram p = load_program(a);
   system::chakra::check_exportable(p.graph);
-  make_out_dir(a.out_dir);
+  check_output_dir("--out", a.out_dir);
   const system::SystemRun run = run_program(a, p);
   const system::chakra::Exported e = system::chakra::write_chakra(run, p.graph, a.out_dir, prefix);
   if (!a.quiet)

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "support/test_util.h"
@@ -32,6 +33,7 @@ std::string ring4(const std::string& tag, const json& link_extra = json::object(
 struct Run {
   tpusim::test::CliResult cli;
   json report;
+  bool out_exists = false;  ///< --out DIR exists after the run
 };
 
 Run run(const std::string& tag, const std::string& sys, const json& layers, const std::string& extra = "") {
@@ -41,6 +43,7 @@ Run run(const std::string& tag, const std::string& sys, const json& layers, cons
   r.cli = run_cli("run -q --arch " + sys + " --workload " + (dir / "work.json").string() + " " + extra + " --out " +
                       (dir / "out").string(), dir);
   if (r.cli.exit_code == 0) r.report = json::parse(read_text(dir / "out" / "system_report.json"));
+  r.out_exists = std::filesystem::exists(dir / "out");
   return r;
 }
 
@@ -113,6 +116,7 @@ TEST_CASE("system memory: a chip whose HBM cannot hold its share is an error, or
   CHECK(bad.cli.err.find("chip.json: /dram/capacity_bytes: one chip needs 1020032 bytes (weights 1004000, activations 16032, "
                          "gradients 0, optimizer state 0) but its HBM holds 1000000") != std::string::npos);
   CHECK(bad.cli.err.find("--allow-memory-overflow") != std::string::npos);
+  CHECK_FALSE(bad.out_exists);  // refused after loading, before simulating: --out is not created
   const Run forced = run("fit_forced", sys, layers, "--allow-memory-overflow");
   REQUIRE(forced.cli.exit_code == 0);
   CHECK(forced.report["memory"]["fits"] == false);

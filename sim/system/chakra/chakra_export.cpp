@@ -9,6 +9,7 @@
 
 #include "et_def.pb.h"
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/spec/json_reader.h"
 
 namespace tpusim::system::chakra {
@@ -131,7 +132,8 @@ Exported write_chakra(const SystemRun& run, const ChipGraph& graph, const std::s
   Exported out;
   out.nodes = prog.graph.nodes.size();
   const std::string trace = fmt::format("{}.0.et", prefix);
-  report::write_file_atomic(dir + "/" + trace, et);
+  OutputFiles files;  // the trace and its manifest (last) appear together or not at all
+  files.put("--out", dir + "/" + trace, et);
   out.files.push_back(dir + "/" + trace);
   const nlohmann::json manifest = {
       {"format", "chakra execution trace (et_def.proto), one per distinct chip program"},
@@ -141,7 +143,8 @@ Exported write_chakra(const SystemRun& run, const ChipGraph& graph, const std::s
       {"note", fmt::format("every chip runs the same program: for a replay that wants a file per NPU, "
                            "link {}.<npu>.et to {} for each NPU id", prefix, trace)}};
   out.files.push_back(dir + "/" + prefix + ".manifest.json");
-  report::write_file_atomic(out.files.back(), manifest.dump(2) + "\n");
+  files.put("--out", out.files.back(), manifest.dump(2) + "\n");
+  files.commit();
   return out;
 }
 
