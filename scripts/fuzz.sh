@@ -10,11 +10,12 @@
 # scalesim_topology, onnx, ert_yaml, energy_table, sweep_spec, compare, system, model_config,
 # scenario). Seeds are the shipped files (configs/, workloads/, tests/data/, results/golden/,
 # tests/fuzz/seeds/); the corpus each run grows is kept in build-fuzz/corpus/NAME and reused by the
-# next run. Exit 0 when no harness found anything, 1 otherwise, 2 on bad usage.
+# next run. Exit 0 when no harness found anything, 1 otherwise, 2 on bad usage. FUZZ_BUILD=0 skips
+# the build and runs the harnesses already in build-fuzz/ (a long run whose sources change meanwhile).
 # A finding is replayed with build-fuzz/tests/fuzz/fuzz_NAME FILE (tests/fuzz/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 case "$1" in -h | --help) usage; exit 0 ;; esac
 seconds="$1"; shift
@@ -49,9 +50,11 @@ seeds_of() {
 }
 
 bf="$root/build-fuzz"
-CC=clang CXX=clang++ cmake -S "$root" -B "$bf" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTPUSIM_FUZZ=ON -DBUILD_TESTING=OFF \
-  -DCMAKE_CXX_COMPILER_LAUNCHER="$(command -v ccache || true)" >/dev/null
-cmake --build "$bf" -j "${JOBS:-2}" --target "${harnesses[@]/#/fuzz_}"
+if [ "${FUZZ_BUILD:-1}" != 0 ]; then
+  CC=clang CXX=clang++ cmake -S "$root" -B "$bf" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTPUSIM_FUZZ=ON -DBUILD_TESTING=OFF \
+    -DCMAKE_CXX_COMPILER_LAUNCHER="$(command -v ccache || true)" >/dev/null
+  cmake --build "$bf" -j "${JOBS:-2}" --target "${harnesses[@]/#/fuzz_}"
+fi
 
 summary="$bf/fuzz-summary.txt"
 printf '%-18s %7s %10s %8s %6s %7s %7s %s\n' harness seconds execs exec/s cov ft corpus findings | tee "$summary"
