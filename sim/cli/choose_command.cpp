@@ -24,6 +24,7 @@ int command_choose(const std::vector<std::string>& args) {
       ("max-latency-ms", po::value<double>(), "constraint: latency (a workload's run, a decode step) at most this")
       ("max-power-w", po::value<double>(), "constraint: average power at most this")
       ("max-area-mm2", po::value<double>(), "constraint: area at most this (FPGA designs have none)")
+      ("max-energy-mj", po::value<double>(), "constraint: energy per inference (per generated token with a decode or request scenario) at most this")
       ("out", po::value<std::string>(), "output directory (default: results/run-choose)")
       ("jobs,j", po::value<size_t>(), "runs at once (default: the number of cores)")
       ("timeout-s", po::value<double>(), "per-run timeout in seconds (default 3600)")
@@ -45,6 +46,7 @@ int command_choose(const std::vector<std::string>& args) {
   if (vm.count("max-latency-ms")) o.max_latency_ms = vm["max-latency-ms"].as<double>();
   if (vm.count("max-power-w")) o.max_power_w = vm["max-power-w"].as<double>();
   if (vm.count("max-area-mm2")) o.max_area_mm2 = vm["max-area-mm2"].as<double>();
+  if (vm.count("max-energy-mj")) o.max_energy_mj = vm["max-energy-mj"].as<double>();
   o.out_dir = vm.count("out") ? vm["out"].as<std::string>() : "results/run-choose";
   o.jobs = vm.count("jobs") ? vm["jobs"].as<size_t>() : std::max(1u, std::thread::hardware_concurrency());
   if (vm.count("timeout-s")) {

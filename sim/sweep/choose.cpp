@@ -69,6 +69,7 @@ void check_limits(const ChooseOptions& o) {
   positive("max-latency-ms", o.max_latency_ms);
   positive("max-power-w", o.max_power_w);
   positive("max-area-mm2", o.max_area_mm2);
+  positive("max-energy-mj", o.max_energy_mj);
   if (o.archs.empty()) throw InputError("--arch: give at least one architecture (repeat --arch or list them)");
   if (o.workload.empty() == o.model.empty())
     throw InputError("--workload / --model: give a workload, or a model with a scenario, not both");
@@ -81,6 +82,7 @@ void mark_violations(const ChooseOptions& o, ChooseRow& row) {
   if (o.max_latency_ms && row.latency_ms > *o.max_latency_ms) row.violates.push_back("latency");
   if (o.max_power_w && row.average_power_w > *o.max_power_w) row.violates.push_back("power");
   if (o.max_area_mm2 && row.area_mm2 && *row.area_mm2 > *o.max_area_mm2) row.violates.push_back("area");
+  if (o.max_energy_mj && row.energy_per_inference_mj > *o.max_energy_mj) row.violates.push_back("energy");
 }
 
 std::vector<std::string> child_argv(const ChooseOptions& o, const std::string& arch, const fs::path& dir) {
@@ -159,17 +161,24 @@ void write_outputs(const ChooseOptions& o, const ChooseResult& res) {
                        csv_number(r.utilization), r.bound, csv_number(r.compute_share), csv_number(r.memory_share),
                        csv_number(r.dependency_share), csv_number(r.interconnect_share), join(r.violates, ";"),
                        csv_field(r.error), csv_field(r.report));
-    rows.push_back({{"arch", r.arch_file}, {"name", r.name}, {"status", r.status}, {"error", r.error},
-                    {"latency_ms", r.latency_ms}, {"throughput_per_s", r.throughput_per_s},
-                    {"energy_per_inference_mj", r.energy_per_inference_mj}, {"tops_per_w", r.tops_per_w},
-                    {"average_power_w", r.average_power_w}, {"area_mm2", r.area_mm2 ? json(*r.area_mm2) : json()},
-                    {"utilization", r.utilization}, {"bound", r.bound}, {"compute_share", r.compute_share},
-                    {"memory_share", r.memory_share}, {"dependency_share", r.dependency_share},
-                    {"interconnect_share", r.interconnect_share}, {"violates", r.violates}, {"report", r.report}});
+    json row = {{"arch", r.arch_file}, {"name", r.name}, {"status", r.status}, {"error", r.error},
+                {"latency_ms", r.latency_ms}, {"throughput_per_s", r.throughput_per_s},
+                {"energy_per_inference_mj", r.energy_per_inference_mj}, {"tops_per_w", r.tops_per_w},
+                {"average_power_w", r.average_power_w}, {"utilization", r.utilization}, {"bound", r.bound},
+                {"compute_share", r.compute_share}, {"memory_share", r.memory_share},
+                {"dependency_share", r.dependency_share}, {"interconnect_share", r.interconnect_share},
+                {"violates", r.violates}, {"report", r.report}};
+    if (r.area_mm2) row["area_mm2"] = *r.area_mm2;  // left out for an FPGA design (no area)
+    rows.push_back(std::move(row));
   }
-  json limits = {{"max_latency_ms", o.max_latency_ms ? json(*o.max_latency_ms) : json()},
-                 {"max_power_w", o.max_power_w ? json(*o.max_power_w) : json()},
-                 {"max_area_mm2", o.max_area_mm2 ? json(*o.max_area_mm2) : json()}};
+  // Only the limits that were given.
+  json limits = json::object();
+  const std::pair<const char*, const std::optional<double>*> given[] = {{"max_latency_ms", &o.max_latency_ms},
+                                                                        {"max_power_w", &o.max_power_w},
+                                                                        {"max_area_mm2", &o.max_area_mm2},
+                                                                        {"max_energy_mj", &o.max_energy_mj}};
+  for (const auto& [key, v] : given)
+    if (*v) limits[key] = **v;
   json meta = {{"workload", o.workload}, {"model", o.model}, {"scenario", o.scenario},
                {"throughput_unit", res.throughput_unit}, {"limits", limits}, {"rows", rows}};
   report::write_file_atomic((fs::path(o.out_dir) / "choose.csv").string(), csv);
@@ -261,6 +270,7 @@ std::string choose_markdown(const ChooseOptions& o, const ChooseResult& res) {
   if (o.max_latency_ms) limits += fmt::format(" latency <= {} ms", *o.max_latency_ms);
   if (o.max_power_w) limits += fmt::format(" power <= {} W", *o.max_power_w);
   if (o.max_area_mm2) limits += fmt::format(" area <= {} mm^2", *o.max_area_mm2);
+  if (o.max_energy_mj) limits += fmt::format(" energy <= {} mJ per inference", *o.max_energy_mj);
   if (!limits.empty()) s += "\nConstraints:" + limits + "\n";
   return s;
 }

@@ -19,6 +19,7 @@ struct ChooseOptions {
   std::string workload;             ///< a workload file, or empty with model + scenario
   std::string model, scenario;      ///< an LLM run (sim/llm): both or neither
   std::optional<double> max_latency_ms, max_power_w, max_area_mm2;
+  std::optional<double> max_energy_mj;  ///< energy per inference (or per generated token), mJ
   std::string out_dir;
   size_t jobs = 1;
   double timeout_s = 3600;

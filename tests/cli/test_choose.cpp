@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "support/test_util.h"
 
 using namespace tpusim;
@@ -61,9 +63,14 @@ TEST_CASE("choose: each row is what tpusim run gives, and a broken constraint is
   // a nanowatt. Area: Gemmini's (from its report) is above half of it; the FPGA design has none.
   const double limit = std::sqrt(ta * tb);
   const double area_limit = a["totals"]["area_mm2"].get<double>() / 2;
+  // Energy per inference (the workload once, batch 1): a limit between the two, in mJ.
+  const double ea = a["totals"]["energy_pj"].get<double>() * 1e-9, eb = b["totals"]["energy_pj"].get<double>() * 1e-9;
+  REQUIRE(ea != eb);
+  const double energy_limit = std::sqrt(ea * eb);
   const auto r = test::run_cli("choose --arch " + gemmini + " " + fpga + " --workload " + work +
                                         " --max-latency-ms " + std::to_string(limit) + " --max-power-w 1e-9 --max-area-mm2 " +
-                                        std::to_string(area_limit) + " --jobs 2 --out " + (dir / "c").string(),
+                                        std::to_string(area_limit) + " --max-energy-mj " + fmt::format("{:.17g}", energy_limit) +
+                                        " --jobs 2 --out " + (dir / "c").string(),
                                dir);
   REQUIRE(r.exit_code == 0);
   const auto rows = read_csv(dir / "c" / "choose.csv");
@@ -86,6 +93,7 @@ TEST_CASE("choose: each row is what tpusim run gives, and a broken constraint is
     const std::string v = row.at("violates");
     CHECK((v.find("latency") != std::string::npos) == slower);
     CHECK(v.find("power") != std::string::npos);
+    CHECK((v.find("energy") != std::string::npos) == ((i == 0 ? ea : eb) > energy_limit));
     // Bound: the larger of the compute and memory shares, from the cycle classes.
     const json& cb = t["cycle_breakdown"];
     const double compute = cb["useful_mac"].get<double>() + cb["unused_mac"].get<double>() +
@@ -105,6 +113,14 @@ TEST_CASE("choose: each row is what tpusim run gives, and a broken constraint is
   CHECK(r.out.find("| zhang2015_vx485t |") != std::string::npos);
   CHECK(r.out.find("n/a (FPGA)") != std::string::npos);
   CHECK(r.out.find("**") != std::string::npos);
+  // choose.json: the limits given (all four here), and no null anywhere: the FPGA row has no
+  // area_mm2 key rather than a null one.
+  const json meta = json::parse(test::read_text(dir / "c" / "choose.json"));
+  CHECK(meta["limits"].size() == 4);
+  CHECK(meta["limits"]["max_energy_mj"].get<double>() == Approx(energy_limit));
+  CHECK(meta["rows"][0].contains("area_mm2"));
+  CHECK_FALSE(meta["rows"][1].contains("area_mm2"));
+  CHECK(meta.dump().find("null") == std::string::npos);
 }
 
 TEST_CASE("choose: an LLM decode step per architecture, time per output token", "[choose][cli]") {
