@@ -1,7 +1,8 @@
 #pragma once
 /// The accelerator, elaborated from the architecture config: controller, matrix unit, vector
-/// unit, SRAM buffers, DMA engine and DRAM. Instance names are the config keys
-/// (top.array, top.dma, top.dram, top.<buffer name>).
+/// unit, SRAM buffers, DMA engine and DRAM, and with /sparse_core the SparseCore-like unit's DMA
+/// and lanes. Instance names are the config keys (top.array, top.dma, top.dram, top.<buffer
+/// name>, top.sparse_dma, top.sparse_vector).
 #include <memory>
 #include <vector>
 
@@ -35,9 +36,9 @@ class Top : public sc_core::sc_module, public CorePorts {
   const stats::Registry& stats() const override { return stats_; }
 
  private:
-  UnitQueue& queue(InstrKind kind) override;
-  void begin_layer(bool matrix, uint64_t start_cycle) override;
-  CycleAccount end_layer(bool matrix, uint64_t end_cycle) override;
+  UnitQueue& queue(const Instr& instr) override;
+  void begin_layer(LayerUnit unit, uint64_t start_cycle) override;
+  CycleAccount end_layer(LayerUnit unit, uint64_t end_cycle) override;
   void count_sram(const Instr& instr) override;
   void advance_counters(const stats::Snapshot& delta, uint64_t times, uint64_t cycles) override;
   void begin_graph(OpCounters* ops, CounterRange controller, CounterRange& buffers) override;
@@ -56,10 +57,14 @@ class Top : public sc_core::sc_module, public CorePorts {
   std::unique_ptr<DmaEngine> dma_;
   std::unique_ptr<MatrixUnit> array_;
   std::unique_ptr<VectorUnit> vector_;
+  /// The SparseCore-like unit (null without /sparse_core): its gathers share the DRAM.
+  std::unique_ptr<DmaEngine> sparse_dma_;
+  std::unique_ptr<VectorUnit> sparse_vector_;
   std::vector<std::unique_ptr<SramBuffer>> buffers_;
   std::unique_ptr<Controller> controller_;
   /// Each module's counters in the registry (for the graph mode's per-op attribution).
   CounterRange array_counters_, vector_counters_, dma_counters_, buffer_counters_, dram_counters_;
+  CounterRange sparse_dma_counters_, sparse_vector_counters_;
 };
 
 }  // namespace tpusim::arch

@@ -112,9 +112,10 @@ void Controller::run_barrier() {
     const uint64_t start = now_cycles();
     t.start_cycle = start + cycle_offset_;
     const stats::Snapshot before = core_.stats().snapshot();
-    const bool matrix = program_.layer_is_matrix();
+    const LayerUnit unit = program_.layer_unit();
+    const bool matrix = unit == LayerUnit::matrix;
     scoreboard_.reset();
-    core_.begin_layer(matrix, start);
+    core_.begin_layer(unit, start);
     if (ff_) ff_->begin_layer();
     block = 0;
     Instr instr;
@@ -125,7 +126,7 @@ void Controller::run_barrier() {
       TPUSIM_ASSERT(instr.kind != InstrKind::vector_op || !matrix, "vector op in a matrix layer");
       ++layer_instructions;
       issue(instr);
-      core_.queue(instr.kind).push(instr);
+      core_.queue(instr).push(instr);
     }
     if (ff_) ff_->close_block();
     // Barrier: every instruction registered its completion, and that time has come.
@@ -133,7 +134,7 @@ void Controller::run_barrier() {
     const uint64_t end = std::max(now_cycles(), scoreboard_.last_completion());
     wait_until(end);
     t.end_cycle = end + cycle_offset_;
-    t.breakdown = core_.end_layer(matrix, end);
+    t.breakdown = core_.end_layer(unit, end);
     TPUSIM_ASSERT(t.breakdown.total() == t.end_cycle - t.start_cycle,
                   "cycle breakdown does not sum to the layer's cycles");
     t.counters = stats::difference(core_.stats().snapshot(), before);
@@ -159,7 +160,7 @@ void Controller::run_graph() {
       ++ops_[instr.op].pushed;
       ++issued;
       issue(instr);
-      core_.queue(instr.kind).push(instr);
+      core_.queue(instr).push(instr);
     }
     ops_[op].closed = true;
   }

@@ -18,13 +18,13 @@ namespace tpusim::arch {
 class CorePorts {
  public:
   virtual ~CorePorts() = default;
-  /// The in-order queue of the unit that executes instructions of `kind` (loads and stores go
-  /// to the DMA engine's two queues).
-  virtual UnitQueue& queue(InstrKind kind) = 0;
-  /// The unit that runs the layer (matrix unit or vector unit) starts attributing its cycles.
-  virtual void begin_layer(bool matrix, uint64_t start_cycle) = 0;
+  /// The in-order queue of the unit that executes `instr` (by its kind: loads and stores go to
+  /// the DMA engine's two queues; those of the SparseCore-like unit to its own DMA and lanes).
+  virtual UnitQueue& queue(const Instr& instr) = 0;
+  /// The unit that runs the layer starts attributing its cycles.
+  virtual void begin_layer(LayerUnit unit, uint64_t start_cycle) = 0;
   /// Ends the layer at `end_cycle`; returns its breakdown, summing to end - start.
-  virtual CycleAccount end_layer(bool matrix, uint64_t end_cycle) = 0;
+  virtual CycleAccount end_layer(LayerUnit unit, uint64_t end_cycle) = 0;
   /// Every counter of the core's modules (a layer is the difference of two snapshots).
   virtual const stats::Registry& stats() const = 0;
   /// Adds `times` x `delta` to every counter (the fast-forward's skipped periods), and tells the

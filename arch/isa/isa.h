@@ -17,6 +17,10 @@ constexpr size_t kMaxDeps = 8;
 enum class InstrKind { load, matmul, vector_op, store };
 const char* to_string(InstrKind k);
 
+/// The unit that runs a layer's compute: the matrix unit, the vector unit, or the lanes of the
+/// SparseCore-like unit (/sparse_core: an embedding_bag on a chip that has one).
+enum class LayerUnit { matrix, vector, sparse_core };
+
 /// What a DMA transfer moves (decides the stall category when a consumer waits for it).
 enum class Operand { inputs, weights, outputs };
 const char* to_string(Operand o);
@@ -34,6 +38,8 @@ struct Instr {
   uint64_t gather_rows = 0;
   uint64_t gather_row_bytes = 0;
   uint64_t gather_first_row = 0;
+  /// load, store, vector_op: runs on the SparseCore-like unit (its DMA and lanes), not the core's.
+  bool on_sparse_core = false;
   timing::FoldShape fold;              ///< matmul
   uint64_t vector_cycles = 0;          ///< vector_op: busy cycles on the vector unit
   uint64_t macs = 0;                   ///< matmul: useful MACs
@@ -66,8 +72,8 @@ class ProgramSource {
   virtual bool next_layer() = 0;
   /// Next instruction of the current layer; false at its end.
   virtual bool next_instr(Instr& out) = 0;
-  /// Whether the current layer runs on the matrix unit (else the vector unit).
-  virtual bool layer_is_matrix() const = 0;
+  /// The unit the current layer's compute runs on.
+  virtual LayerUnit layer_unit() const = 0;
   /// The current layer's index in the workload (its op).
   virtual uint32_t current_op() const = 0;
   /// The ops whose instructions the current layer generates: its own, then its fused epilogues'.

@@ -8,9 +8,9 @@
 namespace tpusim::arch {
 
 DmaEngine::DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, IDram& dram,
-                     std::vector<SramBuffer*> buffers, Scoreboard& scoreboard, TraceSink* trace)
+                     std::vector<SramBuffer*> buffers, Scoreboard& scoreboard, TraceSink* trace, uint64_t channels)
     : sc_module(name),
-      channels_(arch.dma.channels),
+      channels_(channels > 0 ? channels : arch.dma.channels),
       burst_bytes_(arch.dma.burst_bytes),
       dram_burst_bytes_(arch.dram.burst_bytes),
       dram_(dram),

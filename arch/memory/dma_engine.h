@@ -23,8 +23,9 @@ namespace tpusim::arch {
 class DmaEngine : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(DmaEngine);
+  /// `channels`: descriptors (a gather's rows: accesses) in flight per queue; 0 = /dma/channels.
   DmaEngine(sc_core::sc_module_name name, const ArchConfig& arch, IDram& dram, std::vector<SramBuffer*> buffers,
-            Scoreboard& scoreboard, TraceSink* trace);
+            Scoreboard& scoreboard, TraceSink* trace, uint64_t channels = 0);
 
   UnitQueue& loads() { return loads_; }
   UnitQueue& stores() { return stores_; }
@@ -46,7 +47,7 @@ class DmaEngine : public sc_core::sc_module {
   /// Issues a gather's rows, each its own access on a DMA channel; returns when the last arrives.
   uint64_t gather(const Instr& instr, std::deque<uint64_t>& in_flight);
 
-  uint32_t channels_;
+  uint64_t channels_;
   uint64_t burst_bytes_;
   uint64_t dram_burst_bytes_;  ///< where a gathered row's bytes fall in DRAM bursts
   IDram& dram_;

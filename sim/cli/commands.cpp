@@ -63,6 +63,7 @@ void dump_program(const mapper::MappedWorkload& mapped, const std::string& write
     arch::Instr i;
     while (program.next_instr(i)) {
       nlohmann::json j = {{"layer", layer.name}, {"id", i.id}, {"kind", arch::to_string(i.kind)}};
+      if (i.on_sparse_core) j["unit"] = "sparse_core";
       if (i.kind == arch::InstrKind::load || i.kind == arch::InstrKind::store) {
         j["operand"] = arch::to_string(i.operand);
         j["dram_bytes"] = i.dram_bytes;

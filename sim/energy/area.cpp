@@ -19,6 +19,8 @@ std::map<std::string, double> area_mm2(const ArchConfig& arch, const EnergyTable
   a["mac"] = pes * arch.array.macs_per_pe_per_cycle * table.mac_area_for(mac_datatype(arch.datatypes), arch) / kUm2PerMm2;
   a["pe_register"] = pes * pe_register_bytes(arch) * table.pe_register_area_um2_per_byte / kUm2PerMm2;
   a["vector"] = double(arch.vector.lanes) * table.vector_lane_area_um2 / kUm2PerMm2;
+  // The SparseCore-like unit's SIMD lanes, priced as the vector unit's (its scratchpad is a buffer).
+  if (arch.sparse_core) a["sparse_core"] = double(arch.sparse_core->lanes()) * table.vector_lane_area_um2 / kUm2PerMm2;
   for (const auto& b : arch.buffers) {
     const double cap = static_cast<double>(b.capacity_bytes);
     a["sram." + b.name] = cap * table.sram_area_um2_per_byte.at(cap) / kUm2PerMm2;

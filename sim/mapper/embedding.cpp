@@ -39,6 +39,10 @@ u128 floor_sum(u128 n, u128 m, u128 a, u128 b) {
 
 }  // namespace
 
+bool runs_on_sparse_core(const ArchConfig& arch, const Layer& layer) {
+  return arch.sparse_core.has_value() && layer.op == OpKind::embedding_bag;
+}
+
 uint64_t embedding_row_bytes(const ArchConfig& arch, const Layer& layer) {
   return bytes_for(arch.datatypes.weight, layer.embedding.dim);
 }
@@ -56,9 +60,11 @@ uint64_t gathered_bursts(uint64_t first_row, uint64_t rows, uint64_t row_bytes, 
 VectorPlan plan_embedding(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
   const EmbeddingBag& e = layer.embedding;
   const auto copies = [](const BufferConfig* b) -> uint64_t { return b->double_buffered ? 2 : 1; };
-  const BufferConfig* in = arch.buffer_for(BufferRole::inputs);
-  const BufferConfig* w = arch.buffer_for(BufferRole::weights);
-  const BufferConfig* out = arch.buffer_for(BufferRole::outputs);
+  const bool sparse = runs_on_sparse_core(arch, layer);
+  const auto buffer = [&](BufferRole r) { return arch.buffer_for(sparse ? BufferRole::sparse_core : r); };
+  const BufferConfig* in = buffer(BufferRole::inputs);
+  const BufferConfig* w = buffer(BufferRole::weights);
+  const BufferConfig* out = buffer(BufferRole::outputs);
   TPUSIM_ASSERT(in && w && out, "validated config lacks a buffer role");
   std::map<const BufferConfig*, std::pair<uint64_t, uint64_t>> needs;  // fixed, per bag
   const auto add = [&](const BufferConfig* b, uint64_t per_bag, uint64_t whole, bool resident) {

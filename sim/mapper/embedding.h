@@ -9,6 +9,9 @@
 
 namespace tpusim::mapper {
 
+/// Whether `layer` runs on the SparseCore-like unit: an embedding_bag on a chip with /sparse_core.
+bool runs_on_sparse_core(const ArchConfig& arch, const Layer& layer);
+
 /// Bytes of one table row (dim elements of the weight type).
 uint64_t embedding_row_bytes(const ArchConfig& arch, const Layer& layer);
 
@@ -20,7 +23,7 @@ uint64_t gathered_bursts(uint64_t first_row, uint64_t rows, uint64_t row_bytes, 
 
 /// Chunks of whole bags (dim output elements each) sized so that a chunk's indices (inputs
 /// buffer), gathered rows (weights buffer) and pooled rows (outputs buffer) fit, double-buffered
-/// where the buffer is. InputError naming the buffer's capacity if one bag does not fit.
+/// where the buffer is; all three in the scratchpad on the SparseCore-like unit. InputError naming the buffer's capacity if one bag does not fit.
 VectorPlan plan_embedding(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx);
 
 }  // namespace tpusim::mapper

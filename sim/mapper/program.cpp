@@ -23,6 +23,7 @@ LayerProgram::LayerProgram(const ArchConfig& arch, const MappedLayer& mapped, co
     : arch_(arch),
       layer_(*mapped.layer),
       matrix_(mapped.is_matrix()),
+      sparse_(runs_on_sparse_core(arch, *mapped.layer)),
       ctx_(mapped.context),
       next_id_(links.first_id),
       links_(links),
@@ -59,14 +60,16 @@ LayerProgram::LayerProgram(const ArchConfig& arch, const MappedLayer& mapped, co
   const uint64_t a_tile = matrix_ && folds_ > 0 ? gemm_.a_tile_bytes(arch.datatypes.input, full.a) : 0;
   const uint64_t b_tile = matrix_ && folds_ > 0 ? gemm_.b_tile_bytes(full.b) : 0;
   const uint64_t in_tile = !matrix_ && folds_ > 0 ? vec_.chunk_elements : 0;
-  init(a_ring_, BufferRole::inputs, links.rings.inputs, a_tile);
-  init(in_ring_, BufferRole::inputs, links.rings.inputs, in_tile);
-  init(b_ring_, BufferRole::weights, links.rings.weights, b_tile);
-  init(out_ring_, matrix_ ? BufferRole::accumulators : BufferRole::outputs, links.rings.outputs, 0);
+  const SlotRings& from = links.rings;
+  init(a_ring_, BufferRole::inputs, from.inputs, a_tile);
+  init(in_ring_, BufferRole::inputs, sparse_ ? from.sparse_inputs : from.inputs, in_tile);
+  init(b_ring_, BufferRole::weights, sparse_ ? from.sparse_weights : from.weights, b_tile);
+  init(out_ring_, matrix_ ? BufferRole::accumulators : BufferRole::outputs, sparse_ ? from.sparse_outputs : from.outputs,
+       0);
 }
 
 SlotRings LayerProgram::rings_after() const {
-  SlotRings r;
+  SlotRings r = links_.rings;  // what this op does not touch passes through
   const auto state = [&](const SlotRing& ring, BufferRole role, uint64_t held) {
     SlotRingState s;
     s.buffer = buffer_index(role);
@@ -84,9 +87,13 @@ SlotRings LayerProgram::rings_after() const {
     r.weights = state(b_ring_, BufferRole::weights, gemm_.keep_b ? gemm_.weight_bytes * count : 0);
     r.outputs = state(out_ring_, BufferRole::accumulators,
                       ctx_.outputs_stay ? bytes_for(arch_.datatypes.output, gemm_.gemm.m * gemm_.gemm.n * count) : 0);
+  } else if (sparse_) {
+    r.sparse_inputs = state(in_ring_, BufferRole::inputs, 0);
+    r.sparse_weights = state(b_ring_, BufferRole::weights, 0);
+    r.sparse_outputs = state(out_ring_, BufferRole::outputs, 0);
   } else {
     r.inputs = state(in_ring_, BufferRole::inputs, 0);
-    r.weights = layer_.op == OpKind::embedding_bag ? state(b_ring_, BufferRole::weights, 0) : links_.rings.weights;
+    if (layer_.op == OpKind::embedding_bag) r.weights = state(b_ring_, BufferRole::weights, 0);
     r.outputs = state(out_ring_, BufferRole::outputs, 0);
   }
   return r;
@@ -102,6 +109,7 @@ void LayerProgram::add_producer_deps(size_t input, Instr& out) {
 }
 
 size_t LayerProgram::buffer_index(BufferRole role) const {
+  if (sparse_) role = BufferRole::sparse_core;  // indices, rows and pooled rows: all in the scratchpad
   const size_t r = static_cast<size_t>(role);
   if (buffer_of_[r] != SIZE_MAX) return buffer_of_[r];
   const BufferConfig* b = arch_.buffer_for(role);
@@ -115,6 +123,7 @@ Instr LayerProgram::make(InstrKind kind) {
   i.id = next_id_++;
   i.kind = kind;
   i.op = links_.op;
+  i.on_sparse_core = sparse_;
   return i;
 }
 
@@ -403,7 +412,8 @@ bool LayerProgram::next_matrix(Instr& out) {
         const auto ops = static_cast<uint64_t>(static_cast<unsigned __int128>(w.ops) * tile / output);
         out = make(InstrKind::vector_op);
         out.op = e.op;
-        out.vector_cycles = std::max<uint64_t>(1, ceil_div(ops, arch_.vector.lanes));
+        const uint64_t lanes = sparse_ ? arch_.sparse_core->lanes() : arch_.vector.lanes;
+        out.vector_cycles = std::max<uint64_t>(1, ceil_div(ops, lanes));
         out.sram_read_bytes[o_buf] += cur_.out_bytes;
         out.sram_write_bytes[o_buf] += cur_.out_bytes;
         out.add_dep(compute_id_);
@@ -465,7 +475,8 @@ bool LayerProgram::next_vector(Instr& out) {
         phase_ = 2;
         out = make(InstrKind::vector_op);
         const uint64_t ops = share(w.ops, end, w.elements_out) - share(w.ops, begin, w.elements_out);
-        out.vector_cycles = std::max<uint64_t>(1, ceil_div(ops, arch_.vector.lanes));
+        const uint64_t lanes = sparse_ ? arch_.sparse_core->lanes() : arch_.vector.lanes;
+        out.vector_cycles = std::max<uint64_t>(1, ceil_div(ops, lanes));
         out.sram_read_bytes[w_buf] += rows_bytes;
         out.sram_write_bytes[o_buf] += out_bytes;
         if (gathers) {

@@ -31,9 +31,12 @@ struct SlotRingState {
   uint64_t held_bytes = 0;
   uint64_t last_use = UINT64_MAX;
 };
-/// The rings by the role of their buffer: inputs, weights, outputs (accumulators of a matrix op).
+/// The rings by the role of their buffer: inputs, weights, outputs (accumulators of a matrix op);
+/// and the SparseCore-like unit's, on its scratchpad (indices, gathered rows, pooled rows), which
+/// the core's ops pass through untouched as the SparseCore's pass the core's.
 struct SlotRings {
   SlotRingState inputs, weights, outputs;
+  SlotRingState sparse_inputs, sparse_weights, sparse_outputs;
 };
 
 /// How a layer's program joins the graph (graph mode). The default is a layer alone, as in
@@ -65,6 +68,10 @@ class LayerProgram {
   /// Next instruction, or false at the end of the layer.
   bool next(Instr& out);
   bool is_matrix() const { return matrix_; }
+  /// The unit its compute runs on.
+  arch::LayerUnit unit() const {
+    return matrix_ ? arch::LayerUnit::matrix : sparse_ ? arch::LayerUnit::sparse_core : arch::LayerUnit::vector;
+  }
   /// Whether a later instruction of this layer may name `id` as a dependency: one of the last users
   /// of a buffer-slot ring, or an instruction of the current fold (vector chunk).
   bool may_reference(uint64_t id) const;
@@ -91,11 +98,12 @@ class LayerProgram {
   /// A DMA load of `operand` into `buffer`, waiting for the slot it refills.
   Instr make_load(Operand operand, uint64_t dram_bytes, uint64_t sram_bytes, size_t buffer, const SlotRing& ring);
   size_t buffer_index(BufferRole role) const;
-  mutable std::array<size_t, 4> buffer_of_{SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};  ///< by role, looked up once
+  mutable std::array<size_t, 5> buffer_of_{SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};  ///< by role, looked up once
 
   const ArchConfig& arch_;
   const Layer& layer_;
   bool matrix_;
+  bool sparse_;  ///< an embedding_bag on the SparseCore-like unit: its buffers are the scratchpad
   LayerContext ctx_;
   GemmPlan gemm_;
   VectorPlan vec_;

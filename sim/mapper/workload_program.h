@@ -20,7 +20,7 @@ class WorkloadProgram : public arch::ProgramSource {
 
   bool next_layer() override;
   bool next_instr(Instr& out) override;
-  bool layer_is_matrix() const override { return current_->is_matrix(); }
+  arch::LayerUnit layer_unit() const override { return current_->unit(); }
   uint32_t current_op() const override { return static_cast<uint32_t>(next_ - 1); }
   std::vector<uint32_t> current_ops() const override;
   bool may_reference(uint64_t id) const override;

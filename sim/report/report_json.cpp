@@ -130,7 +130,8 @@ json sparsity_json(const Layer& layer, const mapper::EffectiveGemm& eg) {
 json embedding_json(const ArchConfig& arch, const Layer& layer) {
   const EmbeddingBag& e = layer.embedding;
   const uint64_t row_bytes = mapper::embedding_row_bytes(arch, layer);
-  return {{"tables", e.tables},
+  return {{"unit", mapper::runs_on_sparse_core(arch, layer) ? "sparse_core" : "vector"},
+          {"tables", e.tables},
           {"rows", e.rows},
           {"dim", e.dim},
           {"lookups", e.lookups},

@@ -74,7 +74,9 @@ struct DataTypes {
 DataType mac_datatype(const DataTypes& dt);
 
 /// What a buffer holds. A buffer may hold several operand kinds (a unified buffer).
-enum class BufferRole { inputs, weights, outputs, accumulators };
+/// `sparse_core`: the scratchpad of the SparseCore-like unit (/sparse_core), which holds an
+/// embedding_bag's indices, gathered rows and pooled rows and nothing of the dense ops.
+enum class BufferRole { inputs, weights, outputs, accumulators, sparse_core };
 
 /// SCALE-Sim's [run_presets] InterfaceBandwidth: CALC (no DRAM limit: what scalesim-v2 timing
 /// reproduces) or USER (DRAM limited to Bandwidth; not reproduced).
@@ -87,6 +89,7 @@ constexpr const char* name_of(BufferRole v) {
     case BufferRole::weights: return "weights";
     case BufferRole::outputs: return "outputs";
     case BufferRole::accumulators: return "accumulators";
+    case BufferRole::sparse_core: return "sparse_core";
   }
   return nullptr;
 }
@@ -152,6 +155,21 @@ struct VectorConfig {
   /// output buffer at the output type (write-back), not overlapped with the matrix units. 0 = no
   /// cost (the write-back hides behind the array, as in every single-array preset).
   double writeback_elems_per_cycle = 0;
+};
+
+/// A SparseCore-like unit beside the cores (arch/chip/README.md, "SparseCore"): the engine that
+/// runs embedding lookups, as TPU v4's four SparseCores do. Its tiles each issue their own row
+/// gathers from the chip's DRAM (shared with the cores) into the scratchpad (the buffer holding
+/// `sparse_core`) and pool the rows on their SIMD lanes. Instances "sparse_dma", "sparse_vector".
+struct SparseCoreConfig {
+  uint32_t count = 1;                     ///< SparseCores on the chip (TPU v4: 4)
+  uint32_t tiles = 16;                    ///< tiles per SparseCore (TPU v4: 16)
+  uint32_t simd_lanes = 8;                ///< lanes per tile (TPU v4: 8)
+  uint32_t outstanding_rows_per_tile = 4; ///< row gathers each tile keeps in flight
+  /// Row gathers in flight on the chip: every tile's.
+  uint64_t gather_channels() const { return uint64_t(count) * tiles * outstanding_rows_per_tile; }
+  /// Lane-operations per cycle of pooling: every tile's lanes.
+  uint64_t lanes() const { return uint64_t(count) * tiles * simd_lanes; }
 };
 
 /// How the core's controller issues work (arch/control/README.md).
@@ -235,6 +253,8 @@ struct ArchConfig {
   /// Present for an accelerator built on an FPGA: its device, the primitive of each buffer
   /// (sim/spec/fpga.h). The resources are checked against the device when loading.
   std::optional<FpgaConfig> fpga;
+  /// Present when the chip has a SparseCore-like unit: embedding_bag ops run on it.
+  std::optional<SparseCoreConfig> sparse_core;
 
   /// The buffer that holds role r (validated: exactly one for inputs, weights and outputs).
   const BufferConfig* buffer_for(BufferRole r) const;

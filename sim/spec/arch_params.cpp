@@ -328,6 +328,26 @@ const Table<ChipConfig>& chip_params() {
   return t;
 }
 
+const Table<SparseCoreConfig>& sparse_core_params() {
+  static const Table<SparseCoreConfig> t = [] {
+    Table<SparseCoreConfig> t("sparse_core", "a SparseCore-like unit for embedding lookups (`arch/chip/README.md`)");
+    using S = SparseCoreConfig;
+    t.integer("count", &S::count, 1, 64, "units",
+              "SparseCores on the chip (TPU v4: 4, v5p: 4, v6e: 2; OpenXLA's SparseCore guide); each embedding_bag op "
+              "runs on them, its gathers sharing `/dram` with the cores");
+    t.integer("tiles", &S::tiles, 1, 1024, "tiles",
+              "tiles per SparseCore (TPU v4: 16), each issuing its own row gathers and pooling its rows");
+    t.integer("simd_lanes", &S::simd_lanes, 1, 1024, "lanes",
+              "SIMD lanes per tile (TPU v4: 8 f32); pooling takes ceil(lane-ops / (count x tiles x simd_lanes)) "
+              "cycles per chunk");
+    t.integer("outstanding_rows_per_tile", &S::outstanding_rows_per_tile, 1, 4096, "accesses",
+              "row gathers a tile keeps in flight; the unit's DMA holds count x tiles x this many accesses at once "
+              "(estimate: not published)");
+    return t;
+  }();
+  return t;
+}
+
 const Table<ScalesimOptions>& scalesim_params() {
   static const Table<ScalesimOptions> t = [] {
     Table<ScalesimOptions> t("scalesim", "SCALE-Sim compatibility settings");
@@ -348,7 +368,8 @@ const Table<ScalesimOptions>& scalesim_params() {
   return t;
 }
 
-/// Each of inputs, weights and outputs is held by exactly one buffer, accumulators by at most one.
+/// Each of inputs, weights and outputs is held by exactly one buffer, accumulators by at most one;
+/// `sparse_core` by one buffer, holding nothing else, exactly when /sparse_core is present.
 void validate_roles(const ObjectReader& r, ArchConfig& a) {
   for (BufferRole role : enum_values<BufferRole>()) {
     int n = 0;
@@ -356,6 +377,17 @@ void validate_roles(const ObjectReader& r, ArchConfig& a) {
     if (n > 1)
       fail_at(r.file(), "/buffers",
               fmt::format("\"{}\" is held by {} buffers; exactly one may hold it", to_string(role), n));
+    if (role == BufferRole::sparse_core) {
+      if (n == 0 && a.sparse_core)
+        fail_at(r.file(), "/sparse_core", "needs its scratchpad: add a buffer that holds \"sparse_core\"");
+      if (n == 1 && !a.sparse_core)
+        fail_at(r.file(), "/buffers", "a buffer holds \"sparse_core\" but there is no /sparse_core unit");
+      for (const auto& b : a.buffers)
+        if (b.holds_role(role) && b.holds.size() > 1)
+          fail_at(r.file(), "/buffers/" + pointer_escape(b.name) + "/holds",
+                  "the SparseCore's scratchpad holds only \"sparse_core\"");
+      continue;
+    }
     if (n == 0 && role != BufferRole::accumulators)
       fail_at(r.file(), "/buffers",
               fmt::format("no buffer holds \"{}\"; add it to some buffer's \"holds\"", to_string(role)));
@@ -399,6 +431,10 @@ void validate_arch(const ObjectReader& r, ArchConfig& a) {
   if (gang_key && a.timing == TimingMode::native && a.array.model == ArrayModel::cycle)
     fail_at(r.file(), gang_key, "more than one matrix unit needs /array/model \"analytic\" (the cycle model steps one array)");
   if (a.fpga) validate_fpga(r.file(), a);
+  if (a.sparse_core && a.activations_on_chip)
+    fail_at(r.file(), "/sparse_core",
+            "a SparseCore-like unit with /activations_on_chip true is not supported (its lookups read their indices "
+            "from DRAM and write their pooled rows there); set /activations_on_chip false");
   if (a.array.native_type && a.vector.convert_in_elems_per_cycle == 0 &&
       (a.datatypes.input != *a.array.native_type || a.datatypes.weight != *a.array.native_type))
     fail_at(r.file(), "/vector/convert_in_elems_per_cycle",
@@ -475,6 +511,9 @@ const Table<ArchConfig>& arch_params() {
     t.optional_object("fpga", &A::fpga, fpga_params(),
                       "an accelerator built on an FPGA: its device (DSP slices, block RAMs, power figures) and the "
                       "memory primitive of each buffer; the design must fit the device (see below)");
+    t.optional_object("sparse_core", &A::sparse_core, sparse_core_params(),
+                      "a SparseCore-like unit that runs the embedding_bag ops (gathers and pooling) beside the cores; "
+                      "its scratchpad is the buffer that holds `sparse_core`");
     t.validate(&validate_arch);
     return t;
   }();

@@ -132,7 +132,7 @@ TEST_CASE("config errors: each bad architecture file exits 2 with its one-line m
   cases.push_back({"unknown datatype", mutated([](json& a) { a["datatypes"] = {{"input", "int7"}}; }).dump(1),
                    "/datatypes/input: unknown \"int7\"; allowed: int4, int8, int16, int32, bf16, fp16, fp32"});
   cases.push_back({"unknown buffer role", mutated([](json& a) { a["buffers"]["ifmap"]["holds"] = {"input"}; }).dump(1),
-                   "/buffers/ifmap/holds/0: unknown \"input\"; allowed: inputs, weights, outputs, accumulators"});
+                   "/buffers/ifmap/holds/0: unknown \"input\"; allowed: inputs, weights, outputs, accumulators, sparse_core"});
   cases.push_back({"missing required key: buffers", mutated([](json& a) { a.erase("buffers"); }).dump(1),
                    "/buffers: is required but missing"});
   cases.push_back({"missing required key: capacity_bytes",

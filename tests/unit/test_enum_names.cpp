@@ -40,7 +40,7 @@ TEST_CASE("enum names: the spellings of every spec enum, in enum order", "[enum_
   CHECK(enum_names<TimingMode>() == Names{"native", "scalesim-v2"});
   CHECK(enum_names<DataType>() == Names{"int4", "int8", "int16", "int32", "bf16", "fp16", "fp32"});
   CHECK(enum_names<DramType>() == Names{"ddr3", "ddr4", "lpddr4", "lpddr5", "hbm2", "gddr6"});
-  CHECK(enum_names<BufferRole>() == Names{"inputs", "weights", "outputs", "accumulators"});
+  CHECK(enum_names<BufferRole>() == Names{"inputs", "weights", "outputs", "accumulators", "sparse_core"});
   CHECK(enum_names<InterfaceBandwidth>() == Names{"CALC", "USER"});
   CHECK(enum_names<OpKind>() == Names{"gemm", "linear", "conv2d", "matmul", "maxpool", "avgpool", "global_avgpool",
                                       "relu", "gelu", "add", "softmax", "layernorm", "scale", "concat", "vector",
@@ -81,7 +81,7 @@ TEST_CASE("enum names: ObjectReader reads an enum by its spelling and lists them
   CHECK_THROWS_WITH(r.enumeration<Dataflow>("absent"), "f.json: /array/absent: is required but missing");
   CHECK(config::as_enum<BufferRole>(doc["holds"][0], "f.json", "/holds/0") == BufferRole::weights);
   CHECK_THROWS_WITH(config::as_enum<BufferRole>(doc["holds"][1], "f.json", "/holds/1"),
-                    "f.json: /holds/1: must be one of inputs, weights, outputs, accumulators, got 3");
+                    "f.json: /holds/1: must be one of inputs, weights, outputs, accumulators, sparse_core, got 3");
 }
 
 TEST_CASE("enum names: loop orders parse to the loops, each once", "[enum_names]") {

@@ -190,7 +190,7 @@ TEST_CASE("params: every message names the file and the pointer where the key si
   CHECK(error_of(with("/widths", "8")) == "chip.json: /widths: must be an array of integers in [1, 64], got \"8\"");
   CHECK(error_of(with("/cores/a/holds", json::array({"inputs", "inputs"}))) == "chip.json: /cores/a/holds/1: \"inputs\" listed twice");
   CHECK(error_of(with("/cores/a/holds", json::array())) ==
-        "chip.json: /cores/a/holds: must be a non-empty array of inputs, weights, outputs, accumulators, got an empty array");
+        "chip.json: /cores/a/holds: must be a non-empty array of inputs, weights, outputs, accumulators, sparse_core, got an empty array");
   CHECK(error_of(with("/cores/a/dataflow", "wx")) == "chip.json: /cores/a/dataflow: unknown \"wx\"; allowed: os, ws, is, rs");
   CHECK(error_of(with("/typo", 1)) ==
         "chip.json: /typo: unknown key; allowed: cores, dcn, label, lanes, links, mode, widths");
@@ -230,7 +230,7 @@ TEST_CASE("params: the architecture tables document every key with the struct's 
   CHECK(ids == std::vector<std::string>{"top ", "array /array", "row_stationary /array/row_stationary",
                                         "datatypes /datatypes", "buffers /buffers/<name>", "dma /dma", "dram /dram",
                                         "vector /vector", "core /core", "chip /chip", "scalesim /scalesim",
-                                        "fpga /fpga"});
+                                        "fpga /fpga", "sparse_core /sparse_core"});
   // The documented default is the member initializer, whatever it is.
   for (const auto& p : rows[1].table->params())
     if (p.key == "rows") CHECK(p.default_value == json(defaults.array.rows));
