@@ -15,6 +15,31 @@ double model_macs(const models::Generated& g, Phase p) {
   return p == Phase::prefill ? g.prefill_model_macs : p == Phase::decode ? g.decode_model_macs : g.train_model_macs;
 }
 
+double phase_tokens(const models::Generated& g, Phase p) {
+  return static_cast<double>(p == Phase::prefill ? g.prefill_tokens
+                             : p == Phase::decode ? g.generated_tokens
+                                                  : g.trained_tokens);
+}
+
+json split_json(const metrics::EnergySplit& e, double scale) {
+  return {{"compute", e.compute_pj * scale}, {"memory", e.memory_pj * scale},
+          {"interconnect", e.interconnect_pj * scale}, {"static", e.static_pj * scale}};
+}
+
+/// The whole system's energy over `tokens` (sim/llm/README.md "Energy"): its split in pJ, the
+/// total, J per token and its split, tokens per J, and the power over the phase's time.
+void add_energy(json& j, const PhaseTotals& t, double tokens) {
+  const double joules = t.system_energy.total_pj() * 1e-12;
+  j["system_energy_pj"] = t.system_energy.total_pj();
+  j["energy_split_pj"] = split_json(t.system_energy, 1.0);
+  if (tokens > 0) {
+    j["energy_per_token_j"] = joules / tokens;
+    j["energy_per_token_split_j"] = split_json(t.system_energy, 1e-12 / tokens);
+  }
+  if (joules > 0) j["tokens_per_j"] = tokens / joules;
+  if (t.seconds > 0) j["average_power_w"] = joules / t.seconds;
+}
+
 /// MFU over the system (model MACs of every chip / every chip's peak); HFU of one chip (its
 /// executed MACs / its peak): the chips of a tp x dp split do equal work.
 json phase_json(const PhaseTotals& t, double model, double peak, double clock_hz, uint64_t chips) {
@@ -61,15 +86,13 @@ json totals_json(const models::Scenario& s, const LlmResult& r) {
   t["tokens_per_s"] = r.total.seconds > 0 ? tokens / r.total.seconds : 0.0;
   t["tokens_per_s_per_chip"] = r.total.seconds > 0 ? tokens / r.total.seconds / static_cast<double>(r.chips) : 0.0;
   t["chips"] = r.chips;
-  t["system"] = r.system_name.empty() ? json(nullptr) : json(r.system_name);
+  if (!r.system_name.empty()) t["system"] = r.system_name;
   t["tp_axes"] = r.tp_axes;
   t["dp_axes"] = r.dp_axes;
   t["memory_per_chip_bytes"] = memory_json(g.memory);
   t["hbm_capacity_bytes"] = r.hbm_capacity_bytes;
   t["fits"] = g.memory.total() <= r.hbm_capacity_bytes;
-  const double joules = r.total.energy_pj * 1e-12;
-  t["energy_per_token_j"] = tokens > 0 ? joules / tokens : 0.0;
-  t["tokens_per_j"] = joules > 0 ? tokens / joules : 0.0;
+  add_energy(t, r.total, tokens);
   t["peak_macs_per_s"] = r.peak_macs_per_s;
   return t;
 }
@@ -122,11 +145,16 @@ json llm_report_json(const models::ModelConfig& model, const models::Scenario& s
               {"dram_read_bytes", b.dram_read_bytes}, {"dram_write_bytes", b.dram_write_bytes},
               {"energy_pj", b.energy_pj}, {"communication_s", b.communication_s},
               {"hidden_communication_s", b.hidden_communication_s}};
-    j["reused_from"] = b.reused_from.empty() ? json(nullptr) : json(b.reused_from);
+    if (!b.reused_from.empty()) j["reused_from"] = b.reused_from;
+    if (b.interconnect_pj > 0) j["interconnect_pj"] = b.interconnect_pj;
     blocks.push_back(j);
   }
   json phases = json::object();
-  for (const auto& [p, t] : r.phases) phases[name_of(p)] = phase_json(t, model_macs(r.generated, p), r.peak_macs_per_s, r.clock_mhz * 1e6, r.chips);
+  for (const auto& [p, t] : r.phases) {
+    json j = phase_json(t, model_macs(r.generated, p), r.peak_macs_per_s, r.clock_mhz * 1e6, r.chips);
+    add_energy(j, t, phase_tokens(r.generated, p));
+    phases[name_of(p)] = j;
+  }
   return {{"schema_version", report::kSchemaVersion},
           {"kind", "model"},
           {"arch", {{"name", r.arch_name}, {"clock_mhz", r.clock_mhz}}},
@@ -150,7 +178,13 @@ void print_llm_summary(std::ostream& out, const json& rep) {
   const json& t = rep["totals"];
   out << fmt::format("total {:.6g} s, MFU {:.1f} %, HFU {:.1f} %, {:.6g} tokens/s, {:.4g} J/token\n",
                      t["seconds"].get<double>(), 100 * t["mfu"].get<double>(), 100 * t["hfu"].get<double>(),
-                     t["tokens_per_s"].get<double>(), t["energy_per_token_j"].get<double>());
+                     t["tokens_per_s"].get<double>(), t.value("energy_per_token_j", 0.0));
+  if (t.contains("energy_per_token_split_j")) {
+    const json& e = t["energy_per_token_split_j"];
+    out << fmt::format("energy per token: compute {:.4g} J, memory {:.4g} J, interconnect {:.4g} J, static {:.4g} J\n",
+                       e["compute"].get<double>(), e["memory"].get<double>(), e["interconnect"].get<double>(),
+                       e["static"].get<double>());
+  }
   if (t.contains("time_to_first_token_s"))
     out << fmt::format("time to first token {:.6g} s\n", t["time_to_first_token_s"].get<double>());
   if (t.contains("time_per_output_token_s"))

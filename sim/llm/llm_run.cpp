@@ -193,9 +193,11 @@ Groups assign_axes(const arch::interconnect::Topology& topo, const models::Scena
   return g;
 }
 
-/// A collective's closed-form time on the system: the torus algorithm over several axes, else a
+/// A block's collective as a request on the system: the torus algorithm over several axes, else a
 /// bidirectional ring where the axis wraps around, else a ring (arch/interconnect/README.md).
-double comm_seconds(const arch::interconnect::Topology& topo, const Groups& groups, const models::Comm& c) {
+/// Nothing when the group has no axes or the collective no bytes.
+std::optional<arch::interconnect::CollectiveRequest> comm_request(const arch::interconnect::Topology& topo,
+                                                                  const Groups& groups, const models::Comm& c) {
   namespace ic = arch::interconnect;
   ic::CollectiveRequest req;
   req.op = c.collective == "all_gather"       ? ic::Collective::all_gather
@@ -203,28 +205,69 @@ double comm_seconds(const arch::interconnect::Topology& topo, const Groups& grou
                                               : ic::Collective::all_reduce;
   req.bytes = c.bytes;
   req.axes = c.group == "tp" ? groups.tp : groups.dp;
-  if (req.axes.empty() || req.bytes == 0) return 0;
+  if (req.axes.empty() || req.bytes == 0) return std::nullopt;
   const auto& allowed = ic::algorithms_for(req.op);
   auto has = [&](ic::Algorithm a) { return std::find(allowed.begin(), allowed.end(), a) != allowed.end(); };
   const bool wraps = topo.axes()[topo.axis_index(req.axes.front())].wraparound;
   req.algorithm = req.axes.size() > 1 && has(ic::Algorithm::torus)           ? ic::Algorithm::torus
                   : wraps && has(ic::Algorithm::bidirectional_ring) ? ic::Algorithm::bidirectional_ring
                                                                     : allowed.front();
-  return ic::to_seconds(ic::closed_form(topo, req).time_ps);
+  return req;
+}
+
+/// The energy the links spend on one collective, every group of the system at once. A ring, a
+/// bidirectional ring, a line and each pass of the torus algorithm move every transfer one hop
+/// (arch/interconnect/README.md "Closed forms"), so on axis i each chip puts
+/// bus_bandwidth_factor(op, p_i) x D_i bytes on its links, D_i the buffer that pass works on (the
+/// torus passes shrink it by p_i; one axis: D = bytes), each bit costing the axis' link energy
+/// (/link/energy_pj_per_bit, /slices/energy_pj_per_bit).
+double comm_link_pj(const arch::interconnect::Topology& topo, const arch::interconnect::CollectiveRequest& req) {
+  namespace ic = arch::interconnect;
+  const ic::ResolvedCollective r = ic::resolve(topo, req);
+  TPUSIM_ASSERT(r.active.size() <= 1 || req.algorithm == ic::Algorithm::torus,
+                "model collectives over several axes use the torus algorithm");
+  double buffer_bytes = static_cast<double>(req.bytes), pj = 0;
+  for (size_t a : r.active) {
+    const ic::Axis& axis = topo.axes()[a];
+    const double per_chip = ic::bus_bandwidth_factor(req.op, axis.size) * buffer_bytes;
+    pj += ic::link_energy_pj(per_chip * static_cast<double>(topo.chips()), axis.link);
+    buffer_bytes /= static_cast<double>(axis.size);
+  }
+  return pj;
 }
 
 /// A block copy's exposed communication: its collectives after the compute in full, and what
 /// the overlapped ones (run beside the compute on the interconnect, one after another) take
-/// beyond the compute's `compute_s`; `hidden_s` gets the overlapped time the compute covers.
+/// beyond the compute's `compute_s`; `hidden_s` gets the overlapped time the compute covers and
+/// `link_pj` the links' energy for all of them.
 double exposed_comm_seconds(const std::optional<arch::interconnect::Topology>& topo, const Groups& groups,
-                            const models::Block& b, double compute_s, double& hidden_s) {
+                            const models::Block& b, double compute_s, double& hidden_s, double& link_pj) {
   double serial = 0, beside = 0;
-  for (const models::Comm& c : b.comms) (c.overlapped ? beside : serial) += comm_seconds(*topo, groups, c);
+  link_pj = 0;
+  for (const models::Comm& c : b.comms) {
+    const auto req = comm_request(*topo, groups, c);
+    if (!req) continue;
+    (c.overlapped ? beside : serial) += arch::interconnect::to_seconds(arch::interconnect::closed_form(*topo, *req).time_ps);
+    link_pj += comm_link_pj(*topo, *req);
+  }
   hidden_s = std::min(beside, compute_s);
   return serial + std::max(0.0, beside - compute_s);
 }
 
-void accumulate(PhaseTotals& t, const BlockResult& b, uint64_t copies, double clock_hz) {
+/// One copy's energy over the whole system: every chip's (the same shard each), the static power
+/// of every chip while it waits for the copy's exposed communication (it leaks and computes
+/// nothing; sim/system does the same), and the links'.
+metrics::EnergySplit system_energy(const BlockResult& b, uint64_t chips) {
+  metrics::EnergySplit e = metrics::split_energy(b.energy_breakdown_pj);
+  const auto st = b.energy_breakdown_pj.find("static");
+  const double static_w = st != b.energy_breakdown_pj.end() && b.seconds > 0 ? st->second * 1e-12 / b.seconds : 0;
+  e.static_pj += static_w * b.communication_s * 1e12;
+  e = e.scaled(static_cast<double>(chips));
+  e.interconnect_pj = b.interconnect_pj;
+  return e;
+}
+
+void accumulate(PhaseTotals& t, const BlockResult& b, uint64_t copies, double clock_hz, uint64_t chips) {
   t.cycles += copies * b.cycles;
   t.macs += copies * b.macs;
   t.compute_cycles += copies * b.compute_cycles;
@@ -236,6 +279,7 @@ void accumulate(PhaseTotals& t, const BlockResult& b, uint64_t copies, double cl
   t.seconds = static_cast<double>(t.cycles) / clock_hz + t.communication_s;
   t.energy_pj += static_cast<double>(copies) * b.energy_pj;
   for (const auto& [k, v] : b.energy_breakdown_pj) t.energy_breakdown_pj[k] += static_cast<double>(copies) * v;
+  t.system_energy += system_energy(b, chips).scaled(static_cast<double>(copies));
 }
 
 BlockResult block_result(const models::Block& b, const nlohmann::json& t) {
@@ -336,18 +380,19 @@ LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scen
     const models::Block& b = result.generated.blocks[i];
     const auto& rs = runs_of[block_prepared[i]];
     BlockResult r = block_result(b, *rs.front());
-    r.communication_s = exposed_comm_seconds(*topo, groups, b, r.seconds, r.hidden_communication_s);
+    if (topo) r.communication_s = exposed_comm_seconds(topo, groups, b, r.seconds, r.hidden_communication_s, r.interconnect_pj);
     if (first_block[block_prepared[i]] != b.name) r.reused_from = first_block[block_prepared[i]];
     if (options.memoize) {
-      accumulate(result.phases[b.phase], r, b.repeat, clock_hz);
-      accumulate(result.total, r, b.repeat, clock_hz);
+      accumulate(result.phases[b.phase], r, b.repeat, clock_hz, result.chips);
+      accumulate(result.total, r, b.repeat, clock_hz, result.chips);
     } else {
       for (const nlohmann::json* run : rs) {
         BlockResult copy = block_result(b, *run);
         copy.communication_s = r.communication_s;
         copy.hidden_communication_s = r.hidden_communication_s;
-        accumulate(result.phases[b.phase], copy, 1, clock_hz);
-        accumulate(result.total, copy, 1, clock_hz);
+        copy.interconnect_pj = r.interconnect_pj;
+        accumulate(result.phases[b.phase], copy, 1, clock_hz, result.chips);
+        accumulate(result.total, copy, 1, clock_hz, result.chips);
       }
     }
     result.blocks.push_back(std::move(r));

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/metrics/energy_split.h"
 #include "sim/models/generate.h"
 #include "sim/spec/arch_loader.h"
 
@@ -37,7 +38,8 @@ struct BlockResult {
   double seconds = 0, energy_pj = 0;
   double communication_s = 0;  ///< the block's exposed collectives (closed forms), per copy
   double hidden_communication_s = 0;  ///< overlapped collectives the compute covers, per copy
-  std::map<std::string, double> energy_breakdown_pj;
+  std::map<std::string, double> energy_breakdown_pj;  ///< one chip's, per copy
+  double interconnect_pj = 0;  ///< the links' energy for the block's collectives, whole system, per copy
 };
 
 /// Sums over a phase (or the whole scenario): every copy of every block.
@@ -49,7 +51,10 @@ struct PhaseTotals {
   double seconds = 0, energy_pj = 0;   ///< seconds = cycles at the clock + communication_s
   double communication_s = 0;         ///< exposed
   double hidden_communication_s = 0;  ///< overlapped and covered by compute
-  std::map<std::string, double> energy_breakdown_pj;
+  std::map<std::string, double> energy_breakdown_pj;  ///< one chip's
+  /// The whole system's energy (every chip, the links, the chips' static power while they wait
+  /// for exposed communication) split by kind (sim/llm/README.md "Energy").
+  metrics::EnergySplit system_energy;
 };
 
 struct LlmResult {

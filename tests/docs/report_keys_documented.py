@@ -6,7 +6,7 @@
 Runs tpusim on cases that exercise every part of a report (native timing on every preset,
 vector layers, grouped and padded convs, batches, N:M and unstructured sparsity under every
 dataflow, SCALE-Sim timing from a .cfg with its CSV topology and with JSON workloads, packed
-MACs), collects the dotted path of every key under the top level, `totals` and `layers[]`
+MACs) and model runs (--model/--scenario on a chip and a system), collects the dotted path of every key under the top level, `totals` and `layers[]`
 (`arch` is the effective config, documented key by key in configs/README.md), and checks that
 each is in the first column of a table of results/README.md. Keys named by the config (buffer
 names) or by a fixed list (cycle categories, energy and area components, registry counters) are
@@ -37,12 +37,24 @@ CASES = [  # (arch, workload, extra options)
     ("configs/tpu_v1.json", "tests/data/onnx/tiny_cnn.onnx", []),
     ("configs/tpu_v1.json", "tests/data/onnx/tiny_topk.onnx", ["--allow-unsupported"]),
 ]
+# Model runs (report kind "model"): every scenario kind on a chip, and tp x dp on a system (the
+# system, axes and link-energy keys). Scenarios written to the temporary directory.
+MODEL = "workloads/models/tiny_gqa.json"
+MODEL_CASES = [  # (arch, scenario)
+    ("configs/tpu_v4_like_128x128.json", {"name": "r", "kind": "request", "batch": 2, "prompt": 16, "tokens": 4}),
+    ("configs/tpu_v4_like_128x128.json", {"name": "t", "kind": "train_step", "batch": 1, "sequence": 16}),
+    ("configs/systems/tpu_v5e_8x4.json", {"name": "d", "kind": "decode", "batch": 8, "context": 64, "tokens": 2,
+                                          "parallelism": {"tp": 4, "dp": 8}}),
+]
 # Parents whose children are named by the config or by a fixed list, and the placeholder that
 # documents them.
 NAMED_CHILDREN = {"sram_reads": "<buffer>", "sram_writes": "<buffer>", "cycle_breakdown": "<class>",
                   "sram_port_utilization": "<buffer>", "counters": "<counter>",
                   "energy_breakdown_pj": "<component>", "area_breakdown_mm2": "<component>",
                   "static_power_breakdown_mw": "<component>", "buffers": "<buffer>"}
+# Parents whose children are named by a fixed list and have children of their own: the children
+# are folded to the placeholder and walked (each name must appear in the file).
+FOLDED_CHILDREN = {"phases": "<phase>"}
 
 
 def counter_name(name, buffers):
@@ -56,7 +68,10 @@ def key_paths(value, path, names, out, buffers=()):
     if isinstance(value, dict):
         parent = path.rsplit(".", 1)[-1]
         for k, v in value.items():
-            if parent in NAMED_CHILDREN:
+            if parent in FOLDED_CHILDREN and path.count(".") == 0:
+                names.add(k)
+                key_paths(v, f"{path}.{FOLDED_CHILDREN[parent]}", names, out, buffers)
+            elif parent in NAMED_CHILDREN:
                 # Buffer names come from the config; categories and components must be listed.
                 if NAMED_CHILDREN[parent] == "<counter>":
                     names.add(counter_name(k, buffers))
@@ -110,13 +125,28 @@ def main(argv):
             key_paths(report, "", names, paths, buffers)
             for k in paths:
                 found.setdefault(k, " ".join(cmd[1:6] + extra))
+        for i, (arch, scenario) in enumerate(MODEL_CASES):
+            out = os.path.join(tmp, f"model{i}")
+            os.makedirs(out)
+            path = os.path.join(out, "scenario.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(scenario, f)
+            cmd = [tpusim, "run", "-q", "--arch", arch, "--model", MODEL, "--scenario", path, "--out", out]
+            p = subprocess.run(cmd, cwd=source, env=env, capture_output=True, text=True)
+            if p.returncode != 0:
+                print(f"FAIL: {' '.join(cmd[1:])} exited {p.returncode}: {p.stderr.strip()}")
+                return 1
+            paths = set()
+            key_paths(json.load(open(os.path.join(out, "report.json"))), "", names, paths)
+            for k in paths:
+                found.setdefault(k, f"--model on {arch}, {scenario['kind']}")
     missing = sorted(k for k in found if k not in docs)
     unnamed = sorted(n for n in names if f"`{n}`" not in readme)
     for k in missing:
         print(f"undocumented report key: {k} (first seen in: {found[k]})")
     for n in unnamed:
         print(f"undocumented name in a breakdown or buffer map: `{n}`")
-    print(f"report keys: {len(found)} seen in {len(CASES)} reports, {len(missing) + len(unnamed)} undocumented")
+    print(f"report keys: {len(found)} seen in {len(CASES) + len(MODEL_CASES)} reports, {len(missing) + len(unnamed)} undocumented")
     if missing or unnamed:
         print("document them in results/README.md (one table row per key)")
         return 1
