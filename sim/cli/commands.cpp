@@ -165,7 +165,17 @@ int run_model(const po::variables_map& vm) {
   if (!vm.count("scenario")) throw InputError("--model: needs --scenario SCENARIO.json");
   if (!vm.count("model")) throw InputError("--scenario: needs --model CONFIG.json");
   const models::ModelConfig model = models::load_model_config(vm["model"].as<std::string>());
-  const models::Scenario scenario = models::load_scenario(vm["scenario"].as<std::string>());
+  std::vector<config::Override> scenario_overrides;
+  if (vm.count("scenario-set"))
+    for (const auto& s : vm["scenario-set"].as<std::vector<std::string>>()) {
+      try {
+        scenario_overrides.push_back(config::parse_override(s));
+      } catch (const InputError& e) {
+        const std::string what = e.what();  // the shared parser names --set
+        throw InputError(what.rfind("--set ", 0) == 0 ? "--scenario-set " + what.substr(6) : what);
+      }
+    }
+  const models::Scenario scenario = models::load_scenario(vm["scenario"].as<std::string>(), scenario_overrides);
   llm::LlmOptions options;
   options.arch_path = vm["arch"].as<std::string>();
   options.overrides = overrides_of(vm);
@@ -192,6 +202,7 @@ int command_run(const std::vector<std::string>& args) {
       ("allow-unsupported", "ONNX: skip ops tpusim cannot cost (listed in report.json under /import/nodes) instead of refusing the model")
       ("model", po::value<std::string>(), "instead of --workload: a model config (HF config.json or tpusim-model JSON)")
       ("scenario", po::value<std::string>(), "with --model: prefill, decode, request or train_step scenario JSON")
+      ("scenario-set", po::value<std::vector<std::string>>()->composing(), "with --model: override a scenario value: /json/pointer=value (e.g. /batch=8)")
       ("no-memo", "with --model: simulate every copy of every block (same totals, slower)")
       ("out", po::value<std::string>(), "write DIR/report.json and DIR/layers.csv")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: /json/pointer=value")
@@ -207,7 +218,7 @@ int command_run(const std::vector<std::string>& args) {
       ("quiet,q", "do not print the summary table");
   const auto vm = parse(args, desc, "run");
   if (vm.count("help")) return 0;
-  if (vm.count("model") || vm.count("scenario")) return run_model(vm);
+  if (vm.count("model") || vm.count("scenario") || vm.count("scenario-set")) return run_model(vm);
   if (!vm.count("workload")) throw InputError("the option '--workload' is required but missing (or --model with --scenario)");
   if (is_system_file(vm["arch"].as<std::string>())) {
     for (const char* chip_only : {"dump-program", "timeline", "vcd", "allow-unsupported"})

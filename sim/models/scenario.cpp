@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/spec/arch_loader.h"
 #include "sim/spec/json_reader.h"
 
 namespace tpusim::models {
@@ -83,5 +84,22 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
 }
 
 Scenario load_scenario(const std::string& path) { return parse_scenario(config::load_json_file(path), path); }
+
+Scenario load_scenario(const std::string& path, const std::vector<config::Override>& overrides) {
+  nlohmann::json doc = config::load_json_file(path);
+  try {
+    config::apply_overrides(doc, overrides);
+    try {
+      return parse_scenario(doc, path);
+    } catch (const InputError& e) {
+      config::rethrow_with_override_context(e, overrides);
+    }
+  } catch (const InputError& e) {
+    // The shared override code names `--set`; these are the scenario's.
+    const std::string what = e.what(), set = "--set ";
+    if (what.rfind(set, 0) == 0) throw InputError("--scenario-set " + what.substr(set.size()));
+    throw;
+  }
+}
 
 }  // namespace tpusim::models

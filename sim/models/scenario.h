@@ -4,9 +4,11 @@
 /// Read strictly from workloads/scenarios/*.json (sim/models/README.md lists every key).
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "sim/spec/arch_loader.h"
 #include "sim/base/enum_names.h"
 #include "sim/spec/types.h"
 
@@ -90,6 +92,10 @@ struct Scenario {
 };
 
 Scenario load_scenario(const std::string& path);
+/// The scenario file with `--scenario-set /json/pointer=value` overrides applied before the
+/// strict parse (tpusim run --scenario-set, the sweep's /scenario/... axes); an error they
+/// cause names the option.
+Scenario load_scenario(const std::string& path, const std::vector<config::Override>& overrides);
 Scenario parse_scenario(const nlohmann::json& doc, const std::string& file);
 
 }  // namespace tpusim::models

@@ -10,6 +10,9 @@
 #include "sim/spec/json_reader.h"
 #include "sim/energy/energy_table.h"
 #include "sim/importers/formats.h"
+#include "sim/models/model_config.h"
+#include "sim/models/scenario.h"
+#include "sim/spec/system_spec.h"
 #include "sim/sweep/constraints.h"
 
 namespace tpusim::sweep {
@@ -50,13 +53,15 @@ uint64_t combination_count(const SweepSpec& spec, uint64_t max_points) {
 }
 
 /// An axis path must name a key the config has (after defaults) or that the arch file sets.
-void check_axis_paths(const SweepSpec& spec, const json& base_effective, const json& base_doc) {
+void check_axis_paths(const SweepSpec& spec, const std::string& chip_path, const json& base_effective,
+                      const json& base_doc) {
   for (const auto& axis : spec.axes)
     for (size_t p = 0; p < axis.paths.size(); ++p) {
+      if (is_scenario_path(axis.paths[p])) continue;  // judged by the scenario's strict parse, per point
       const json::json_pointer jp(axis.paths[p]);
       if (!base_effective.contains(jp) && !base_doc.contains(jp))
         config::fail_at(spec.file, axis.pointer + (axis.paths.size() > 1 ? "/paths/" + std::to_string(p) : "/path"),
-                        fmt::format("\"{}\" is not a key of the effective config of {}", axis.paths[p], spec.arch_path));
+                        fmt::format("\"{}\" is not a key of the effective config of {}", axis.paths[p], chip_path));
     }
 }
 
@@ -64,19 +69,32 @@ void check_axis_paths(const SweepSpec& spec, const json& base_effective, const j
 /// leaves the point out; else sets `config_text`, what the point's key hashes: the effective
 /// config and the energy table's text, or the invalid document and its error (then
 /// `point.config_error` holds the error, and the row fails without running).
-bool plan_point(const SweepSpec& spec, const json& base_doc, SweepPoint& point,
+bool plan_point(const SweepSpec& spec, const std::string& chip_path, const json& base_doc, SweepPoint& point,
                 std::map<std::string, std::string>& energy_text, std::string& config_text) {
   json doc = base_doc;
   std::optional<ArchConfig> arch;
   try {
     config::apply_overrides(doc, point.overrides);
     try {
-      arch = config::parse_arch(doc, spec.arch_path);
+      arch = config::parse_arch(doc, chip_path);
     } catch (const InputError& e) {
       config::rethrow_with_override_context(e, point.overrides);
     }
   } catch (const InputError& e) {
     point.config_error = e.what();  // constraints cannot be judged on an invalid config
+  }
+  std::string scenario_text;
+  if (spec.is_model() && point.config_error.empty()) {
+    // The scenario with the point's values, parsed as `tpusim run --scenario-set` would: an
+    // invalid combination is the row's error.
+    try {
+      (void)models::load_scenario(spec.workload_paths[0], point.scenario_overrides);
+      json sdoc = config::load_json_file(spec.workload_paths[0]);
+      config::apply_overrides(sdoc, point.scenario_overrides);
+      scenario_text = sdoc.dump();
+    } catch (const InputError& e) {
+      point.config_error = e.what();
+    }
   }
   json effective;
   if (arch) {
@@ -100,7 +118,7 @@ bool plan_point(const SweepSpec& spec, const json& base_doc, SweepPoint& point,
         }
         it = energy_text.emplace(energy_path, text).first;
       }
-      config_text += "\n" + it->second;
+      config_text += "\n" + it->second + "\n" + scenario_text;
     } catch (const InputError& e) {
       config::rethrow_with_override_context(e, point.overrides);
     }
@@ -129,16 +147,31 @@ SweepPlan plan_sweep(const SweepSpec& spec, uint64_t max_points) {
   plan.columns = spec.columns();
   // The architecture in any format becomes the JSON document `tpusim run` builds from it
   // (sim/importers/formats.h), so overrides and keys work the same; the children get the file.
-  const json base_doc = importers::load_arch_document(spec.arch_path);
-  const json base_effective = config::to_json(config::parse_arch(base_doc, spec.arch_path));
-  check_axis_paths(spec, base_effective, base_doc);
+  // A model sweep may run on a system: its chip preset is what the arch axes set.
+  std::string chip_path = spec.arch_path, system_text;
+  if (spec.is_model() && config::is_system_document(config::load_json_file(spec.arch_path))) {
+    const config::SystemSpec system = config::load_system_json(spec.arch_path);
+    config::require_chip_file(system);
+    chip_path = system.chip_path;
+    system_text = read_file(spec.arch_path);
+  }
+  const json base_doc = importers::load_arch_document(chip_path);
+  const json base_effective = config::to_json(config::parse_arch(base_doc, chip_path));
+  check_axis_paths(spec, chip_path, base_effective, base_doc);
 
   // Workloads are judged before any point runs, by the loader `tpusim run` uses; their text
   // goes into the keys.
   std::vector<std::string> workload_text;
-  for (const auto& w : spec.workload_paths) {
-    (void)importers::load_workload(w);
-    workload_text.push_back(read_file(w));
+  if (spec.is_model()) {
+    (void)models::load_model_config(spec.model_path);
+    (void)models::load_scenario(spec.workload_paths[0]);
+    // The point's scenario text goes into its config text (plan_point); here the model and system.
+    workload_text.push_back(read_file(spec.model_path) + "\n" + system_text);
+  } else {
+    for (const auto& w : spec.workload_paths) {
+      (void)importers::load_workload(w);
+      workload_text.push_back(read_file(w));
+    }
   }
   std::map<std::string, std::string> energy_text;  // by resolved path; "" when unreadable
 
@@ -152,13 +185,15 @@ SweepPlan plan_sweep(const SweepSpec& spec, uint64_t max_points) {
         const json& v = spec.axes[a].steps[steps[a]][p];
         point.values.push_back(v);
         config::Override o;
-        o.pointer = spec.axes[a].paths[p];
+        const std::string& path = spec.axes[a].paths[p];
+        const bool scenario = is_scenario_path(path);
+        o.pointer = scenario ? path.substr(std::string(kScenarioPrefix).size() - 1) : path;
         o.value = v;
         o.text = o.pointer + "=" + v.dump();
-        point.overrides.push_back(o);
+        (scenario ? point.scenario_overrides : point.overrides).push_back(o);
       }
     std::string config_text;
-    if (!plan_point(spec, base_doc, point, energy_text, config_text)) {
+    if (!plan_point(spec, chip_path, base_doc, point, energy_text, config_text)) {
       ++plan.excluded_points;
       continue;
     }

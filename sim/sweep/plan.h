@@ -18,7 +18,9 @@ namespace tpusim::sweep {
 struct SweepPoint {
   uint64_t index = 0;
   std::vector<nlohmann::json> values;             ///< one per column (SweepSpec::columns)
-  std::vector<config::Override> overrides;        ///< the same, as `--set` overrides
+  std::vector<config::Override> overrides;        ///< the chip's values, as `--set` overrides
+  /// A model sweep's /scenario/... values, as `--scenario-set` overrides (pointer without /scenario)
+  std::vector<config::Override> scenario_overrides;
   std::string config_error;                       ///< the effective config is invalid: why
 };
 

@@ -44,24 +44,26 @@ void write_record(const fs::path& dir, const std::string& key, const PointResult
 }
 
 /// Turns a finished child into the row's result and records it in result.json.
-PointResult finish_child(const fs::path& dir, const std::string& key, const ProcessResult& p, double timeout_s) {
+PointResult finish_child(const fs::path& dir, const std::string& key, const ProcessResult& p, double timeout_s,
+                         bool model) {
   PointResult result;
   const std::string err = last_error_line((dir / "stderr.txt").string());
   if (p.timed_out) {
-    result = PointResult::failure(fmt::format("timeout after {} s", timeout_s), true);
+    result = PointResult::failure(fmt::format("timeout after {} s", timeout_s), true, model);
   } else if (p.signal != 0) {
     result = PointResult::failure(
-        fmt::format("killed by signal {} ({}){}", p.signal, strsignal(p.signal), err.empty() ? "" : ": " + err), true);
+        fmt::format("killed by signal {} ({}){}", p.signal, strsignal(p.signal), err.empty() ? "" : ": " + err), true,
+        model);
   } else if (p.exit_code != 0) {
     // A child that could not write its files failed for the disk's sake, not the config's:
     // resume runs it again (sim/base/file_io.h output_error).
     // So did one refused by its work limit: resume with a raised --max-folds runs it.
     const bool retry = err.find(": cannot write (") != std::string::npos || err.rfind("--max-folds ", 0) == 0;
-    result = PointResult::failure(err.empty() ? fmt::format("exit code {}", p.exit_code) : err, retry);
+    result = PointResult::failure(err.empty() ? fmt::format("exit code {}", p.exit_code) : err, retry, model);
   } else if (auto report = read_json_if_valid(dir / "report.json")) {
     result = PointResult::from_report(*report);
   } else {
-    result = PointResult::failure("internal error: the run exited 0 without a readable report.json", false);
+    result = PointResult::failure("internal error: the run exited 0 without a readable report.json", false, model);
   }
   write_record(dir, key, result);
   return result;
@@ -99,6 +101,7 @@ json sweep_meta(const SweepPlan& plan, const SweepOptions& o) {
   meta["tpusim_version"] = TPUSIM_VERSION;
   meta["columns"] = plan.columns;
   meta["workloads"] = plan.spec.workload_labels;
+  if (plan.spec.is_model()) meta["model"] = plan.spec.model_path;  // a model sweep: its table's columns
   meta["points"] = plan.points.size();
   meta["total_rows"] = plan.jobs.size();
   meta["excluded_points"] = plan.excluded_points;
@@ -113,12 +116,12 @@ json sweep_meta(const SweepPlan& plan, const SweepOptions& o) {
 /// final table) and keeps them for the final, sorted tables.
 class RowSink {
  public:
-  RowSink(const fs::path& dir, const std::vector<std::string>& columns)
+  RowSink(const fs::path& dir, const std::vector<std::string>& columns, bool model)
       : csv_(dir / kPartialCsv, std::ios::binary | std::ios::trunc),
         jsonl_(dir / kPartialJsonl, std::ios::binary | std::ios::trunc) {
     if (!csv_ || !jsonl_)
       throw InputError(output_error("--out", (dir / kPartialCsv).string(), std::strerror(errno ? errno : EIO)));
-    csv_ << csv_header(columns) << std::flush;
+    csv_ << csv_header(columns, model) << std::flush;
   }
   static constexpr const char* kPartialCsv = "points.partial.csv";
   static constexpr const char* kPartialJsonl = "points.partial.jsonl";
@@ -186,9 +189,17 @@ ProcessTask point_task(const SweepPlan& plan, const SweepOptions& o, const Sweep
   task.id = id;
   // Paths as resolved from the spec (the child shares our working directory), so the
   // children's errors name files as the parent's do.
-  task.argv = {o.executable, "run", "--arch", plan.spec.arch_path, "--workload", plan.spec.workload_paths[job.workload]};
+  if (plan.spec.is_model())
+    task.argv = {o.executable, "run", "--arch", plan.spec.arch_path, "--model", plan.spec.model_path, "--scenario",
+                 plan.spec.workload_paths[job.workload]};
+  else
+    task.argv = {o.executable, "run", "--arch", plan.spec.arch_path, "--workload", plan.spec.workload_paths[job.workload]};
   for (const auto& ov : plan.points[job.point].overrides) {
     task.argv.push_back("--set");
+    task.argv.push_back(ov.text);
+  }
+  for (const auto& ov : plan.points[job.point].scenario_overrides) {
+    task.argv.push_back("--scenario-set");
     task.argv.push_back(ov.text);
   }
   task.argv.insert(task.argv.end(), {"--out", dir.string(), "-q"});
@@ -244,7 +255,8 @@ SweepSummary run_sweep(const SweepOptions& o) {
   ShardRows shard = shard_rows(plan, o, summary);
   auto& rows_of_key = shard.rows_of_key;
 
-  RowSink sink(out, plan.columns);
+  const bool model = plan.spec.is_model();
+  RowSink sink(out, plan.columns, model);
   std::set<std::string> done;
   auto emit = [&](const std::string& key, const PointResult& result) {
     done.insert(key);
@@ -259,7 +271,7 @@ SweepSummary run_sweep(const SweepOptions& o) {
     if (!point.config_error.empty()) {
       // Invalid config: the child would only print the same error, so none is started.
       fs::create_directories(dir);
-      const PointResult r = PointResult::failure(point.config_error, false);
+      const PointResult r = PointResult::failure(point.config_error, false, model);
       write_record(dir, key, r);
       emit(key, r);
       continue;
@@ -287,7 +299,7 @@ SweepSummary run_sweep(const SweepOptions& o) {
       }
       if (auto done_child = pool.wait_one(StopSignals::flag())) {
         const std::string& key = pending[done_child->id];
-        const PointResult r = finish_child(out / point_rel_dir(key), key, *done_child, timeout_s);
+        const PointResult r = finish_child(out / point_rel_dir(key), key, *done_child, timeout_s, model);
         ++summary.ran;
         emit(key, r);
         progress.update(sink.rows().size(), sink.failed());
@@ -301,11 +313,12 @@ SweepSummary run_sweep(const SweepOptions& o) {
   const std::string stopped = *StopSignals::flag() ? stop_signal_name(*StopSignals::flag()) : "";
   for (const auto& key : shard.keys)
     if (!stopped.empty() && !done.count(key))
-      emit(key, PointResult::failure(fmt::format("missing: the sweep was interrupted by {}; --resume runs it", stopped), true));
+      emit(key, PointResult::failure(fmt::format("missing: the sweep was interrupted by {}; --resume runs it", stopped),
+                                     true, model));
   sink.close(out);
   std::vector<Row>& rows = sink.rows();
   sort_rows(rows, plan.spec.workload_labels);
-  write_tables(o.out_dir, plan.columns, rows, stopped.empty());
+  write_tables(o.out_dir, plan.columns, rows, stopped.empty(), model);
   meta["complete"] = stopped.empty();
   meta["missing_rows"] = rows.size() - finished_rows;
   if (!stopped.empty()) meta["interrupted_by"] = stopped;

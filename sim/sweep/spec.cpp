@@ -169,6 +169,8 @@ Constraints read_constraints(ObjectReader r, const json& obj) {
 
 }  // namespace
 
+bool is_scenario_path(const std::string& path) { return path.rfind(kScenarioPrefix, 0) == 0; }
+
 std::vector<std::string> SweepSpec::columns() const {
   std::vector<std::string> out;
   for (const auto& a : axes) out.insert(out.end(), a.paths.begin(), a.paths.end());
@@ -179,7 +181,8 @@ SweepSpec load_sweep_spec(const std::string& path) { return parse_sweep_spec(con
 
 SweepSpec parse_sweep_spec(const json& doc, const std::string& file) {
   ObjectReader r(doc, file, "");
-  check_keys(r, doc, {"name", "description", "arch", "workloads", "axes", "combine", "constraints", "timeout_s"});
+  check_keys(r, doc, {"name", "description", "arch", "workloads", "model", "scenario", "axes", "combine", "constraints",
+                      "timeout_s"});
   SweepSpec s;
   s.file = file;
   s.name = r.string("name");
@@ -189,7 +192,13 @@ SweepSpec parse_sweep_spec(const json& doc, const std::string& file) {
     r.fail("name", "must be letters, digits, '_', '-' or '.' (not first), got " + describe(r.raw("name")));
   s.description = r.string("description", "");
   s.arch_path = resolve(r.string("arch"), file);
-  {
+  if (r.has("model") || r.has("scenario")) {
+    // A model sweep: one model and scenario instead of workloads (sim/sweep/README.md).
+    if (r.has("workloads")) r.fail("workloads", "not with \"model\" and \"scenario\" (a model sweep runs the scenario)");
+    s.model_path = resolve(r.string("model"), file);
+    s.workload_paths = {resolve(r.string("scenario"), file)};
+    s.workload_labels = {std::filesystem::path(s.workload_paths[0]).stem().string()};
+  } else {
     const json& ws = r.raw("workloads");
     const std::string ptr = r.pointer_of("workloads");
     if (!ws.is_array() || ws.empty()) r.fail("workloads", "must be a non-empty array of file paths, got " + describe(ws));
@@ -226,6 +235,11 @@ SweepSpec parse_sweep_spec(const json& doc, const std::string& file) {
                 fmt::format("combine \"zip\" needs every axis to have {} values (as {}), got {}",
                             s.axes[0].steps.size(), s.axes[0].pointer, s.axes[i].steps.size()));
   }
+  for (const Axis& a : s.axes)
+    for (size_t p = 0; p < a.paths.size(); ++p)
+      if (is_scenario_path(a.paths[p]) && !s.is_model())
+        fail_at(file, a.pointer + (a.paths.size() > 1 ? "/paths/" + std::to_string(p) : "/path"),
+                fmt::format("\"{}\" sets the scenario: only in a sweep with \"model\" and \"scenario\"", a.paths[p]));
   if (r.has("constraints")) s.constraints = read_constraints(ObjectReader(r.raw("constraints"), file, "/constraints"), r.raw("constraints"));
   s.timeout_s = r.number("timeout_s", 0.0, 1e7, 0.0);
   r.finish();

@@ -65,6 +65,9 @@ struct SweepSpec {
   std::string name;                          ///< sweep name (free text, no spaces needed)
   std::string description;                   ///< free text
   std::string arch_path;                     ///< resolved architecture file
+  /// A model sweep (`model` + `scenario`): the model config; workload_paths then holds the one
+  /// scenario file and workload_labels its stem.
+  std::string model_path;
   std::vector<std::string> workload_paths;   ///< resolved workload files
   std::vector<std::string> workload_labels;  ///< file stems, unique: the `workload` column
   std::vector<Axis> axes;
@@ -72,9 +75,15 @@ struct SweepSpec {
   Constraints constraints;
   double timeout_s = 0;                      ///< per-point timeout from the spec (0: not given)
 
+  bool is_model() const { return !model_path.empty(); }
   /// The axis columns in order: every path of every axis.
   std::vector<std::string> columns() const;
 };
+
+/// Axis paths under this prefix set the scenario of a model sweep (/scenario/batch sets /batch
+/// of the scenario file, as `tpusim run --scenario-set /batch=...`); other paths set the chip.
+constexpr const char* kScenarioPrefix = "/scenario/";
+bool is_scenario_path(const std::string& path);
 
 /// Reads and validates a spec file.
 SweepSpec load_sweep_spec(const std::string& path);

@@ -16,7 +16,17 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kObjectives[] = {"cycles", "energy_pj", "area_mm2"};
+/// Pareto objectives: the column and +1 (minimized) or -1 (maximized).
+const std::pair<const char*, double> kObjectives[] = {{"cycles", 1}, {"energy_pj", 1}, {"area_mm2", 1}};
+const std::pair<const char*, double> kModelObjectives[] = {{"latency_s", 1}, {"tokens_per_s_per_chip", -1}};
+
+/// A model report's latency: time per output token (decode, request), else time to first token
+/// (prefill), else the scenario's seconds (a training step).
+json model_latency(const json& t) {
+  for (const char* k : {"time_per_output_token_s", "time_to_first_token_s", "seconds"})
+    if (t.contains(k)) return t.at(k);
+  return json();
+}
 
 std::string csv_field(const Row& v) {
   if (v.is_null()) return "";
@@ -38,6 +48,7 @@ json total_or_null(const json& totals, const char* key) {
 }  // namespace
 
 json PointResult::to_json() const {
+  if (!model.is_null()) return {{"status", status}, {"model", model}, {"retry", retry}};
   return {{"status", status},         {"cycles", cycles},         {"utilization", utilization},
           {"energy_pj", energy_pj},   {"tops_per_w", tops_per_w}, {"area_mm2", area_mm2},
           {"retry", retry}};
@@ -46,18 +57,32 @@ json PointResult::to_json() const {
 PointResult PointResult::from_json(const json& j) {
   PointResult r;
   r.status = j.at("status").get<std::string>();
+  r.retry = j.at("retry").get<bool>();
+  if (j.contains("model")) {
+    r.model = nlohmann::ordered_json::object();
+    for (const auto& c : metric_columns(true))
+      if (c != "status" && c != "report") r.model[c] = j.at("model").at(c);
+    return r;
+  }
   r.cycles = j.at("cycles");
   r.utilization = j.at("utilization");
   r.energy_pj = j.at("energy_pj");
   r.tops_per_w = j.at("tops_per_w");
   r.area_mm2 = j.at("area_mm2");
-  r.retry = j.at("retry").get<bool>();
   return r;
 }
 
 PointResult PointResult::from_report(const json& report) {
   const json& t = report.at("totals");
   PointResult r;
+  if (report.value("kind", "") == "model") {
+    r.model = nlohmann::ordered_json::object();
+    r.model["latency_s"] = model_latency(t);
+    for (const auto& c : metric_columns(true))
+      if (c != "status" && c != "report" && c != "latency_s") r.model[c] = total_or_null(t, c.c_str());
+    r.model["memory_per_chip_bytes"] = t.at("memory_per_chip_bytes").at("total");
+    return r;
+  }
   r.cycles = t.at("cycles");
   r.utilization = t.at("utilization");
   r.energy_pj = total_or_null(t, "energy_pj");
@@ -66,17 +91,25 @@ PointResult PointResult::from_report(const json& report) {
   return r;
 }
 
-PointResult PointResult::failure(const std::string& status, bool retry) {
+PointResult PointResult::failure(const std::string& status, bool retry, bool model) {
   PointResult r;
   r.status = status;
   r.retry = retry;
+  if (model) {
+    r.model = nlohmann::ordered_json::object();
+    for (const auto& c : metric_columns(true))
+      if (c != "status" && c != "report") r.model[c] = nullptr;
+  }
   return r;
 }
 
-const std::vector<std::string>& metric_columns() {
+const std::vector<std::string>& metric_columns(bool model) {
   static const std::vector<std::string> cols = {"status",     "cycles",   "utilization", "energy_pj",
                                                 "tops_per_w", "area_mm2", "report"};
-  return cols;
+  static const std::vector<std::string> model_cols = {
+      "status", "latency_s", "time_to_first_token_s", "time_per_output_token_s", "tokens_per_s",
+      "tokens_per_s_per_chip", "mfu", "energy_per_token_j", "memory_per_chip_bytes", "fits", "report"};
+  return model ? model_cols : cols;
 }
 
 Row make_row(uint64_t point, const std::vector<std::string>& columns, const std::vector<json>& values,
@@ -87,6 +120,11 @@ Row make_row(uint64_t point, const std::vector<std::string>& columns, const std:
   for (size_t i = 0; i < columns.size(); ++i) row[columns[i]] = values[i];
   row["workload"] = workload;
   row["status"] = result.status;
+  if (!result.model.is_null()) {
+    for (const auto& item : result.model.items()) row[item.key()] = item.value();
+    row["report"] = result.status == "ok" ? json(report_path) : json();
+    return row;
+  }
   row["cycles"] = result.cycles;
   row["utilization"] = result.utilization;
   row["energy_pj"] = result.energy_pj;
@@ -96,11 +134,11 @@ Row make_row(uint64_t point, const std::vector<std::string>& columns, const std:
   return row;
 }
 
-std::string csv_header(const std::vector<std::string>& columns) {
+std::string csv_header(const std::vector<std::string>& columns, bool model) {
   std::vector<std::string> all = {"point"};
   all.insert(all.end(), columns.begin(), columns.end());
   all.push_back("workload");
-  all.insert(all.end(), metric_columns().begin(), metric_columns().end());
+  all.insert(all.end(), metric_columns(model).begin(), metric_columns(model).end());
   std::string out;
   for (size_t i = 0; i < all.size(); ++i) out += (i ? "," : "") + csv_field(Row(all[i]));
   return out + "\n";
@@ -127,8 +165,8 @@ void sort_rows(std::vector<Row>& rows, const std::vector<std::string>& workloads
 }
 
 void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows,
-                  bool with_pareto) {
-  std::string csv = csv_header(columns), jsonl;
+                  bool with_pareto, bool model) {
+  std::string csv = csv_header(columns, model), jsonl;
   for (const auto& r : rows) {
     csv += csv_line(r);
     jsonl += r.dump() + "\n";
@@ -137,7 +175,7 @@ void write_tables(const std::string& dir, const std::vector<std::string>& column
   files.put("--out", dir + "/points.csv", csv);
   files.put("--out", dir + "/points.jsonl", jsonl);
   if (with_pareto) {
-    std::string pareto = csv_header(columns);
+    std::string pareto = csv_header(columns, model);
     for (const auto& r : pareto_front(rows)) pareto += csv_line(r);
     files.put("--out", dir + "/pareto.csv", pareto);
   }
@@ -167,14 +205,16 @@ std::vector<Row> pareto_front(const std::vector<Row>& rows) {
   std::vector<const Row*> ok;
   for (const auto& r : rows)
     if (r.at("status") == "ok") ok.push_back(&r);
-  std::vector<std::string> objectives;
-  for (const char* o : kObjectives)
-    if (!ok.empty() && std::all_of(ok.begin(), ok.end(), [&](const Row* r) { return r->at(o).is_number(); }))
+  std::vector<std::pair<const char*, double>> objectives;
+  const bool model = !ok.empty() && ok.front()->contains("latency_s");
+  for (const auto& o : model ? std::vector(std::begin(kModelObjectives), std::end(kModelObjectives))
+                             : std::vector(std::begin(kObjectives), std::end(kObjectives)))
+    if (!ok.empty() && std::all_of(ok.begin(), ok.end(), [&](const Row* r) { return r->at(o.first).is_number(); }))
       objectives.push_back(o);
   auto dominates = [&](const Row& a, const Row& b) {
     bool strictly = false;
-    for (const auto& o : objectives) {
-      const double x = a.at(o).get<double>(), y = b.at(o).get<double>();
+    for (const auto& [o, sign] : objectives) {
+      const double x = sign * a.at(o).get<double>(), y = sign * b.at(o).get<double>();
       if (x > y) return false;
       if (x < y) strictly = true;
     }

@@ -108,8 +108,8 @@ TEST_CASE("sweep spec: bad specs name the file and the JSON pointer", "[sweep]")
     return spec_error(d);
   };
   CHECK(spec_error(base_spec()).empty());
-  CHECK(with("/axis", 1) == "s.json: /axis: unknown key; allowed: arch, axes, combine, constraints, description, name, "
-                            "timeout_s, workloads");
+  CHECK(with("/axis", 1) == "s.json: /axis: unknown key; allowed: arch, axes, combine, constraints, description, model, name, "
+                            "scenario, timeout_s, workloads");
   CHECK(with("/axes/0/value", 1) == "s.json: /axes/0/value: unknown key; allowed: path, paths, range, values");
   CHECK(with("/axes/0/path", "array/rows") ==
         "s.json: /axes/0/path: must be a JSON pointer into the architecture config such as \"/array/rows\", got "
