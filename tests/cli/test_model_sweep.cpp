@@ -19,15 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<json> read_jsonl(const fs::path& p) {
-  std::vector<json> rows;
-  std::istringstream in(test::read_text(p));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) rows.push_back(json::parse(line));
-  return rows;
-}
-
 /// Writes a decode scenario and a sweep spec of tiny_gqa over `axes` on `arch`; runs the sweep.
 fs::path run_sweep(const fs::path& dir, const std::string& arch, const json& axes) {
   test::write_text(dir / "decode.json",
@@ -41,6 +32,16 @@ fs::path run_sweep(const fs::path& dir, const std::string& arch, const json& axe
   const auto r = test::run_cli("sweep " + (dir / "spec.json").string() + " -q --jobs 2 --out " + (dir / "out").string(), dir);
   REQUIRE(r.exit_code == 0);
   return dir / "out";
+}
+
+/// The points of DIR/pareto.csv (its first column).
+std::set<uint64_t> pareto_points(const fs::path& out) {
+  std::set<uint64_t> front;
+  std::istringstream pareto(test::read_text(out / "pareto.csv"));
+  std::string line;
+  std::getline(pareto, line);  // the header
+  while (std::getline(pareto, line)) front.insert(std::stoull(line.substr(0, line.find(','))));
+  return front;
 }
 
 /// Dominance, by hand: a row is on the front when no other ok row has a latency as low and as
@@ -67,7 +68,7 @@ TEST_CASE("model sweep: batch and context axes, each row a run with --scenario-s
   const fs::path out = run_sweep(dir, "configs/tpu_v4_like_128x128.json",
                                  {{{"path", "/scenario/batch"}, {"values", {1, 4, 16}}},
                                   {{"path", "/scenario/context"}, {"values", {60, 500}}}});
-  const std::vector<json> rows = read_jsonl(out / "points.jsonl");
+  const std::vector<json> rows = test::read_jsonl(out / "points.jsonl");
   REQUIRE(rows.size() == 6);
   const std::string header = test::read_text(out / "points.csv").substr(0, test::read_text(out / "points.csv").find('\n'));
   CHECK(header == "point,/scenario/batch,/scenario/context,workload,status,latency_s,time_to_first_token_s,"
@@ -90,11 +91,7 @@ TEST_CASE("model sweep: batch and context axes, each row a run with --scenario-s
   // 16 sequences x 2 steps generate 32 tokens.
   CHECK(rows[5]["tokens_per_s"].get<double>() == Approx(32 / t["seconds"].get<double>()).epsilon(1e-12));
   // The front in pareto.csv is the dominance front of the points.
-  std::set<uint64_t> front;
-  std::istringstream pareto(test::read_text(out / "pareto.csv"));
-  std::string line;
-  std::getline(pareto, line);
-  while (std::getline(pareto, line)) front.insert(std::stoull(line.substr(0, line.find(','))));
+  const std::set<uint64_t> front = pareto_points(out);
   CHECK(front == front_by_hand(rows));
   CHECK_FALSE(front.empty());
   // A longer context reads more KV cache per token at the same batch: never faster.
@@ -110,7 +107,7 @@ TEST_CASE("model sweep: tp x dp as a linked axis on a system; a split the model 
                                  {{{"paths", {"/scenario/parallelism/tp", "/scenario/parallelism/dp"}},
                                    {"values", {{4, 8}, {32, 1}}}},
                                   {{"path", "/scenario/batch"}, {"values", {4, 32}}}});
-  const std::vector<json> rows = read_jsonl(out / "points.jsonl");
+  const std::vector<json> rows = test::read_jsonl(out / "points.jsonl");
   REQUIRE(rows.size() == 4);
   CHECK(rows[0]["status"].get<std::string>().find("/parallelism/dp: degree 8 does not divide the batch (4)") !=
         std::string::npos);
@@ -121,11 +118,7 @@ TEST_CASE("model sweep: tp x dp as a linked axis on a system; a split the model 
   // layer), tp 4 x dp 8 gives each chip 4; tokens/s per chip = tokens/s / 32 in both.
   for (size_t i : {1, 3})
     CHECK(rows[i]["tokens_per_s_per_chip"].get<double>() == Approx(rows[i]["tokens_per_s"].get<double>() / 32));
-  std::set<uint64_t> front;
-  std::istringstream pareto(test::read_text(out / "pareto.csv"));
-  std::string line;
-  std::getline(pareto, line);
-  while (std::getline(pareto, line)) front.insert(std::stoull(line.substr(0, line.find(','))));
+  const std::set<uint64_t> front = pareto_points(out);
   CHECK(front == front_by_hand(rows));
 }
 

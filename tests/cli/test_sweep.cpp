@@ -50,15 +50,6 @@ fs::path write_spec(const fs::path& dir, const json& axes, const json& workloads
   return p;
 }
 
-std::vector<json> read_jsonl(const fs::path& p) {
-  std::vector<json> rows;
-  std::istringstream in(test::read_text(p));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) rows.push_back(json::parse(line));
-  return rows;
-}
-
 /// Four points x two workloads: 8 rows, quick to run.
 const json kSmallAxes = {{{"paths", {"/array/rows", "/array/cols"}}, {"values", {16, 32}}},
                          {{"path", "/array/dataflow"}, {"values", {"os", "ws"}}}};
@@ -259,7 +250,7 @@ TEST_CASE("sweep: a row equals tpusim run with the same overrides", "[sweep][cli
   const auto r = test::run_cli("sweep " + spec.string() + " --jobs 2 --out " + (dir / "out").string(), dir);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("sweep: 8 rows (ran 8, reused 0, failed 0) in ") == 0);
-  const auto rows = read_jsonl(dir / "out/points.jsonl");
+  const auto rows = test::read_jsonl(dir / "out/points.jsonl");
   REQUIRE(rows.size() == 8);
   // Row 5: point 2 = (32x32, os) on gemm_1024.
   const json& row = rows[5];
@@ -301,7 +292,7 @@ TEST_CASE("sweep: shards cover every row exactly once and merge to the local tab
     const auto r = test::run_cli(
         "sweep " + spec.string() + " --jobs 2 -q --shard " + std::to_string(i) + "/3 --out " + out.string(), dir);
     REQUIRE(r.exit_code == 0);
-    for (const auto& row : read_jsonl(out / "points.jsonl")) {
+    for (const auto& row : test::read_jsonl(out / "points.jsonl")) {
       // Shard I of 3 takes rows with row % 3 == I - 1 (row = point * workloads + workload).
       const uint64_t row_index = row.at("point").get<uint64_t>() * 2 + (row.at("workload") == "gemm_1024" ? 1 : 0);
       CHECK(row_index % 3 == uint64_t(i - 1));
@@ -316,7 +307,7 @@ TEST_CASE("sweep: shards cover every row exactly once and merge to the local tab
   for (const char* f : {"points.csv", "points.jsonl", "pareto.csv"})
     CHECK(test::read_text(dir / "merged" / f) == test::read_text(dir / "local" / f));
   // The merged table's report paths are valid: the runs were copied next to it.
-  for (const auto& row : read_jsonl(dir / "merged/points.jsonl"))
+  for (const auto& row : test::read_jsonl(dir / "merged/points.jsonl"))
     CHECK(fs::exists(dir / "merged" / row.at("report").get<std::string>()));
   // Two of three shards are not the whole sweep.
   const auto partial = test::run_cli("sweep --merge " + (dir / "shard1").string() + " " + (dir / "shard3").string() +
@@ -363,7 +354,7 @@ TEST_CASE("sweep: resume on a finished sweep recomputes nothing", "[sweep][cli]"
   CHECK(test::read_text(dir / "out/points.csv") == table);
 
   // A lost row (its run deleted) is the only one run again.
-  const auto first = read_jsonl(dir / "out/points.jsonl").front();
+  const auto first = test::read_jsonl(dir / "out/points.jsonl").front();
   fs::remove_all((dir / "out" / first.at("report").get<std::string>()).parent_path());
   const auto r2 = test::run_cli(cmd + " --resume", dir);
   CHECK(r2.out.find("sweep: 8 rows (ran 1, reused 7, failed 0)") == 0);
@@ -380,7 +371,7 @@ TEST_CASE("sweep: a failing point is recorded and the sweep goes on", "[sweep][c
   const auto r = test::run_cli("sweep " + spec.string() + " --jobs 2 --out " + (dir / "out").string(), dir);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("sweep: 4 rows (ran 2, reused 0, failed 3)") == 0);
-  const auto rows = read_jsonl(dir / "out/points.jsonl");
+  const auto rows = test::read_jsonl(dir / "out/points.jsonl");
   REQUIRE(rows.size() == 4);
   const std::string arch = test::source_path("configs/scalesim_32x32.json");
   CHECK(rows[0].at("status") == "--set /array/rows=0: " + arch + ": /array/rows: must be an integer in [1, 65536], got 0");
@@ -403,11 +394,11 @@ TEST_CASE("sweep: a point over its timeout is killed and run again on resume", "
   const auto spec = write_spec(dir, axes, {"resnet50"});
   const std::string cmd = "sweep " + spec.string() + " -q --out " + (dir / "out").string();
   REQUIRE(test::run_cli(cmd + " --timeout-s 0.02", dir).exit_code == 0);
-  auto rows = read_jsonl(dir / "out/points.jsonl");
+  auto rows = test::read_jsonl(dir / "out/points.jsonl");
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].at("status") == "timeout after 0.02 s");
   REQUIRE(test::run_cli(cmd + " --resume", dir).exit_code == 0);
-  rows = read_jsonl(dir / "out/points.jsonl");
+  rows = test::read_jsonl(dir / "out/points.jsonl");
   CHECK(rows[0].at("status") == "ok");
 }
 

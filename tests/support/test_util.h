@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -86,5 +87,15 @@ inline WorkloadRun run_workload_json(const std::string& tag, const nlohmann::jso
 }
 
 inline std::string source_path(const std::string& rel) { return std::string(TPUSIM_SOURCE_DIR) + "/" + rel; }
+
+/// The JSON objects of a JSON-lines file (a sweep's points.jsonl), blank lines skipped.
+inline std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& p) {
+  std::vector<nlohmann::json> rows;
+  std::istringstream in(read_text(p));
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
+  return rows;
+}
 
 }  // namespace tpusim::test
