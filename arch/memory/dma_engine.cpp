@@ -57,7 +57,7 @@ void DmaEngine::load_thread() { serve(loads_, false); }
 void DmaEngine::store_thread() { serve(stores_, true); }
 
 void DmaEngine::serve(UnitQueue& queue, bool is_write) {
-  std::deque<uint64_t> in_flight;  // completion cycles of outstanding descriptors, oldest first
+  std::deque<uint64_t>& in_flight = is_write ? stores_in_flight_ : loads_in_flight_;
   for (;;) {
     const Instr instr = queue.pop();
     const uint64_t popped = now_cycles();

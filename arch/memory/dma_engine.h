@@ -55,6 +55,10 @@ class DmaEngine : public sc_core::sc_module {
   Scoreboard& scoreboard_;
   TraceSink* trace_;
   UnitQueue loads_, stores_;
+  /// Completion cycles of each queue's outstanding descriptors, oldest first. Members, not locals
+  /// of serve(): a SystemC thread's stack is freed without unwinding when the simulation ends
+  /// (the threads never return), so a container there leaked its storage (LeakSanitizer).
+  std::deque<uint64_t> loads_in_flight_, stores_in_flight_;
   uint64_t descriptors_ = 0, bursts_ = 0;
   OpCounters* op_counters_ = nullptr;
   std::array<CounterRange, 3> touched_{};
