@@ -116,25 +116,31 @@ void check_run_outputs(const po::variables_map& vm) {
 /// 511056. A 4096^3 GEMM on a 4x4 array (16.8 million folds) gave no answer for minutes.
 constexpr uint64_t kDefaultMaxFolds = 10'000'000;
 
-/// Refuses a run whose plans add up to more than `max_folds` folds (0: no limit), naming the
-/// largest layer, before anything is simulated. Counted in doubles: a plan's product of fold
-/// counts can pass 2^64.
+/// Refuses a run whose plans add up to more than `max_folds` steps (0: no limit), naming the
+/// largest layer, before anything is simulated. A step is a matrix fold or a vector layer's chunk:
+/// the units step both one at a time (a relu of 2^40 elements on TPU v1, 1.75e5 chunks of
+/// the unified buffer: 1.2 s; of 2^59 elements: no answer in minutes). Counted in doubles: a
+/// plan's product of fold counts can pass 2^64.
 void check_work_bound(const mapper::MappedWorkload& mapped, uint64_t max_folds) {
   if (max_folds == 0 || !mapped.planned()) return;
   double total = 0, largest = 0;
   std::string largest_name;
   for (size_t i = 0; i < mapped.size(); ++i) {
     const mapper::MappedLayer& m = mapped.layer(i);
-    if (!m.is_matrix()) continue;
-    const mapper::GemmPlan& p = m.gemm;
-    const double folds = static_cast<double>(p.gemm.count) * static_cast<double>(p.row_folds) *
-                         static_cast<double>(p.col_folds) * static_cast<double>(p.t_chunks);
-    total += folds;
-    if (folds > largest) largest = folds, largest_name = m.layer->name;
+    if (m.fused()) continue;  // an epilogue runs inside its matrix layer's folds
+    double steps = static_cast<double>(m.vector.chunks);
+    if (m.is_matrix()) {
+      const mapper::GemmPlan& p = m.gemm;
+      steps = static_cast<double>(p.gemm.count) * static_cast<double>(p.row_folds) * static_cast<double>(p.col_folds) *
+              static_cast<double>(p.t_chunks);
+    }
+    total += steps;
+    if (steps > largest) largest = steps, largest_name = m.layer->name;
   }
   if (total > static_cast<double>(max_folds))
-    throw InputError(fmt::format("--max-folds {}: {}: the run would step {:.4g} folds (the largest layer, \"{}\", "
-                                 "{:.4g}), above the limit; use a larger array or raise --max-folds (0 = no limit)",
+    throw InputError(fmt::format("--max-folds {}: {}: the run would step {:.4g} folds and vector chunks (the largest "
+                                 "layer, \"{}\", {:.4g}), above the limit; use a larger array or buffer, or raise "
+                                 "--max-folds (0 = no limit)",
                                  max_folds, mapped.workload().file, total, largest_name, largest));
 }
 
@@ -211,7 +217,7 @@ int command_run(const std::vector<std::string>& args) {
       ("vcd", po::value<std::string>(), "cycle model, arrays up to 16x16: write a VCD waveform of the corner PEs to FILE")
       ("no-fast-forward", "step every fold, even in periodic runs the fast-forward would skip (same report)")
       ("max-folds", po::value<uint64_t>()->default_value(kDefaultMaxFolds),
-       "refuse a run whose layers add up to more matrix folds than this before simulating (0 = no limit)")
+       "refuse a run whose layers add up to more matrix folds and vector chunks than this before simulating (0 = no limit)")
       ("parallelism", po::value<std::string>(), "system only: partition the workload with this parallelism spec (sim/partition)")
       ("repeat", po::value<uint32_t>()->default_value(1), "system only: run the program this many times back to back")
       ("allow-memory-overflow", "system only: run even when a chip's HBM cannot hold its share (system_report.json memory.fits false)")
