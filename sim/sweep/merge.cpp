@@ -98,10 +98,11 @@ SweepSummary merge_sweeps(const std::vector<std::string>& dirs, const std::strin
   meta.erase("interrupted_by");
   meta["complete"] = false;  // true once the tables are in place, as run_sweep does
   report::write_file_atomic(out_dir + "/sweep.json", meta.dump(2) + "\n");
-  write_tables(out_dir, meta.at("columns").get<std::vector<std::string>>(), table, true, meta.contains("model"));
-  meta["complete"] = true;
-  meta["missing_rows"] = 0;
-  report::write_file_atomic(out_dir + "/sweep.json", meta.dump(2) + "\n");
+  json final_meta = meta;
+  final_meta["complete"] = true;
+  final_meta["missing_rows"] = 0;
+  write_tables(out_dir, meta.at("columns").get<std::vector<std::string>>(), table, true, meta.contains("model"),
+               final_meta.dump(2) + "\n");
 
   SweepSummary s;
   s.rows = s.total_rows = total;

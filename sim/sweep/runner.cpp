@@ -243,11 +243,12 @@ SweepSummary run_sweep(const SweepOptions& o) {
   const double timeout_s = o.timeout_s > 0 ? o.timeout_s : plan.spec.timeout_s > 0 ? plan.spec.timeout_s : kDefaultTimeoutS;
   prepare_out_dir(o.out_dir, o.resume);
   const fs::path out(o.out_dir);
-  // First mark the directory's sweep unfinished, then remove the previous final tables: at no
-  // moment does the directory hold a table that looks final while rows are missing.
+  // First remove the previous final tables, then mark the directory's sweep unfinished: at no
+  // moment does a final table stand beside a sweep.json that does not say complete (a kill
+  // between the two leaves the previous "complete": true beside no table; write_tables, table.h).
+  for (const char* stale : {"points.csv", "points.jsonl", "pareto.csv"}) fs::remove(out / stale);
   json meta = sweep_meta(plan, o);
   report::write_file_atomic((out / "sweep.json").string(), meta.dump(2) + "\n");
-  for (const char* stale : {"points.csv", "points.jsonl", "pareto.csv"}) fs::remove(out / stale);
 
   SweepSummary summary;
   summary.total_rows = plan.jobs.size();
@@ -318,11 +319,10 @@ SweepSummary run_sweep(const SweepOptions& o) {
   sink.close(out);
   std::vector<Row>& rows = sink.rows();
   sort_rows(rows, plan.spec.workload_labels);
-  write_tables(o.out_dir, plan.columns, rows, stopped.empty(), model);
   meta["complete"] = stopped.empty();
   meta["missing_rows"] = rows.size() - finished_rows;
   if (!stopped.empty()) meta["interrupted_by"] = stopped;
-  report::write_file_atomic((out / "sweep.json").string(), meta.dump(2) + "\n");
+  write_tables(o.out_dir, plan.columns, rows, stopped.empty(), model, meta.dump(2) + "\n");
   stop_signals.reraise();
   summary.failed = sink.failed();
   summary.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -165,13 +165,14 @@ void sort_rows(std::vector<Row>& rows, const std::vector<std::string>& workloads
 }
 
 void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows,
-                  bool with_pareto, bool model) {
+                  bool with_pareto, bool model, const std::string& meta_text) {
   std::string csv = csv_header(columns, model), jsonl;
   for (const auto& r : rows) {
     csv += csv_line(r);
     jsonl += r.dump() + "\n";
   }
-  OutputFiles files;  // the three tables together, or none of them
+  OutputFiles files;  // the tables and the record that describes them together, or none of them
+  files.put("--out", dir + "/sweep.json", meta_text);
   files.put("--out", dir + "/points.csv", csv);
   files.put("--out", dir + "/points.jsonl", jsonl);
   if (with_pareto) {

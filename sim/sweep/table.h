@@ -47,10 +47,14 @@ std::string csv_line(const Row& row);
 /// Sorts rows by point, then by the workload's position in `workloads`.
 void sort_rows(std::vector<Row>& rows, const std::vector<std::string>& workloads);
 
-/// Writes DIR/points.csv, DIR/points.jsonl and (`with_pareto`) DIR/pareto.csv, all or none
-/// (an OutputFiles set, sim/base/file_io.h).
+/// Writes DIR/sweep.json (`meta_text`), DIR/points.csv, DIR/points.jsonl and (`with_pareto`)
+/// DIR/pareto.csv, all or none (an OutputFiles set, sim/base/file_io.h). sweep.json is renamed
+/// first: a process killed between the renames may leave the new sweep.json beside no tables,
+/// never tables beside a sweep.json that does not describe them (the old one said "complete":
+/// false; tests/hardening/sweep_kill_resume.py caught that window when sweep.json was a write of
+/// its own after the tables).
 void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows,
-                  bool with_pareto = true, bool model = false);
+                  bool with_pareto, bool model, const std::string& meta_text);
 
 /// Reads DIR/points.jsonl; InputError naming the file and line when malformed.
 std::vector<Row> read_rows_jsonl(const std::string& path);
