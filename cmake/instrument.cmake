@@ -23,3 +23,27 @@ elseif(TPUSIM_SANITIZE)
   add_compile_options(${tpusim_sanitizers} -g)
   add_link_options(${tpusim_sanitizers})
 endif()
+
+# Under the sanitizers tpusim runs several times slower (ASan's shadow-memory checks on every
+# access; golden_regression took over its 300 s on this 2-core machine at load 10, against about
+# 60 s in the plain build): tpusim_scale_test_timeouts(), called at the end of each tests folder's
+# CMakeLists.txt, multiplies the TIMEOUT of every test defined there by TPUSIM_TIMEOUT_SCALE
+# (5 with TPUSIM_SANITIZE, else 1). Tests without a TIMEOUT keep ctest's default (1500 s).
+if(TPUSIM_SANITIZE)
+  set(TPUSIM_TIMEOUT_SCALE 5 CACHE STRING "factor on every test's TIMEOUT (sanitized builds)")
+else()
+  set(TPUSIM_TIMEOUT_SCALE 1 CACHE STRING "factor on every test's TIMEOUT (sanitized builds)")
+endif()
+function(tpusim_scale_test_timeouts)
+  if(TPUSIM_TIMEOUT_SCALE EQUAL 1)
+    return()
+  endif()
+  get_property(tests DIRECTORY PROPERTY TESTS)
+  foreach(t IN LISTS tests)
+    get_test_property(${t} TIMEOUT limit)
+    if(limit)
+      math(EXPR limit "${limit} * ${TPUSIM_TIMEOUT_SCALE}")
+      set_tests_properties(${t} PROPERTIES TIMEOUT ${limit})
+    endif()
+  endforeach()
+endfunction()
