@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/base/error.h"
+#include "sim/base/one_line.h"
 
 namespace tpusim {
 
@@ -67,9 +68,9 @@ AccelergyErt load_accelergy_ert(const std::string& path) {
     doc = YAML::LoadFile(path);
   } catch (const YAML::ParserException& e) {
     throw InputError(fmt::format("{}: line {}, column {}: not valid YAML: {}", path, e.mark.line + 1,
-                                 e.mark.column + 1, e.msg));
+                                 e.mark.column + 1, one_line(e.msg)));  // it quotes the input
   } catch (const YAML::Exception& e) {
-    throw InputError(fmt::format("{}: cannot read as YAML: {}", path, e.msg));
+    throw InputError(fmt::format("{}: cannot read as YAML: {}", path, one_line(e.msg)));
   }
   if (!doc.IsMap() || !doc["ERT"]) fail(path, "ERT", "missing: an Accelergy ERT file has a top-level \"ERT\" key");
   const YAML::Node root = doc["ERT"];

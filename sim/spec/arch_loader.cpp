@@ -14,6 +14,14 @@ Override parse_override(const std::string& text) {
   const auto eq = text.find('=');
   if (text.empty() || text[0] != '/' || eq == std::string::npos || eq == 1)
     throw InputError(one_line(fmt::format("--set {}: expected /json/pointer=value, got \"{}\"", text, text)));
+  // The text ends up in the config, in messages and in the echo (all JSON): bytes that are not
+  // UTF-8 made nlohmann's dump throw, exit 3 (fuzz_set_value, 2026-12-02). Shown with U+FFFD.
+  try {
+    (void)json(text).dump();
+  } catch (const json::type_error&) {
+    throw InputError(one_line(fmt::format("--set {}: not valid UTF-8 text",
+                                          json(text).dump(-1, ' ', false, json::error_handler_t::replace))));
+  }
   Override o;
   o.text = text;
   o.pointer = text.substr(0, eq);

@@ -163,3 +163,14 @@ TEST_CASE("loader hardening: an ONNX ConvTranspose with a rank-1 weight is refus
                      "kernel)\n");
   CHECK(r.out.empty());
 }
+
+TEST_CASE("loader hardening: a --set value that is not UTF-8 is exit 2, not a JSON library error", "[errors][fuzz]") {
+  // fuzz_set_value (2026-12-02): "=9\xd3" is no JSON, so it became the string "9\xd3", whose dump
+  // (in the type error's message) threw nlohmann's type_error 316: exit 3 "internal error".
+  const fs::path dir = test::temp_dir("hardening_set_utf8");
+  test::write_text(dir / "work.json", kWorkload);
+  expect_input_error(dir,
+                     "run -q --arch " + std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v1.json --workload " +
+                         (dir / "work.json").string() + " --set '/vector/writeback_elems_per_cycle=9\xd3'",
+                     "--set \"/vector/writeback_elems_per_cycle=9\xef\xbf\xbd\": not valid UTF-8 text");
+}

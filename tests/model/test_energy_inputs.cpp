@@ -3,6 +3,8 @@
 // naming the file and the key.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <filesystem>
 
 #include "sim/base/error.h"
@@ -152,4 +154,21 @@ TEST_CASE("energy inputs: a datatype or DRAM type the table lacks exits 2 naming
   ArchConfig x = config::load_arch_json((dir / "arch.json").string());
   x.datatypes.weight = DataType::int16;
   CHECK_THROWS_WITH(loaded.check_covers(x), Catch::Contains("/mac_pj/int16: missing"));
+}
+
+TEST_CASE("energy inputs: a YAML parser message quoting a control character stays one line", "[energy][ert][fuzz]") {
+  // fuzz_ert_yaml (2026-12-02): yaml-cpp's "unknown escape character: " quotes the byte it met, here
+  // a newline; the ERT loader put that message into its InputError raw, two lines (main() escapes
+  // what it prints, the Python API raises the message as is).
+  const auto dir = test::temp_dir("ert_ctrl");
+  const std::string ert = (dir / "ert.yaml").string();
+  test::write_text(ert, std::string("ERT:\n  versio[\xb6" "a\0\n  - name: system.DRAM\n    actiactions  - name:   "
+                                    "energy: 148\n", 79));
+  json t = shipped_table();
+  t["accelergy_ert"] = {{"file", ert},
+                        {"entries", {{{"target", "dram_pj_per_bit/ddr3"}, {"component", "system.DRAM"},
+                                      {"action", "read"}, {"bytes_per_action", 8}}}}};
+  const std::string msg = load_error(dir, t);
+  CHECK_THAT(msg, Catch::StartsWith(ert + ": line ") && Catch::Contains("not valid YAML: "));
+  CHECK(std::none_of(msg.begin(), msg.end(), [](char c) { return (c >= 0 && c < 0x20) || c == 0x7f; }));
 }

@@ -2,6 +2,8 @@
 // lowered layer checked against numbers derived by hand in the comments.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -364,4 +366,16 @@ TEST_CASE("onnx: what cannot be imported is one line naming the file") {
     CHECK(g.error() == "m.onnx: no node of the graph costs anything (1 nodes: 1 views, 0 computed from constants, 0 "
                        "with empty outputs, 0 skipped); nothing to simulate");
   }
+}
+
+TEST_CASE("onnx: a control character in a name the refusal quotes stays escaped in the message", "[onnx][fuzz]") {
+  // fuzz_onnx (2026-12-02): a graph input named "\n\b" with a symbolic dimension. The message is
+  // InputError's own (the Python API raises it as is), not only what main() prints.
+  const std::string path = std::string(TPUSIM_SOURCE_DIR) + "/tests/data/onnx/bad/graph_input_name_control_chars.onnx";
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(!bytes.empty());
+  CHECK_THROWS_WITH(tpusim::importers::parse_onnx(bytes, "m.onnx", false),
+                    "m.onnx: graph input \"\\n\\x08\": dimension \"?\" is not a number; tpusim needs static shapes "
+                    "(export the model with a fixed input size)");
 }
