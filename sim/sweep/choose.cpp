@@ -12,6 +12,8 @@
 #include "sim/energy/energy_table.h"
 #include "sim/importers/formats.h"
 #include "sim/report/report.h"
+#include "sim/spec/json_reader.h"
+#include "sim/spec/system_spec.h"
 #include "sim/sweep/child_output.h"
 #include "sim/sweep/process_pool.h"
 
@@ -198,9 +200,12 @@ ChooseRow row_from_report(const json& rep) {
     const bool per_token = kind == "decode" || kind == "request";
     row.latency_ms = 1e3 * (per_token ? num(t, "time_per_output_token_s") : seconds);
     row.throughput_per_s = num(t, "tokens_per_s");
+    // On a system, the whole system's energy (every chip, the links, waiting chips' static power):
+    // the model's MACs are the whole model's.
+    const double system_j = t.contains("system_energy_pj") ? num(t, "system_energy_pj") * 1e-12 : energy_j;
     row.energy_per_inference_mj = 1e3 * num(t, "energy_per_token_j");
-    row.tops_per_w = share(2.0 * num(t, "model_macs"), energy_j) / 1e12;
-    row.average_power_w = share(energy_j, seconds);
+    row.tops_per_w = share(2.0 * num(t, "model_macs"), system_j) / 1e12;
+    row.average_power_w = share(system_j, seconds);
     row.utilization = num(t, "mfu");
     row.compute_share = share(num(t, "compute_s"), seconds);
     row.memory_share = share(num(t, "memory_stall_s"), seconds);
@@ -231,11 +236,19 @@ ChooseResult run_choose(const ChooseOptions& o) {
     if (!path.empty() && !std::ifstream(path)) throw InputError(fmt::format("{}: cannot read file", path));
   std::vector<fs::path> dirs;
   for (size_t i = 0; i < o.archs.size(); ++i) {
-    const ArchConfig arch = importers::load_arch(o.archs[i]);
     ChooseRow row;
     row.arch_file = o.archs[i];
-    row.name = arch.name;
-    row.area_mm2 = area_of(arch);
+    if (config::is_system_document(config::load_json_file(o.archs[i]))) {
+      // A system of chips (an LLM run on it): its chip loads too; the area is every chip's.
+      const config::SystemSpec sys = config::load_system_json(o.archs[i]);
+      const ArchConfig chip = importers::load_arch(sys.chip_path);
+      row.name = sys.name;
+      if (const auto a = area_of(chip)) row.area_mm2 = *a * static_cast<double>(sys.chips);
+    } else {
+      const ArchConfig arch = importers::load_arch(o.archs[i]);
+      row.name = arch.name;
+      row.area_mm2 = area_of(arch);
+    }
     res.rows.push_back(std::move(row));
     dirs.push_back(fs::path(o.out_dir) / "runs" / fmt::format("{}-{}", i, stem_of(o.archs[i])));
   }

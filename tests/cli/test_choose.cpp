@@ -144,6 +144,30 @@ TEST_CASE("choose: an LLM decode step per architecture, time per output token", 
   CHECK(num(rows[0], "utilization") == Approx(t["mfu"].get<double>()).epsilon(1e-12));
 }
 
+TEST_CASE("choose: an LLM run on a system prices the whole system's energy", "[choose][cli]") {
+  const auto dir = test::temp_dir("choose_llm_system");
+  const std::string arch = test::source_path("configs/systems/tpu_v5e_8x4.json");
+  const std::string model = test::source_path("workloads/models/tiny_gqa.json");
+  test::write_text(dir / "s.json", R"({"name": "tiny decode on 32 chips", "kind": "decode", "batch": 8, "context": 127, "tokens": 1,
+                                        "parallelism": {"tp": 4, "dp": 8}})");
+  const std::string scenario = (dir / "s.json").string();
+  auto r = test::run_cli("run -q --arch " + arch + " --model " + model + " --scenario " + scenario + " --out " +
+                             (dir / "single").string(), dir);
+  REQUIRE(r.exit_code == 0);
+  const json t = json::parse(test::read_text(dir / "single" / "report.json"))["totals"];
+  r = test::run_cli("choose -q --arch " + arch + " --model " + model + " --scenario " + scenario + " --out " +
+                        (dir / "c").string(), dir);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = read_csv(dir / "c" / "choose.csv");
+  REQUIRE(rows.size() == 1);
+  // 32 chips: the system's energy is more than one chip's, and the row's power and TOPS/W are the
+  // system's (2 x the whole model's MACs over all 32 chips' energy and the links').
+  const double system_j = t["system_energy_pj"].get<double>() * 1e-12;
+  REQUIRE(system_j > 30 * t["energy_pj"].get<double>() * 1e-12);
+  CHECK(num(rows[0], "average_power_w") == Approx(system_j / t["seconds"].get<double>()).epsilon(1e-12));
+  CHECK(num(rows[0], "tops_per_w") == Approx(2.0 * t["model_macs"].get<double>() / system_j / 1e12).epsilon(1e-12));
+}
+
 TEST_CASE("choose: a bad architecture path, limit or workload is one line, exit 2, no table", "[choose][cli]") {
   const auto dir = test::temp_dir("choose_errors");
   const std::string good = test::source_path("configs/tpu_v1.json");
