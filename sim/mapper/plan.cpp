@@ -1,6 +1,7 @@
 #include "sim/mapper/plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <vector>
@@ -166,16 +167,18 @@ Candidate evaluate(const ArchConfig& arch, const Layer& layer, GemmPlan p) {
   std::map<const BufferConfig*, uint64_t> need;
   const Loop ua = p.reuse_loop_a(), ub = p.reuse_loop_b(), red = p.reduction();
   const bool a_inner = p.position(ua) == 2, b_inner = p.position(ub) == 2;
+  // Each core holds its own copy of the operand the cores do not split (Gang::a_copies, b_copies).
+  const uint64_t ac = p.gang.a_copies(), bc = p.gang.b_copies();
   if (p.context.inputs_on_chip)  // all of the input sits in the buffer already
     need[a_buf] += bytes_for(dt.input, p.a_footprint * p.gemm.count);
   else if (p.keep_a && !a_inner)
-    need[a_buf] += bytes_for(dt.input, scale_up(live(ua).a, p.a_footprint, mk)) + p.a_tile_bytes(dt.input, tile.a);
+    need[a_buf] += (bytes_for(dt.input, scale_up(live(ua).a, p.a_footprint, mk)) + p.a_tile_bytes(dt.input, tile.a)) * ac;
   else
-    need[a_buf] += p.a_tile_bytes(dt.input, tile.a) * copies(a_buf);
+    need[a_buf] += p.a_tile_bytes(dt.input, tile.a) * copies(a_buf) * ac;
   if (p.keep_b && !b_inner)
-    need[b_buf] += p.b_tile_bytes(live(ub).b) + p.b_tile_bytes(tile.b);
+    need[b_buf] += (p.b_tile_bytes(live(ub).b) + p.b_tile_bytes(tile.b)) * bc;
   else
-    need[b_buf] += p.b_tile_bytes(tile.b) * copies(b_buf);
+    need[b_buf] += p.b_tile_bytes(tile.b) * copies(b_buf) * bc;
   const bool red_inner = p.position(red) == 2;
   const uint64_t psum_tiles = bytes_for(dt.accumulator, tile.out) * copies(psum_buf);
   if (acc_buf) need[o_buf] += bytes_for(dt.output, tile.out) * copies(o_buf);
@@ -210,7 +213,7 @@ Candidate evaluate(const ArchConfig& arch, const Layer& layer, GemmPlan p) {
   const uint64_t a_mult = (p.keep_a || a_inner) ? 1 : p.loop_count(ua);
   const uint64_t b_mult = (p.keep_b || b_inner) ? 1 : p.loop_count(ub);
   const uint64_t spills = p.spill_partials ? p.loop_count(red) - 1 : 0;
-  p.est_dram_read_bytes = p.gemm.count * (a_total * a_mult + b_total * b_mult + psum_total * spills);
+  p.est_dram_read_bytes = p.gemm.count * (a_total * a_mult * ac + b_total * b_mult * bc + psum_total * spills);
   p.est_dram_write_bytes = p.gemm.count * (out_total + psum_total * spills);
   c.traffic = p.est_dram_read_bytes + p.est_dram_write_bytes;
   c.plan = p;
@@ -234,8 +237,10 @@ uint64_t longest_chunk(const ArchConfig& arch, const Layer& layer, const GemmPla
   const auto a_scaled = [&](uint64_t e) { return scale_up(e, p.dense_k, p.gemm.k); };
   const uint64_t wbits = std::max<uint64_t>(1, bits_of(dt.weight));
   const auto b_scaled = [&](uint64_t e) { return scale_up(e, p.weight_bytes * 8, p.gemm.k * p.gemm.n * wbits); };
-  add_need(needs, a_buf, dt.input, a_scaled(at0.a), a_scaled(per_t.a) - a_scaled(at0.a), "inputs");
-  add_need(needs, b_buf, dt.weight, b_scaled(at0.b), b_scaled(per_t.b) - b_scaled(at0.b), "weights");
+  // Each core holds its own copy of the operand the cores do not split.
+  const uint64_t ac = p.gang.a_copies(), bc = p.gang.b_copies();
+  add_need(needs, a_buf, dt.input, a_scaled(at0.a) * ac, (a_scaled(per_t.a) - a_scaled(at0.a)) * ac, "inputs");
+  add_need(needs, b_buf, dt.weight, b_scaled(at0.b) * bc, (b_scaled(per_t.b) - b_scaled(at0.b)) * bc, "weights");
   if (acc_buf) {
     add_need(needs, acc_buf, dt.accumulator, at0.out, per_t.out - at0.out, "partial sums");
     add_need(needs, o_buf, dt.output, at0.out, per_t.out - at0.out, "outputs");
@@ -338,16 +343,24 @@ std::vector<Gang> candidate_gangs(const ArchConfig& arch, const Layer& layer) {
   Gang g;
   g.units = arch.core.matrix_units;
   g.cores = arch.chip.cores;
-  const UnitSplit pinned = layer.pin.unit_split != UnitSplit::auto_split ? layer.pin.unit_split : arch.core.unit_split;
-  if (g.units == 1 || pinned != UnitSplit::auto_split) {
-    if (g.units > 1) g.split = pinned;
-    return {g};
-  }
+  const UnitSplit unit_pin = layer.pin.unit_split != UnitSplit::auto_split ? layer.pin.unit_split : arch.core.unit_split;
+  const CoreSplit core_pin = layer.pin.core_split != CoreSplit::auto_split ? layer.pin.core_split : arch.chip.core_split;
+  std::vector<UnitSplit> unit_splits = {UnitSplit::cols};  // one unit: its name does not matter
+  if (g.units > 1)
+    unit_splits = unit_pin != UnitSplit::auto_split
+                      ? std::vector<UnitSplit>{unit_pin}
+                      : std::vector<UnitSplit>{UnitSplit::cols, UnitSplit::rows, UnitSplit::stream};
+  std::vector<CoreSplit> core_splits = {CoreSplit::stream};
+  if (g.cores > 1)
+    core_splits = core_pin != CoreSplit::auto_split ? std::vector<CoreSplit>{core_pin}
+                                                     : std::vector<CoreSplit>{CoreSplit::stream, CoreSplit::cols};
   std::vector<Gang> out;
-  for (UnitSplit s : {UnitSplit::cols, UnitSplit::rows, UnitSplit::stream}) {
-    g.split = s;
-    out.push_back(g);
-  }
+  for (CoreSplit c : core_splits)
+    for (UnitSplit s : unit_splits) {
+      g.split = s;
+      g.core_split = c;
+      out.push_back(g);
+    }
   return out;
 }
 
@@ -358,7 +371,33 @@ double estimate_cycles(const ArchConfig& arch, const GemmPlan& p) {
   const double per_fold = load + static_cast<double>(u.stream_len + u.rows_used + u.cols_used);
   const double compute = per_fold * static_cast<double>(p.folds());
   const double dram = static_cast<double>(p.est_dram_read_bytes + p.est_dram_write_bytes) / arch.dram_bytes_per_cycle();
-  return std::max(compute, dram);
+  const VectorPathWork v = vector_path_work(arch, p);
+  return std::max(compute, dram) + static_cast<double>(v.convert_in_cycles + v.writeback_cycles);
+}
+
+VectorPathWork vector_path_work(const ArchConfig& arch, const GemmPlan& p) {
+  const auto pad = [](uint64_t v, uint64_t to) { return ceil_div(v, to) * to; };
+  const auto cycles_at = [](uint64_t elements, double per_cycle) {
+    return elements == 0 ? 0 : static_cast<uint64_t>(std::ceil(static_cast<double>(elements) / per_cycle));
+  };
+  const GemmShape& g = p.gemm;
+  const uint64_t cores = p.gang.cores, lanes = arch.chip.layout_lanes;
+  const bool on_cols = p.gang.core_split == CoreSplit::cols;
+  // Rows of A each core holds (all of them when the cores split the columns) over all cores, and
+  // the output columns each core writes back over all cores.
+  const uint64_t rows = cores * pad(on_cols ? g.m : ceil_div(g.m, cores), arch.chip.layout_rows);
+  const uint64_t out_cols = on_cols ? cores * pad(ceil_div(g.n, cores), lanes) : pad(g.n, lanes);
+  const uint64_t out_rows = on_cols ? pad(g.m, arch.chip.layout_rows) : rows;
+  VectorPathWork w;
+  if (arch.array.native_type && arch.datatypes.input != *arch.array.native_type) {
+    w.convert_in_elements = rows * pad(g.k, lanes) * g.count;
+    w.convert_in_cycles = cycles_at(w.convert_in_elements, arch.vector.convert_in_elems_per_cycle * cores);
+  }
+  if (arch.vector.writeback_elems_per_cycle > 0) {
+    w.writeback_elements = out_rows * out_cols * g.count;
+    w.writeback_cycles = cycles_at(w.writeback_elements, arch.vector.writeback_elems_per_cycle * cores);
+  }
+  return w;
 }
 
 GemmPlan plan_gemm_on_chip(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {

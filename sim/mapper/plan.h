@@ -35,17 +35,28 @@ struct LayerContext {
 };
 
 /// How the chip's matrix units share each fold of a matrix op (arch/chip/README.md): a core's
-/// units work on a fold together (a gang), split as `split` says; the cores each take a share of
-/// the fold's streamed rows. The fold is planned on the gang's array (rows x rows_factor by cols
-/// x cols_factor); each unit times the largest share (unit_fold).
+/// units work on a fold together (a gang), split as `split` says; the cores either each take a
+/// share of the fold's streamed rows (core_split stream, each with its own copy of the stationary
+/// tile) or each their own output columns (core_split cols, each with a copy of the streamed
+/// tile). The fold is planned on the gang's array (rows x rows_factor by cols x cols_factor); each
+/// unit times the largest share (unit_fold).
 struct Gang {
-  UnitSplit split = UnitSplit::cols;  ///< a core's units: never auto once planned
-  uint32_t units = 1;                 ///< matrix units per core
+  UnitSplit split = UnitSplit::cols;        ///< a core's units: never auto once planned
+  CoreSplit core_split = CoreSplit::stream; ///< the cores: never auto once planned
+  uint32_t units = 1;                       ///< matrix units per core
   uint32_t cores = 1;
   uint64_t rows_factor() const { return split == UnitSplit::rows ? units : 1; }
-  uint64_t cols_factor() const { return split == UnitSplit::cols ? units : 1; }
-  /// Shares the streamed rows are cut into: the cores, times the units when they split the stream.
-  uint64_t stream_ways() const { return uint64_t(cores) * (split == UnitSplit::stream ? units : 1); }
+  uint64_t cols_factor() const {
+    return (split == UnitSplit::cols ? units : 1) * (core_split == CoreSplit::cols ? uint64_t(cores) : 1);
+  }
+  /// Shares the streamed rows are cut into: the cores when they split the stream, times the units
+  /// when they do.
+  uint64_t stream_ways() const {
+    return (core_split == CoreSplit::stream ? uint64_t(cores) : 1) * (split == UnitSplit::stream ? units : 1);
+  }
+  /// Copies of the streamed (A) and stationary (B) tiles the cores hold: each core its own.
+  uint64_t a_copies() const { return core_split == CoreSplit::cols ? cores : 1; }
+  uint64_t b_copies() const { return core_split == CoreSplit::stream ? cores : 1; }
   bool single() const { return units == 1 && cores == 1; }
 };
 
@@ -124,16 +135,17 @@ struct GemmPlan {
 /// With `gang`, the tiles are those of the gang's array (see Gang).
 GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {}, const Gang& gang = {});
 
-/// The gangs a matrix op may use on `arch` (the op's `mapping.unit_split` if pinned, else
-/// /core/unit_split; auto: cols, rows and stream, in that order, which wins ties), and the planned
-/// one of least estimated cycles (estimate_cycles), ties to the least estimated DRAM traffic. One
-/// unit per core: the identity.
+/// The gangs a matrix op may use on `arch`: each unit split (the op's `mapping.unit_split` if
+/// pinned, else /core/unit_split; auto: cols, rows and stream, in that order) with each core split
+/// (`mapping.core_split`, else /chip/core_split; auto: stream, then cols); earlier wins ties. And
+/// the planned one of least estimated cycles (estimate_cycles), ties to the least estimated DRAM
+/// traffic. One unit on one core: the identity.
 std::vector<Gang> candidate_gangs(const ArchConfig& arch, const Layer& layer);
 GemmPlan plan_gemm_on_chip(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
 
 /// A plan's cycles, estimated for choosing between gangs: per fold the unit's stationary load
 /// (unless double-buffered), its stream and the array's fill and drain, against the DRAM traffic at
-/// the DRAM bandwidth; the larger of the two.
+/// the DRAM bandwidth; the larger of the two, plus the serial vector-path work (vector_path_work).
 double estimate_cycles(const ArchConfig& arch, const GemmPlan& p);
 
 /// For a plan whose tiles are set: the loop order and kept operands with the least DRAM traffic
@@ -141,6 +153,18 @@ double estimate_cycles(const ArchConfig& arch, const GemmPlan& p);
 /// filled in; ties go to the conventional order, the reduction innermost, and to keeping both
 /// operands), or nothing when none fits. A pinned loop order is the only one tried.
 std::optional<GemmPlan> best_loop_order(const ArchConfig& arch, const Layer& layer, const GemmPlan& tiled);
+
+/// What a plan costs on the chip's vector path, serial with the matrix units (arch/chip/README.md,
+/// "Costs around an op"): the streamed operand (A) converted to /array/native_type when its stored
+/// type differs, and the results written back from the accumulators. Each core works on its own
+/// rows of A (cores on the stream) or its own copy of A (cores on the columns), padded to
+/// /chip/layout_rows by /chip/layout_lanes, and writes back its own share of the output, at the
+/// per-core rates of /vector/convert_in_elems_per_cycle and writeback_elems_per_cycle.
+struct VectorPathWork {
+  uint64_t convert_in_elements = 0, convert_in_cycles = 0;
+  uint64_t writeback_elements = 0, writeback_cycles = 0;
+};
+VectorPathWork vector_path_work(const ArchConfig& arch, const GemmPlan& p);
 
 /// Vector-unit layers are processed in chunks of elements that fit the buffers.
 struct VectorPlan {

@@ -83,8 +83,10 @@ SlotRings LayerProgram::rings_after() const {
   if (matrix_) {
     const uint64_t count = gemm_.gemm.count;
     r.inputs = state(a_ring_, BufferRole::inputs,
-                     gemm_.keep_a || ctx_.inputs_on_chip ? bytes_for(arch_.datatypes.input, gemm_.a_footprint * count) : 0);
-    r.weights = state(b_ring_, BufferRole::weights, gemm_.keep_b ? gemm_.weight_bytes * count : 0);
+                     ctx_.inputs_on_chip ? bytes_for(arch_.datatypes.input, gemm_.a_footprint * count)
+                     : gemm_.keep_a      ? bytes_for(arch_.datatypes.input, gemm_.a_footprint * count) * gemm_.gang.a_copies()
+                                         : 0);
+    r.weights = state(b_ring_, BufferRole::weights, gemm_.keep_b ? gemm_.weight_bytes * count * gemm_.gang.b_copies() : 0);
     r.outputs = state(out_ring_, BufferRole::accumulators,
                       ctx_.outputs_stay ? bytes_for(arch_.datatypes.output, gemm_.gemm.m * gemm_.gemm.n * count) : 0);
   } else if (sparse_) {
@@ -332,15 +334,16 @@ bool LayerProgram::next_matrix(Instr& out) {
     // load queue prefetches the weights instead of holding them behind A (graph mode only).
     const bool b_first = cur_.load_a && cur_.load_b && !producer_named_.empty() && !producer_named_[0] &&
                          links_.producers[0] != GraphLinks::kNoProducer && layer_.op != OpKind::matmul;
+    // Each core holds its own copy of the tile of the operand the cores do not split (A when they
+    // split the output columns, B when they split the stream), fetched from the shared DRAM.
+    const uint64_t a_copies = p.gang.a_copies(), b_copies = p.gang.b_copies();
     const auto load_a = [&] {
-      out = make_load(Operand::inputs, cur_.a_dram_bytes, cur_.a_bytes, a_buf, a_ring_);
+      out = make_load(Operand::inputs, cur_.a_dram_bytes * a_copies, cur_.a_bytes * a_copies, a_buf, a_ring_);
       add_producer_deps(0, out);  // the tensor A comes from
       load_a_id_ = out.id;
     };
     const auto load_b = [&] {
-      // Each core holds its own copy of the stationary tile (ws: B), fetched from the shared DRAM.
-      const uint64_t copies = p.gang.cores;
-      out = make_load(Operand::weights, cur_.b_bytes * copies, cur_.b_bytes * copies, b_buf, b_ring_);
+      out = make_load(Operand::weights, cur_.b_bytes * b_copies, cur_.b_bytes * b_copies, b_buf, b_ring_);
       if (layer_.op == OpKind::matmul) add_producer_deps(1, out);  // B is an activation tensor
       load_b_id_ = out.id;
     };
@@ -382,8 +385,9 @@ bool LayerProgram::next_matrix(Instr& out) {
         // row-stationary pass runs on one unit as it is.
         out.fold = p.rs ? cur_.shape : p.unit_fold(arch_, cur_.shape);
         out.macs = cur_.macs;
-        out.sram_read_bytes[a_buf] += cur_.a_bytes;  // broadcast to units side by side: read once
-        out.sram_read_bytes[b_buf] += cur_.b_bytes * p.gang.cores;
+        // A core's units side by side share one read of A (broadcast); each core reads its copies.
+        out.sram_read_bytes[a_buf] += cur_.a_bytes * a_copies;
+        out.sram_read_bytes[b_buf] += cur_.b_bytes * b_copies;
         if (!cur_.first_reduction) out.sram_read_bytes[acc_buf] += cur_.psum_bytes;
         out.sram_write_bytes[acc_buf] += cur_.psum_bytes;
         if (cur_.store) {

@@ -71,7 +71,10 @@ json plan_json(const mapper::GemmPlan& p) {
   add_residency_json(j, p.context);
   // How the chip's units share the folds (arch/chip/README.md): only on a chip of several units.
   if (!p.gang.single())
-    j["units"] = {{"split", to_string(p.gang.split)}, {"units_per_core", p.gang.units}, {"cores", p.gang.cores}};
+    j["units"] = {{"split", to_string(p.gang.split)},
+                  {"units_per_core", p.gang.units},
+                  {"cores", p.gang.cores},
+                  {"cores_split", to_string(p.gang.core_split)}};
   return j;
 }
 

@@ -12,36 +12,17 @@ bool has_chip_costs(const ArchConfig& arch) {
          (arch.array.native_type && arch.datatypes.input != *arch.array.native_type);
 }
 
-namespace {
-
-uint64_t cycles_at(uint64_t elements, double per_cycle) {
-  return elements == 0 ? 0 : static_cast<uint64_t>(std::ceil(static_cast<double>(elements) / per_cycle));
-}
-
-uint64_t pad(uint64_t v, uint64_t to) { return ceil_div(v, to) * to; }
-
-}  // namespace
-
 ChipCosts chip_costs(const ArchConfig& arch, const mapper::MappedLayer& m) {
   ChipCosts c;
   if (m.fused()) return c;  // runs inside its host's kernel
   c.kernel_cycles = static_cast<uint64_t>(std::ceil(arch.chip.kernel_overhead_ns * arch.clock_mhz / 1000.0));
   if (!m.is_matrix()) return c;
-  // The elements the vector path touches are the padded ones: each core's rows of the streamed
-  // operand (A's rows, ws) padded to layout_rows, the reduction and output columns to layout_lanes.
-  const GemmShape& g = m.effective.executed;
-  const uint64_t cores = arch.chip.cores;
-  const uint64_t rows = cores * pad(ceil_div(g.m, cores), arch.chip.layout_rows);
-  const uint64_t k = pad(g.k, arch.chip.layout_lanes), n = pad(g.n, arch.chip.layout_lanes);
-  // Each core converts and writes back its own rows on its own vector unit: the rate is per core.
-  if (arch.array.native_type && arch.datatypes.input != *arch.array.native_type) {
-    c.convert_in_elements = rows * k * g.count;
-    c.convert_in_cycles = cycles_at(c.convert_in_elements, arch.vector.convert_in_elems_per_cycle * cores);
-  }
-  if (arch.vector.writeback_elems_per_cycle > 0) {
-    c.writeback_elements = rows * n * g.count;
-    c.writeback_cycles = cycles_at(c.writeback_elements, arch.vector.writeback_elems_per_cycle * cores);
-  }
+  // Conversion and write-back as the plan's core split lays them out (sim/mapper/plan.h).
+  const mapper::VectorPathWork w = mapper::vector_path_work(arch, m.gemm);
+  c.convert_in_elements = w.convert_in_elements;
+  c.convert_in_cycles = w.convert_in_cycles;
+  c.writeback_elements = w.writeback_elements;
+  c.writeback_cycles = w.writeback_cycles;
   return c;
 }
 

@@ -198,10 +198,14 @@ struct CoreConfig {
 /// The chip around the cores (arch/chip/README.md). Defaults: one core, no per-kernel cost, no
 /// layout padding, which is every single-array preset.
 struct ChipConfig {
-  /// Cores (TensorCores); each runs its share of every matrix op's streamed rows (TPU v4's
-  /// megacore splits M over its 2 cores), with its own copy of the stationary tiles. They share
-  /// the chip's DRAM (/dram is the chip's HBM) and the buffers are the chip's total.
+  /// Cores (TensorCores), sharing each matrix op as core_split says. They share the chip's DRAM
+  /// (/dram is the chip's HBM) and the buffers are the chip's total.
   uint32_t cores = 1;
+  /// How the cores share a matrix op: `stream` (each its share of the streamed rows, with its own
+  /// copy of every stationary tile: TPU v4's megacore split of M), `cols` (each its own output
+  /// columns, so each stationary tile is fetched once, and a copy of the streamed operand each),
+  /// or `auto` (per op, the least estimated time, ties to the least traffic).
+  CoreSplit core_split = CoreSplit::auto_split;
   /// Fixed wall time of every kernel (op): launch, prologue, epilogue, synchronisation of the cores.
   double kernel_overhead_ns = 0;
   /// The hardware layout tile: each core's rows of the streamed operand are padded to a multiple

@@ -303,10 +303,16 @@ const Table<ChipConfig>& chip_params() {
   static const Table<ChipConfig> t = [] {
     Table<ChipConfig> t("chip", "the chip around the cores (`arch/chip/README.md`)");
     t.integer("cores", &ChipConfig::cores, 1, 256, "cores",
-              "cores (TensorCores); each runs its share of every matrix op's streamed rows with its own copy of the "
-              "stationary tiles (TPU v4's megacore splits M over 2 cores); they share `/dram` (the chip's HBM), and "
+              "cores (TensorCores); they share each matrix op as `core_split` says, and `/dram` (the chip's HBM); "
               "`/buffers` are the chip's total. More than 1 needs `/array/dataflow` `ws` and `/array/model` "
               "`analytic`");
+    t.choice("core_split", &ChipConfig::core_split,
+             "how the cores share a matrix op: `stream` (each its share of the streamed rows, M, with its own copy of "
+             "every stationary tile: TPU v4's megacore split, profiler `megacore_split_dim 0`), `cols` (each its own "
+             "output columns, N: each stationary tile fetched once, the streamed operand read by every core), `auto` "
+             "(per op: least estimated time, ties to least traffic; `arch/chip/README.md`); echoed only when not the "
+             "default")
+        .echo(Echo::unless_default);
     t.non_negative("kernel_overhead_ns", &ChipConfig::kernel_overhead_ns, 1e9, "ns",
                    "fixed wall time of every kernel (each op that is not fused into another): launch, prologue, "
                    "epilogue, synchronisation of the cores; kernels pay it one after another");

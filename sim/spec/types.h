@@ -35,6 +35,8 @@ enum class ActivationCompression { none, rlc };
 enum class Loop { row, col, stream };
 /// How a core's matrix units share a fold (sim/spec/arch_config.h CoreConfig::unit_split).
 enum class UnitSplit { auto_split, cols, rows, stream };
+/// How a chip's cores share a matrix op (sim/spec/arch_config.h ChipConfig::core_split).
+enum class CoreSplit { auto_split, stream, cols };
 
 TPUSIM_ENUM_NAMES_BEGIN
 constexpr const char* name_of(Dataflow v) {
@@ -119,6 +121,15 @@ constexpr const char* name_of(UnitSplit v) {
     case UnitSplit::cols: return "cols";
     case UnitSplit::rows: return "rows";
     case UnitSplit::stream: return "stream";
+  }
+  return nullptr;
+}
+
+constexpr const char* name_of(CoreSplit v) {
+  switch (v) {
+    case CoreSplit::auto_split: return "auto";
+    case CoreSplit::stream: return "stream";
+    case CoreSplit::cols: return "cols";
   }
   return nullptr;
 }

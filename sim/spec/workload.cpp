@@ -241,6 +241,7 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
     }
     l.pin.stream_tile = m.u64("stream_tile", 1, kMaxMacs, 0);
     l.pin.unit_split = m.enumeration<UnitSplit>("unit_split", UnitSplit::auto_split);
+    l.pin.core_split = m.enumeration<CoreSplit>("core_split", CoreSplit::auto_split);
     m.finish();
   }
   if (is_matrix_op(l.op)) read_sparsity(r, l.sparsity);

@@ -117,6 +117,8 @@ struct MappingPin {
   uint64_t stream_tile = 0;  ///< streamed elements per fold (chunk length)
   /// How a core's matrix units share this op's folds (auto = /core/unit_split decides).
   UnitSplit unit_split = UnitSplit::auto_split;
+  /// How the chip's cores share this op (auto = /chip/core_split decides).
+  CoreSplit core_split = CoreSplit::auto_split;
 };
 
 /// Sparsity of a matrix layer's operands (sim/energy/README.md, "Sparsity"). Unstructured density gates MACs

@@ -135,6 +135,60 @@ TEST_CASE("chip: cores split the streamed rows and each fetches its own copy of 
   CHECK(d["cores"] == 2);
 }
 
+TEST_CASE("chip: at M = 1 the cores split the output columns, each weight fetched once", "[chip]") {
+  json chip = ideal_arch();
+  chip["chip"] = {{"cores", 2}, {"core_split", "auto"}};
+  // 1x8x4 on two cores of a 4x4 array. Cores on the stream: each core takes ceil(1 / 2) = 1 row
+  // and both column tiles, 2 folds of (load 4 + stream 1 + fill 4 + drain 4) = 26 estimated
+  // cycles; cores on the columns: a gang 8 columns wide, 1 fold of 13. So: cols.
+  const json g = run("cores_cols", chip, {gemm(1, 8, 4)});
+  CHECK(layer0(g)["mapping"]["units"]["cores_split"] == "cols");
+  CHECK(layer0(g)["mapping"]["tile_cols"] == 8);
+  // Each core runs its 4 columns alone: the cycles of a 1x4x4 GEMM on one core.
+  const json one = run("cores_cols_one", ideal_arch(), {gemm(1, 4, 4)});
+  CHECK(cycles(g) == cycles(one));
+  CHECK(layer0(g)["macs"] == 1 * 8 * 4);
+  // DRAM reads, int8: B 4 x 8 = 32 bytes once, A 1 x 4 = 4 bytes per core = 8; writes C 1 x 8.
+  CHECK(layer0(g)["dram_read_bytes"] == 32 + 8);
+  CHECK(layer0(g)["dram_write_bytes"] == 8);
+  // SRAM: each core reads its copy of A (2 x 4 bytes) and its own columns of B (32 in all).
+  CHECK(layer0(g)["sram_reads"]["ifmap"] == 8);
+  CHECK(layer0(g)["sram_reads"]["filter"] == 32);
+  CHECK(layer0(g)["mapping"]["est_dram_read_bytes"] == 40);
+  // Pinned to the stream, the same op fetches B once per core: 4 + 2 x 32 bytes, and its DRAM
+  // energy (a fixed energy per byte) grows with the bytes, (68 + 8) / (40 + 8).
+  json pinned = gemm(1, 8, 4);
+  pinned["mapping"] = {{"core_split", "stream"}};
+  const json s = run("cores_stream_pin", chip, pinned);
+  CHECK(layer0(s)["mapping"]["units"]["cores_split"] == "stream");
+  CHECK(layer0(s)["dram_read_bytes"] == 4 + 64);
+  const double e_cols = layer0(g)["energy_breakdown_pj"]["dram"].get<double>();
+  const double e_stream = layer0(s)["energy_breakdown_pj"]["dram"].get<double>();
+  CHECK(e_stream / e_cols == Approx(76.0 / 48.0));
+  pinned["mapping"]["core_split"] = "rows";
+  const Run bad = run_raw("cores_pin_bad", chip, pinned);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("/layers/0/mapping/core_split") != std::string::npos);
+}
+
+TEST_CASE("chip: at large M the cores keep the stream, where a second copy of A costs more", "[chip]") {
+  // DRAM-bound: 1 GB/s at 1 GHz is 1 byte per cycle; buffers large enough to keep every operand.
+  json chip = tpusim::test::tiny_arch_json();
+  for (auto& [name, b] : chip["buffers"].items()) {
+    b["capacity_bytes"] = 65536;
+    b["bytes_per_cycle_per_port"] = 1024;
+  }
+  chip["dram"] = {{"bandwidth_gb_per_s", 1}, {"latency_ns", 0}, {"burst_bytes", 1}};
+  chip["chip"] = {{"cores", 2}};
+  // 256x8x4, int8. Stream: A 256 x 4 = 1024 bytes once, B 4 x 8 = 32 per core, C 256 x 8 = 2048:
+  // 3136 bytes, 3136 cycles. Columns: A 2 x 1024, B 32, C 2048: 4128. The array's estimate
+  // (2 folds of 4 + 128 + 8, or 1 of 4 + 256 + 8) is far below either. So: stream.
+  const json g = run("cores_stream", chip, {gemm(256, 8, 4)});
+  CHECK(layer0(g)["mapping"]["units"]["cores_split"] == "stream");
+  CHECK(layer0(g)["dram_read_bytes"] == 1024 + 64);
+  CHECK(layer0(g)["dram_write_bytes"] == 2048);
+}
+
 TEST_CASE("chip: the layout tile pads each core's rows and the lanes, costing time but no MACs", "[chip]") {
   json padded = ideal_arch();
   padded["chip"] = {{"layout_rows", 4}, {"layout_lanes", 4}};
