@@ -4,6 +4,7 @@
 #include "sim/spec/fpga_resources.h"
 #include "sim/spec/arch_loader.h"
 #include "sim/run/scalesim_v2_layer.h"
+#include "sim/mapper/unit_share.h"
 
 namespace tpusim::report {
 
@@ -28,6 +29,33 @@ void add_busy_json(json& j, const MemoryBusy& b) {
   j["dram_busy_cycles"] = b.dram_busy_cycles;
   j["dram_bus_utilization"] = b.dram_bus_utilization;
   j["sram_port_utilization"] = b.sram_port_utilization;
+}
+
+/// A layer's MACs by matrix unit (core-major, sim/mapper/unit_share.h) on a chip of several
+/// units in native timing (zeros for an op that uses none); empty otherwise.
+std::vector<uint64_t> layer_unit_macs(const ArchConfig& arch, const mapper::MappedLayer& m, bool planned) {
+  if (!planned || arch.matrix_units() < 2) return {};
+  if (!m.is_matrix() || m.gemm.gang.single()) return std::vector<uint64_t>(arch.matrix_units(), 0);
+  return mapper::unit_macs(arch, m.gemm);
+}
+
+/// Each unit's MACs over its MAC slots in `cycles` (PEs per unit x MACs per PE per cycle), and
+/// each core's over its units' slots: `unit_utilization`, `core_utilization`.
+void add_unit_utilization_json(json& j, const ArchConfig& arch, const std::vector<uint64_t>& macs, uint64_t cycles) {
+  if (macs.empty()) return;
+  const double slots = double(cycles) * double(arch.pes_per_unit()) * arch.pe_macs_per_cycle();
+  const uint64_t units = arch.core.matrix_units;
+  json per_unit = json::array(), per_core = json::array();
+  for (uint64_t c = 0; c < arch.chip.cores; ++c) {
+    uint64_t core_macs = 0;
+    for (uint64_t u = 0; u < units; ++u) {
+      per_unit.push_back(slots > 0 ? double(macs[c * units + u]) / slots : 0.0);
+      core_macs += macs[c * units + u];
+    }
+    per_core.push_back(slots > 0 ? double(core_macs) / (slots * double(units)) : 0.0);
+  }
+  j["unit_utilization"] = per_unit;
+  j["core_utilization"] = per_core;
 }
 
 json roofline_json(const Roofline& f) {
@@ -161,6 +189,7 @@ json layer_json(const Report& rep, const LayerFigures& f, bool planned) {
   l["vector_ops"] = r.vector_ops;
   l["folds"] = r.folds;
   l["utilization"] = f.utilization;
+  add_unit_utilization_json(l, rep.mapped->arch(), layer_unit_macs(rep.mapped->arch(), *f.mapped, planned), r.cycles);
   l["mapping_efficiency"] = r.mapping_efficiency;
   if (r.compute_utilization) l["compute_utilization"] = *r.compute_utilization;
   l["seconds"] = f.seconds;
@@ -208,6 +237,16 @@ json totals_json(const Report& rep) {
   j["stall_cycles"] = t.stall_cycles;
   j["macs"] = t.macs;
   j["utilization"] = t.utilization;
+  {  // the units' MACs summed over the layers, over the run's cycles
+    const ArchConfig& arch = rep.mapped->arch();
+    std::vector<uint64_t> macs;
+    for (const LayerFigures& f : rep.layers) {
+      const std::vector<uint64_t> m = layer_unit_macs(arch, *f.mapped, rep.mapped->planned());
+      if (macs.empty()) macs.assign(m.size(), 0);
+      for (size_t i = 0; i < m.size(); ++i) macs[i] += m[i];
+    }
+    add_unit_utilization_json(j, arch, macs, t.cycles);
+  }
   j["seconds"] = t.seconds;
   j["tops"] = t.tops;
   j["dram_read_bytes"] = t.dram_read_bytes;

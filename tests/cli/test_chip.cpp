@@ -189,6 +189,38 @@ TEST_CASE("chip: at large M the cores keep the stream, where a second copy of A 
   CHECK(layer0(g)["dram_write_bytes"] == 2048);
 }
 
+TEST_CASE("chip: per-unit and per-core utilization follow an uneven split", "[chip]") {
+  json gang = ideal_arch();
+  gang["core"] = {{"matrix_units", 4}, {"unit_split", "cols"}};
+  // 8x12x4 side by side: units 0-2 hold 4 of the 12 columns each, unit 3 none. Each busy unit
+  // does 8 x 4 x 4 = 128 MACs in the cycles T of one unit running 8x4x4 alone, so its
+  // utilization is that run's, 128 / (T x 16); unit 3's is 0; the core's is 3/4 of a unit's.
+  const json g = run("unit_util", gang, {gemm(8, 12, 4)});
+  const json one = run("unit_util_one", ideal_arch(), {gemm(8, 4, 4)});
+  REQUIRE(cycles(g) == cycles(one));
+  const double u1 = layer0(one)["utilization"].get<double>();
+  const json& units = layer0(g)["unit_utilization"];
+  REQUIRE(units.size() == 4);
+  for (int u = 0; u < 3; ++u) CHECK(units[u].get<double>() == Approx(u1));
+  CHECK(units[3].get<double>() == 0);
+  CHECK(layer0(g)["core_utilization"][0].get<double>() == Approx(0.75 * u1));
+  // The chip's utilization is the units' mean; one layer, so the totals say the same.
+  CHECK(layer0(g)["utilization"].get<double>() == Approx(0.75 * u1));
+  CHECK(g["totals"]["unit_utilization"][3].get<double>() == 0);
+  CHECK(g["totals"]["unit_utilization"][0].get<double>() == Approx(u1));
+
+  // Two cores on the stream with (8, 1) layout rows: 10 rows are dealt 8 and 2 (each core's
+  // share padded to 8), so core 0 does 8 x 4 x 4 = 128 MACs and core 1 32, in the cycles of one
+  // core streaming 8 rows: utilizations 128 / (T x 16) and a quarter of it.
+  json chip = ideal_arch();
+  chip["chip"] = {{"cores", 2}, {"core_split", "stream"}, {"layout_rows", 8}};
+  const json c = run("core_util", chip, {gemm(10, 4, 4)});
+  REQUIRE(cycles(c) == cycles(one));
+  CHECK(layer0(c)["core_utilization"][0].get<double>() == Approx(u1));
+  CHECK(layer0(c)["core_utilization"][1].get<double>() == Approx(u1 / 4));
+  CHECK(layer0(c)["unit_utilization"].size() == 2);
+}
+
 TEST_CASE("chip: the layout tile pads each core's rows and the lanes, costing time but no MACs", "[chip]") {
   json padded = ideal_arch();
   padded["chip"] = {{"layout_rows", 4}, {"layout_lanes", 4}};
