@@ -2,7 +2,9 @@
 /// The one place where core-clock cycles meet SystemC time. The model runs in cycles: one
 /// cycle is one tick of SystemC's time resolution (1 ps by default), so a cycle count maps to
 /// sc_time exactly and back. Reported times in seconds come from cycles / clock_mhz, never
-/// from sc_time (940 MHz is not a whole number of picoseconds).
+/// from sc_time (940 MHz is not a whole number of picoseconds). Latencies of other clock domains
+/// (the DRAM's own clock, /dram/clock_mhz) become core cycles before they reach the model, in
+/// sim/spec/clock_domains.h.
 #include <cstdint>
 
 #include <systemc>

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "sim/base/error.h"
+#include "sim/spec/clock_domains.h"
 
 namespace tpusim {
 
@@ -21,9 +22,10 @@ const BufferConfig* ArchConfig::buffer_for(BufferRole r) const {
 }
 
 uint64_t ArchConfig::dram_latency_cycles() const {
-  // ns * MHz / 1000 = cycles; round up, but do not let 1e-12 of float error add a cycle.
-  const double c = dram.latency_ns * clock_mhz / 1000.0;
-  return static_cast<uint64_t>(std::ceil(c - 1e-9));
+  // Both parts in fractional core cycles, rounded up once (sim/spec/clock_domains.h).
+  return clock::whole_cycles_up(
+      clock::core_cycles_of_ns(dram.latency_ns, clock_mhz) +
+      clock::core_cycles_of_domain(static_cast<double>(dram.access_latency_cycles), dram.clock_mhz, clock_mhz));
 }
 
 }  // namespace tpusim

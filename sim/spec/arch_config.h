@@ -134,6 +134,12 @@ struct DramConfig {
   uint32_t channels = 1;
   double bandwidth_gb_per_s = 34; ///< sustained bandwidth of all channels, GB = 1e9 bytes
   double latency_ns = 100;        ///< added once per transfer, after its last byte crossed the bus
+  /// The memory's own clock (its command clock: HBM2 at 2.0 Gb/s per pin, double data rate, is
+  /// 1000 MHz), the domain access_latency_cycles counts in; 0 = not given.
+  double clock_mhz = 0;
+  /// Per transfer, in memory-clock cycles (tRCD + CL style: row activation to first data), added to
+  /// latency_ns; converted to core cycles in one place (dram_latency_cycles). 0 = none.
+  uint64_t access_latency_cycles = 0;
   uint64_t burst_bytes = 64;      ///< access granularity; transfers round up to it
   uint64_t capacity_bytes = 8ULL << 30;
   /// DRAM technology for energy per bit. When the config omits it, the loader takes the leading
@@ -265,7 +271,9 @@ struct ArchConfig {
   /// DRAM bytes per core cycle.
   double dram_bytes_per_cycle() const { return bandwidth_bytes_per_s() / (clock_mhz * 1e6); }
   double bandwidth_bytes_per_s() const { return dram.bandwidth_gb_per_s * 1e9; }
-  /// DRAM latency in core cycles (rounded up: a partial cycle still costs a cycle).
+  /// DRAM latency in core cycles: /dram/latency_ns plus /dram/access_latency_cycles of the memory
+  /// clock (/dram/clock_mhz), summed in fractional core cycles and rounded up once (a partial cycle
+  /// still costs a cycle; sim/spec/clock_domains.h).
   uint64_t dram_latency_cycles() const;
   /// PEs of one matrix unit.
   uint64_t pes_per_unit() const { return uint64_t(array.rows) * array.cols; }

@@ -228,6 +228,16 @@ const Table<DramConfig>& dram_params() {
                    "access latency, added once per DMA transfer after its last byte crosses the bus; in cycles = "
                    "ceil(latency_ns x clock_mhz / 1000); 0 is an ideal memory")
         .default_note("(a preset's)");
+    t.non_negative("clock_mhz", &D::clock_mhz, 1e5, "MHz",
+                   "the memory's own (command) clock, the domain of `access_latency_cycles` (HBM2 at 2.0 Gb/s per "
+                   "pin, double data rate: 1000 MHz); 0 = not given. Echoed only when not the default")
+        .echo(Echo::unless_default);
+    t.integer("access_latency_cycles", &D::access_latency_cycles, 0, 1 << 20, "memory-clock cycles",
+              "per transfer, row activation to first data (tRCD + CL style) in cycles of `clock_mhz`, added to "
+              "`latency_ns`: latency in core cycles = ceil(latency_ns x clock_mhz(core) / 1000 + this x "
+              "clock_mhz(core) / /dram/clock_mhz), one rounding (`sim/spec/clock_domains.h`). Needs `/dram/clock_mhz`. "
+              "0 = none (the presets' `latency_ns` already holds their whole latency). Echoed only when not the default")
+        .echo(Echo::unless_default);
     t.integer("burst_bytes", &D::burst_bytes, 1, 1ULL << 24, "bytes",
               "access granularity: each transfer's bus time is rounded up to whole bursts")
         .default_note("(a preset's)");
@@ -419,6 +429,18 @@ void validate_accumulator(const ObjectReader& r, const DataTypes& d) {
                         to_string(d.input), to_string(d.weight)));
 }
 
+/// A latency in memory cycles needs the memory's clock; a memory clock below 1 MHz is a mistake
+/// (the slowest DRAM interfaces run at hundreds of MHz).
+void validate_dram_clock(const ObjectReader& r, const DramConfig& d) {
+  if (d.clock_mhz > 0 && d.clock_mhz < 1)
+    fail_at(r.file(), "/dram/clock_mhz", fmt::format("must be 0 (not given) or at least 1 MHz, got {}", d.clock_mhz));
+  if (d.access_latency_cycles > 0 && d.clock_mhz == 0)
+    fail_at(r.file(), "/dram/clock_mhz",
+            fmt::format("must be given (the memory clock, MHz) when /dram/access_latency_cycles is not 0 (got {} "
+                        "cycles), got 0",
+                        d.access_latency_cycles));
+}
+
 void validate_arch(const ObjectReader& r, ArchConfig& a) {
   validate_accumulator(r, a.datatypes);
   if (a.timing == TimingMode::scalesim_v2 && a.scalesim && a.scalesim->interface_bandwidth == InterfaceBandwidth::user)
@@ -441,6 +463,7 @@ void validate_arch(const ObjectReader& r, ArchConfig& a) {
     fail_at(r.file(), "/sparse_core",
             "a SparseCore-like unit with /activations_on_chip true is not supported (its lookups read their indices "
             "from DRAM and write their pooled rows there); set /activations_on_chip false");
+  validate_dram_clock(r, a.dram);
   if (a.array.native_type && a.vector.convert_in_elems_per_cycle == 0 &&
       (a.datatypes.input != *a.array.native_type || a.datatypes.weight != *a.array.native_type))
     fail_at(r.file(), "/vector/convert_in_elems_per_cycle",

@@ -127,3 +127,22 @@ TEST_CASE("DRAM: a bandwidth below one byte per second is rejected with its poin
     CHECK(std::string(e.what()).find("test.json: /dram/bandwidth_gb_per_s: must be at least") != std::string::npos);
   }
 }
+
+TEST_CASE("DRAM: a latency in memory-clock cycles, converted to core cycles with one rounding (hand-derived)",
+          "[dram][clock]") {
+  // Core 1000 MHz, 10 B/cycle, 64 B bursts (a burst usable from cycle 7, as above). Latency 0.5 ns
+  // = 0.5 core cycles, plus 28 cycles of an 1200 MHz memory clock = 28 x 1000 / 1200 = 23.33 core
+  // cycles: 23.83 in all, rounded up once to 24 (rounding each part up would give 1 + 24 = 25).
+  ArchConfig a = dram_arch(1000, 10, 0.5, 64);
+  a.dram.clock_mhz = 1200;
+  a.dram.access_latency_cycles = 28;
+  CHECK(a.dram_latency_cycles() == 24);
+  BandwidthLatencyDram d(a, "dram");
+  CHECK(d.transfer(64, 0, false) == 7 + 24);
+  // No memory cycles: the latency is latency_ns alone, as before the clock domain existed
+  // (0.5 ns -> 1 cycle), whatever the memory clock.
+  a.dram.access_latency_cycles = 0;
+  CHECK(a.dram_latency_cycles() == 1);
+  a.dram.clock_mhz = 0;
+  CHECK(a.dram_latency_cycles() == 1);
+}
