@@ -34,6 +34,7 @@ uint64_t content_hash(const Instr& i, uint64_t first_id) {
     h = mix(h, v);
   for (uint8_t d = 0; d < i.dep_count; ++d) h = mix(h, i.id - i.deps[d]);
   for (size_t b = 0; b < kMaxBuffers; ++b) h = mix(mix(h, i.sram_read_bytes[b]), i.sram_write_bytes[b]);
+  h = mix(mix(h, i.stationary_read_bytes), i.streamed_read_bytes);
   return h;
 }
 

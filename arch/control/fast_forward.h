@@ -41,7 +41,7 @@ struct UnitRecord {
   static constexpr size_t kMax = 14;
   uint64_t start = 0;  ///< when the instruction began to occupy its unit (an op's span begins there)
   std::array<uint64_t, kMax> cycles{};
-  std::array<int64_t, 2> relative{};
+  std::array<int64_t, 3> relative{};  ///< cause, MAC carry, a shared-port preload's streamed bytes
   uint8_t cycle_count = 0, relative_count = 0;
   void cycle(uint64_t c) { cycles[cycle_count++] = c; }
   void rel(int64_t r) { relative[relative_count++] = r; }

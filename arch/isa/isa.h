@@ -55,6 +55,11 @@ struct Instr {
   uint64_t block = 0;
   /// The op (layer index in the workload) it belongs to (set by the controller).
   uint32_t op = 0;
+  /// matmul: bytes of the fold's stationary and streamed operands read from their buffers, by
+  /// all units and cores (a broadcast read counted once): what a double-buffered preload shares
+  /// a buffer's ports with (/array/preload_shares_ports, arch/matrix/README.md).
+  uint64_t stationary_read_bytes = 0;
+  uint64_t streamed_read_bytes = 0;
   /// SRAM bytes read and written, by buffer index in ArchConfig::buffers.
   std::array<uint64_t, kMaxBuffers> sram_read_bytes{};
   std::array<uint64_t, kMaxBuffers> sram_write_bytes{};

@@ -7,6 +7,7 @@
 
 #include "arch/clock_domain.h"
 #include "sim/base/error.h"
+#include "sim/base/math.h"
 
 namespace tpusim::arch {
 
@@ -62,6 +63,10 @@ MatrixUnit::MatrixUnit(sc_core::sc_module_name name, const ArchConfig& arch, Sco
     cycle_ = std::make_unique<ArrayCycleRun>(arch);
   float_types_ = arch.datatypes.input == DataType::bf16 || arch.datatypes.input == DataType::fp16 ||
                  arch.datatypes.input == DataType::fp32;
+  const BufferConfig* in = arch.buffer_for(BufferRole::inputs);
+  if (array_.double_buffer_stationary && array_.preload_shares_ports && in == arch.buffer_for(BufferRole::weights) &&
+      traits_.engine() == dataflow::Engine::stationary_operand)
+    shared_read_bytes_per_cycle_ = uint64_t{in->ports} * in->bytes_per_cycle_per_port;
   SC_THREAD(run);
   SC_THREAD(replay_vcd);
 }
@@ -170,6 +175,17 @@ void MatrixUnit::account_fold(const timing::FoldSchedule& s, uint64_t mark, uint
   cycles_ += a;
 }
 
+// The buffer's ports deliver the previous fold's streamed bytes and this fold's stationary bytes
+// from the previous stream's start S_p on, at P bytes per cycle: this fold's stream cannot start
+// before S_p + ceil((streamed_p + stationary) / P), and its stream starts R cycles after its load
+// does (the shift-in), so the load starts no earlier than that minus R.
+uint64_t MatrixUnit::shared_port_ready(const Instr& instr) const {
+  if (shared_read_bytes_per_cycle_ == 0 || !has_prev_fold_) return 0;
+  const uint64_t delivered = prev_stream_start_ + ceil_div(prev_streamed_bytes_ + instr.stationary_read_bytes,
+                                                           shared_read_bytes_per_cycle_);
+  return delivered > array_.rows ? delivered - array_.rows : 0;
+}
+
 void MatrixUnit::run() {
   for (;;) {
     const Instr instr = queue_.pop();
@@ -183,6 +199,11 @@ void MatrixUnit::run() {
     if (instr.issue_cycle > ready) {
       ready = instr.issue_cycle;
       cause = CycleClass::idle;
+    }
+    // A preload sharing the buffer's ports with the previous stream: a weight stall when it binds.
+    if (const uint64_t port_ready = shared_port_ready(instr); port_ready > ready) {
+      ready = port_ready;
+      cause = CycleClass::weight_stall;
     }
     const uint64_t mark = sequencer_->mark();
     const uint64_t prev_mac_end = sequencer_->max_mac_end(), prev_outputs_done = sequencer_->max_outputs_done();
@@ -208,6 +229,10 @@ void MatrixUnit::run() {
       rec.cycle(c);
     rec.rel(static_cast<int64_t>(cause));
     rec.rel(static_cast<int64_t>(mac_carry_));  // the useful-cycle count's remainder is state too
+    prev_stream_start_ = s.stream_start_cycle;  // (in rec above); its bytes are state too
+    prev_streamed_bytes_ = instr.streamed_read_bytes;
+    has_prev_fold_ = true;
+    if (shared_read_bytes_per_cycle_ > 0) rec.rel(static_cast<int64_t>(prev_streamed_bytes_));
     // Only another op waits on a fold itself (its result, kept on chip): a RAW dependency.
     scoreboard_.complete(instr, s.outputs_done_cycle, CycleClass::raw_stall, rec,
                          stationary == dataflow::GemmOperand::a ? stationary_read : streamed_read,

@@ -106,6 +106,14 @@ class MatrixUnit : public sc_core::sc_module {
   ClassTimeline timeline_;        ///< classed intervals in reported cycles (sequencer cycles + offset)
   uint64_t timeline_offset_ = 0;  ///< what the fast-forward skipped before the sequencer's mark
   uint64_t folds_ = 0, macs_ = 0;
+  /// /array/preload_shares_ports: the read bandwidth the preload shares with the stream (bytes per
+  /// cycle of the buffer holding both operands; 0 = not shared), and the previous fold's stream.
+  uint64_t shared_read_bytes_per_cycle_ = 0;
+  uint64_t prev_stream_start_ = 0, prev_streamed_bytes_ = 0;
+  bool has_prev_fold_ = false;
+  /// The earliest cycle a fold's stationary load may start when its preload shares the buffer's
+  /// ports with the previous fold's stream (0: no bound).
+  uint64_t shared_port_ready(const Instr& instr) const;
   std::unique_ptr<ArrayCycleRun> cycle_;  ///< null with the analytic model
   bool float_types_ = false;
   std::string vcd_path_;

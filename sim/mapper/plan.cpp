@@ -364,10 +364,33 @@ std::vector<Gang> candidate_gangs(const ArchConfig& arch, const Layer& layer) {
   return out;
 }
 
+namespace {
+
+/// A double-buffered preload that shares its buffer's ports with the stream
+/// (/array/preload_shares_ports; arch/matrix/matrix_unit.cpp): the cycles by which a fold's
+/// streamed and the next fold's stationary bytes, at the ports' bandwidth, outlast its stream.
+double shared_port_load(const ArchConfig& arch, const GemmPlan& p, uint64_t unit_stream_len) {
+  const BufferConfig* in = arch.buffer_for(BufferRole::inputs);
+  if (!arch.array.preload_shares_ports || in != arch.buffer_for(BufferRole::weights) || p.rs) return 0.0;
+  const uint64_t stationary_elems = p.tile_rows * p.tile_cols, stream_elems = p.tile_rows * p.tile_t;
+  const uint64_t ac = p.gang.a_copies(), bc = p.gang.b_copies();
+  const bool a_stationary =
+      arch::dataflow::traits_of(p.dataflow).stationary_operand() == arch::dataflow::GemmOperand::a;
+  const uint64_t bytes = a_stationary ? p.a_tile_bytes(arch.datatypes.input, stationary_elems) * ac +
+                                            p.b_tile_bytes(stream_elems) * bc
+                                      : p.b_tile_bytes(stationary_elems) * bc +
+                                            p.a_tile_bytes(arch.datatypes.input, stream_elems) * ac;
+  const double port_cycles = static_cast<double>(bytes) / static_cast<double>(uint64_t{in->ports} * in->bytes_per_cycle_per_port);
+  return std::max(0.0, port_cycles - static_cast<double>(unit_stream_len));
+}
+
+}  // namespace
+
 double estimate_cycles(const ArchConfig& arch, const GemmPlan& p) {
   const arch::timing::FoldShape full{p.tile_rows, p.tile_cols, p.tile_t};
   const arch::timing::FoldShape u = p.unit_fold(arch, full);
-  const double load = arch.array.double_buffer_stationary ? 0.0 : static_cast<double>(u.rows_used);
+  const double load = arch.array.double_buffer_stationary ? shared_port_load(arch, p, u.stream_len)
+                                                           : static_cast<double>(u.rows_used);
   const double per_fold = load + static_cast<double>(u.stream_len + u.rows_used + u.cols_used);
   const double compute = per_fold * static_cast<double>(p.folds());
   const double dram = static_cast<double>(p.est_dram_read_bytes + p.est_dram_write_bytes) / arch.dram_bytes_per_cycle();

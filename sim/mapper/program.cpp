@@ -388,6 +388,10 @@ bool LayerProgram::next_matrix(Instr& out) {
         // A core's units side by side share one read of A (broadcast); each core reads its copies.
         out.sram_read_bytes[a_buf] += cur_.a_bytes * a_copies;
         out.sram_read_bytes[b_buf] += cur_.b_bytes * b_copies;
+        const bool a_stationary =
+            arch::dataflow::traits_of(p.dataflow).stationary_operand() == arch::dataflow::GemmOperand::a;
+        out.stationary_read_bytes = a_stationary ? cur_.a_bytes * a_copies : cur_.b_bytes * b_copies;
+        out.streamed_read_bytes = a_stationary ? cur_.b_bytes * b_copies : cur_.a_bytes * a_copies;
         if (!cur_.first_reduction) out.sram_read_bytes[acc_buf] += cur_.psum_bytes;
         out.sram_write_bytes[acc_buf] += cur_.psum_bytes;
         if (cur_.store) {

@@ -42,6 +42,11 @@ struct ArrayConfig {
   /// behind the previous tile's swap wave (row by row, as TPU v1's weight shifting), instead of
   /// waiting until that wave has passed the whole array.
   bool preload_follows_wave = false;
+  /// With double buffering, when one buffer holds both the stationary and the streamed operand:
+  /// the preload reads through the same ports as the stream, so the next fold's stream cannot
+  /// start before that buffer has delivered this fold's streamed bytes and the next fold's
+  /// stationary bytes at its ports x bytes_per_cycle_per_port.
+  bool preload_shares_ports = false;
   uint32_t mac_latency_cycles = 1;       ///< cycles for a partial sum to pass one PE
   /// The next fold's operands enter while the current fold drains.
   bool overlap_folds = false;

@@ -65,6 +65,13 @@ const Table<ArrayConfig>& array_params() {
               "behind the previous tile's swap wave (row by row, as TPU v1's weight shifting) instead of after that "
               "wave has passed the whole array: a fold period becomes `max(s, R)` instead of "
               "`max(s, R + c - 1 + (r-1)L)` (arch/matrix/timing/DERIVATION.md). No effect on `os`");
+    t.boolean("preload_shares_ports", &A::preload_shares_ports,
+              "with `double_buffer_stationary`, when one buffer holds both the stationary and the streamed operand "
+              "(TPU VMEM: inputs and weights): the next fold's preload reads through that buffer's ports beside the "
+              "current fold's stream, so the next fold's stream starts no earlier than the current one's start plus "
+              "(its streamed bytes + the next fold's stationary bytes) / (ports x `bytes_per_cycle_per_port`), all "
+              "units and cores together (`arch/matrix/README.md`). Echoed only when not the default")
+        .echo(Echo::unless_default);
     t.integer("mac_latency_cycles", &A::mac_latency_cycles, 1, 64, "cycles",
               "cycles for a partial sum to pass one PE");
     t.boolean("overlap_folds", &A::overlap_folds, "the next fold's operands enter while the current fold drains");
