@@ -180,6 +180,22 @@ TEST_CASE("models: PaLM 540B decode on 64 TPU v4 never beats the weight-streamin
   }
 }
 
+TEST_CASE("models: PaLM 540B decode on 64 TPU v4 within 25 % of the published 29 ms per token", "[models][cli][system]") {
+  // Pope et al. 2023 (shared/reference/README.md): int8 weights, small batch, 2048 context, 64
+  // chips: 29 ms per token. The shipped scenario and presets, nothing set.
+  const fs::path dir = test::temp_dir("models_palm_decode");
+  const std::string src = TPUSIM_SOURCE_DIR;
+  const test::CliResult r =
+      test::run_cli("run -q --arch " + src + "/configs/systems/tpu_v4_4x4x4.json --model " + src +
+                        "/workloads/models/palm_540b.json --scenario " + src +
+                        "/workloads/scenarios/palm540b_decode_64chip_int8.json --out " + (dir / "out").string(),
+                    dir);
+  REQUIRE(r.exit_code == 0);
+  const double tpot = json::parse(test::read_text(dir / "out" / "report.json"))["totals"]["time_per_output_token_s"];
+  WARN("PaLM 540B decode " << tpot * 1e3 << " ms per token");
+  CHECK(tpot == Approx(29e-3).epsilon(0.25));
+}
+
 TEST_CASE("models: parallelism errors", "[models][cli][errors]") {
   const fs::path dir = test::temp_dir("models_par_errors");
   const std::string system = std::string(TPUSIM_SOURCE_DIR) + "/configs/systems/tpu_v4_4x4x4.json";
