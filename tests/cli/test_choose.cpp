@@ -49,6 +49,23 @@ json single_run(const std::string& arch, const std::string& workload, const std:
 
 double num(const std::map<std::string, std::string>& row, const std::string& key) { return std::stod(row.at(key)); }
 
+/// One `tpusim run` of a model and scenario on `arch` (its report's totals) and the `choose` table
+/// of the same on that one architecture (its rows).
+std::pair<json, std::vector<std::map<std::string, std::string>>> llm_run_and_choose(const std::string& arch,
+                                                                                  const std::string& model,
+                                                                                  const std::string& scenario,
+                                                                                  const std::filesystem::path& dir) {
+  const std::string what = " --arch " + arch + " --model " + model + " --scenario " + scenario + " --out ";
+  auto r = test::run_cli("run -q" + what + (dir / "single").string(), dir);
+  REQUIRE(r.exit_code == 0);
+  const json t = json::parse(test::read_text(dir / "single" / "report.json"))["totals"];
+  r = test::run_cli("choose -q" + what + (dir / "c").string(), dir);
+  REQUIRE(r.exit_code == 0);
+  auto rows = read_csv(dir / "c" / "choose.csv");
+  REQUIRE(rows.size() == 1);
+  return {t, rows};
+}
+
 }  // namespace
 
 TEST_CASE("choose: each row is what tpusim run gives, and a broken constraint is marked", "[choose][cli]") {
@@ -128,15 +145,7 @@ TEST_CASE("choose: an LLM decode step per architecture, time per output token", 
   const std::string arch = test::source_path("configs/tpu_v4_like_128x128.json");
   const std::string model = test::source_path("workloads/models/tiny_gqa.json");
   const std::string scenario = test::source_path("workloads/scenarios/decode_b1_c2048_t128.json");
-  auto r = test::run_cli("run -q --arch " + arch + " --model " + model + " --scenario " + scenario + " --out " +
-                             (dir / "single").string(), dir);
-  REQUIRE(r.exit_code == 0);
-  const json t = json::parse(test::read_text(dir / "single" / "report.json"))["totals"];
-  r = test::run_cli("choose -q --arch " + arch + " --model " + model + " --scenario " + scenario + " --out " +
-                        (dir / "c").string(), dir);
-  REQUIRE(r.exit_code == 0);
-  const auto rows = read_csv(dir / "c" / "choose.csv");
-  REQUIRE(rows.size() == 1);
+  const auto [t, rows] = llm_run_and_choose(arch, model, scenario, dir);
   CHECK(rows[0].at("throughput_unit") == "tokens/s");
   CHECK(num(rows[0], "latency_ms") == Approx(t["time_per_output_token_s"].get<double>() * 1e3).epsilon(1e-12));
   CHECK(num(rows[0], "throughput_per_s") == Approx(t["tokens_per_s"].get<double>()).epsilon(1e-12));
@@ -151,15 +160,7 @@ TEST_CASE("choose: an LLM run on a system prices the whole system's energy", "[c
   test::write_text(dir / "s.json", R"({"name": "tiny decode on 32 chips", "kind": "decode", "batch": 8, "context": 127, "tokens": 1,
                                         "parallelism": {"tp": 4, "dp": 8}})");
   const std::string scenario = (dir / "s.json").string();
-  auto r = test::run_cli("run -q --arch " + arch + " --model " + model + " --scenario " + scenario + " --out " +
-                             (dir / "single").string(), dir);
-  REQUIRE(r.exit_code == 0);
-  const json t = json::parse(test::read_text(dir / "single" / "report.json"))["totals"];
-  r = test::run_cli("choose -q --arch " + arch + " --model " + model + " --scenario " + scenario + " --out " +
-                        (dir / "c").string(), dir);
-  REQUIRE(r.exit_code == 0);
-  const auto rows = read_csv(dir / "c" / "choose.csv");
-  REQUIRE(rows.size() == 1);
+  const auto [t, rows] = llm_run_and_choose(arch, model, scenario, dir);
   // 32 chips: the system's energy is more than one chip's, and the row's power and TOPS/W are the
   // system's (2 x the whole model's MACs over all 32 chips' energy and the links').
   const double system_j = t["system_energy_pj"].get<double>() * 1e-12;
