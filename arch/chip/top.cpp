@@ -75,6 +75,9 @@ void Top::begin_layer(LayerUnit unit, uint64_t start_cycle) {
     case LayerUnit::matrix: return array_->begin_layer(start_cycle);
     case LayerUnit::vector: return vector_->begin_layer(start_cycle);
     case LayerUnit::sparse_core: return sparse_vector_->begin_layer(start_cycle);
+    case LayerUnit::fused:  // the matrix unit's account; the vector unit runs ops in between
+      vector_->begin_layer(start_cycle);
+      return array_->begin_layer(start_cycle);
   }
 }
 
@@ -83,6 +86,9 @@ CycleAccount Top::end_layer(LayerUnit unit, uint64_t end_cycle) {
     case LayerUnit::matrix: return array_->end_layer(end_cycle);
     case LayerUnit::vector: return vector_->end_layer(end_cycle);
     case LayerUnit::sparse_core: return sparse_vector_->end_layer(end_cycle);
+    case LayerUnit::fused:
+      vector_->end_layer(end_cycle);  // its own counters; the layer's account is the matrix unit's
+      return array_->end_layer(end_cycle);
   }
   throw InternalError("layer on no known unit");
 }

@@ -113,7 +113,7 @@ void Controller::run_barrier() {
     t.start_cycle = start + cycle_offset_;
     const stats::Snapshot before = core_.stats().snapshot();
     const LayerUnit unit = program_.layer_unit();
-    const bool matrix = unit == LayerUnit::matrix;
+    const bool matrix = unit == LayerUnit::matrix, fused = unit == LayerUnit::fused;
     scoreboard_.reset();
     core_.begin_layer(unit, start);
     if (ff_) ff_->begin_layer();
@@ -122,7 +122,7 @@ void Controller::run_barrier() {
     uint64_t layer_instructions = 0;
     bool in_block = false;
     while (fetch(instr, block, in_block)) {
-      TPUSIM_ASSERT(instr.kind != InstrKind::matmul || matrix, "matmul in a vector layer");
+      TPUSIM_ASSERT(instr.kind != InstrKind::matmul || matrix || fused, "matmul in a vector layer");
       TPUSIM_ASSERT(instr.kind != InstrKind::vector_op || !matrix, "vector op in a matrix layer");
       ++layer_instructions;
       issue(instr);

@@ -19,7 +19,9 @@ const char* to_string(InstrKind k);
 
 /// The unit that runs a layer's compute: the matrix unit, the vector unit, or the lanes of the
 /// SparseCore-like unit (/sparse_core: an embedding_bag on a chip that has one).
-enum class LayerUnit { matrix, vector, sparse_core };
+/// The unit whose account a layer's cycles are (`fused`: the matrix unit's, a kernel that also
+/// runs vector ops between its folds, such as the fused attention).
+enum class LayerUnit { matrix, vector, sparse_core, fused };
 
 /// What a DMA transfer moves (decides the stall category when a consumer waits for it).
 enum class Operand { inputs, weights, outputs };

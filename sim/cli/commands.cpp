@@ -19,6 +19,7 @@
 #include "sim/energy/energy_table.h"
 #include "sim/importers/formats.h"
 #include "sim/llm/llm_run.h"
+#include "sim/mapper/attention.h"
 #include "sim/mapper/program.h"
 #include "sim/mapper/workload_program.h"
 #include "sim/report/compute_report_csv.h"
@@ -129,7 +130,9 @@ void check_work_bound(const mapper::MappedWorkload& mapped, uint64_t max_folds) 
     const mapper::MappedLayer& m = mapped.layer(i);
     if (m.fused()) continue;  // an epilogue runs inside its matrix layer's folds
     double steps = static_cast<double>(m.vector.chunks);
-    if (m.is_matrix()) {
+    if (m.is_attention()) {
+      steps = m.attention->steps();  // every block's scores folds, softmax chunks and context folds
+    } else if (m.is_matrix()) {
       const mapper::GemmPlan& p = m.gemm;
       steps = static_cast<double>(p.gemm.count) * static_cast<double>(p.row_folds) * static_cast<double>(p.col_folds) *
               static_cast<double>(p.t_chunks);

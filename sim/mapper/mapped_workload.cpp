@@ -2,13 +2,19 @@
 
 #include <optional>
 
+#include "sim/mapper/attention.h"
+#include "sim/spec/json_reader.h"
+
 namespace tpusim::mapper {
 
 MappedLayer map_layer(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx) {
   MappedLayer m;
   m.layer = &layer;
   m.context = ctx;
-  if (is_matrix_op(layer.op)) {
+  if (layer.op == OpKind::attention) {
+    m.context = {};  // its tensors come from and go to memory; its scores stay inside it
+    m.attention = plan_attention(arch, layer);
+  } else if (is_matrix_op(layer.op)) {
     m.effective = effective_gemm(arch, layer);
     m.gemm = plan_gemm_on_chip(arch, layer, ctx);
   } else {
@@ -45,6 +51,11 @@ std::vector<MappedLayer> map_resident(const ArchConfig& arch, const Workload& wo
       m.layer = &layer;
       m.context = {on_chip, on_chip};
       out.push_back(std::move(m));
+      continue;
+    }
+    if (layer.op == OpKind::attention) {  // reads Q, K, V from memory and stores its output
+      out.push_back(map_layer(arch, layer));
+      on_chip = false;
       continue;
     }
     // The last output stays too: the host reads it from the buffer.
@@ -92,6 +103,10 @@ MappedWorkload::MappedWorkload(const ArchConfig& arch, const Workload& workload)
       graph_(planned_ && !arch.core.layer_barrier) {
   if (!planned_) {
     for (const Layer& layer : workload.layers) {
+      if (layer.op == OpKind::attention)
+        config::fail_at(layer.file, layer.pointer + "/op",
+                        "the fused attention op runs on the native model; SCALE-Sim v2 timing (" + arch.file +
+                            ": /timing) has no such kernel: use matmul, softmax, matmul");
       MappedLayer m;
       m.layer = &layer;
       if (is_matrix_op(layer.op)) m.effective = effective_gemm(arch, layer);

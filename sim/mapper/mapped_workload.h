@@ -4,6 +4,7 @@
 /// activations are (residency), its plan (GemmPlan or VectorPlan) and the GEMM the array executes
 /// under sparsity and packing. Immutable; nothing re-plans. Pure C++.
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include "sim/spec/arch_config.h"
@@ -12,6 +13,8 @@
 #include "sim/mapper/sparsity.h"
 
 namespace tpusim::mapper {
+
+struct AttentionPlan;  // sim/mapper/attention.h
 
 /// One layer as mapped.
 struct MappedLayer {
@@ -27,8 +30,11 @@ struct MappedLayer {
   GemmPlan gemm;                 ///< matrix layers, when planned (the plan's context is `context`)
   VectorPlan vector;             ///< vector layers, when planned
   EffectiveGemm effective;       ///< matrix layers: the GEMM the array executes (always set)
+  /// The fused attention op: its blocks and their steps' plans (sim/mapper/attention.h).
+  std::shared_ptr<const AttentionPlan> attention;
 
   bool is_matrix() const { return is_matrix_op(layer->op); }
+  bool is_attention() const { return layer->op == OpKind::attention; }
   bool fused() const { return fused_into != kNotFused; }
 };
 

@@ -183,6 +183,7 @@ Candidate evaluate(const ArchConfig& arch, const Layer& layer, GemmPlan p) {
   const uint64_t psum_tiles = bytes_for(dt.accumulator, tile.out) * copies(psum_buf);
   if (acc_buf) need[o_buf] += bytes_for(dt.output, tile.out) * copies(o_buf);
   if (p.context.outputs_stay) need[o_buf] += bytes_for(dt.output, p.gemm.m * p.gemm.n * p.gemm.count);
+  need[o_buf] += p.context.reserved_bytes;
   Candidate c;
   c.feasible = true;
   for (const auto& [buf, bytes] : need)
@@ -317,7 +318,7 @@ GemmPlan plan_gemm(const ArchConfig& arch, const Layer& layer, const LayerContex
   if (!best) {
     // Only reachable with resident activations crowding out the tiles: the caller retries
     // without them (MappedWorkload's residency walk), so this is an internal error only without a context.
-    TPUSIM_ASSERT(ctx.inputs_on_chip || ctx.outputs_stay, "no feasible mapping although the smallest tiles fit");
+    TPUSIM_ASSERT(ctx.inputs_on_chip || ctx.outputs_stay || ctx.reserved_bytes > 0, "no feasible mapping although the smallest tiles fit");
     throw NoFit{};
   }
   return *best;
@@ -450,10 +451,11 @@ VectorPlan plan_vector(const ArchConfig& arch, const Layer& layer, const LayerCo
   add_need(needs, out_buf, arch.datatypes.output, 0, 1, "outputs");
   if (ctx.inputs_on_chip) needs[in_buf].fixed += input_bytes(arch, layer);
   if (ctx.outputs_stay) needs[out_buf].fixed += output_bytes(arch, layer);
+  needs[out_buf].fixed += ctx.reserved_bytes;
   uint64_t chunk = w.elements_out;
   for (const auto& [buf, need] : needs) {
     if (need.at(1) > buf->capacity_bytes) {
-      if (ctx.inputs_on_chip || ctx.outputs_stay) throw NoFit{};
+      if (ctx.inputs_on_chip || ctx.outputs_stay || ctx.reserved_bytes > 0) throw NoFit{};
       too_small(arch, buf, layer, need);
     }
     chunk = std::min(chunk, (buf->capacity_bytes - need.fixed) / need.per_t);

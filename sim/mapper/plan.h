@@ -32,6 +32,9 @@ struct NoFit {};
 struct LayerContext {
   bool inputs_on_chip = false;  ///< the input is already in the inputs buffer: no DRAM loads
   bool outputs_stay = false;    ///< the output stays in the outputs buffer: no DRAM stores
+  /// Bytes other tensors hold in the outputs buffer meanwhile (a fused kernel's other score
+  /// tiles, sim/mapper/attention.h); the op's tiles must fit beside them.
+  uint64_t reserved_bytes = 0;
 };
 
 /// How the chip's matrix units share each fold of a matrix op (arch/chip/README.md): a core's

@@ -4,6 +4,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/math.h"
+#include "sim/mapper/attention.h"
 #include "sim/mapper/compression.h"
 #include "sim/mapper/embedding.h"
 
@@ -31,6 +32,10 @@ LayerProgram::LayerProgram(const ArchConfig& arch, const MappedLayer& mapped, co
       producer_named_(links.producers.size(), false) {
   TPUSIM_ASSERT(arch.buffers.size() <= arch::kMaxBuffers, "more buffers than the program can track");
   fold_first_id_ = links.first_id;
+  if (mapped.is_attention()) {  // its steps are LayerPrograms of their own
+    attention_ = std::make_unique<AttentionProgram>(arch, mapped, links);
+    return;
+  }
   if (mapped.fused_into != MappedLayer::kNotFused) {
     folds_ = 0;  // its work runs as another layer's epilogue
   } else if (matrix_) {
@@ -68,7 +73,12 @@ LayerProgram::LayerProgram(const ArchConfig& arch, const MappedLayer& mapped, co
        0);
 }
 
+LayerProgram::~LayerProgram() = default;
+
+uint64_t LayerProgram::next_id() const { return attention_ ? attention_->next_id() : next_id_; }
+
 SlotRings LayerProgram::rings_after() const {
+  if (attention_) return attention_->rings_after();
   SlotRings r = links_.rings;  // what this op does not touch passes through
   const auto state = [&](const SlotRing& ring, BufferRole role, uint64_t held) {
     SlotRingState s;
@@ -141,6 +151,7 @@ Instr LayerProgram::make_load(Operand operand, uint64_t dram_bytes, uint64_t sra
 }
 
 bool LayerProgram::may_reference(uint64_t id) const {
+  if (attention_) return attention_->may_reference(id);
   // The loads, matmul and store of one fold (vector chunk) name each other; a later fold names
   // only the slot rings' last users, and producers not yet named.
   if (id >= fold_first_id_ || a_ring_.holds(id) || b_ring_.holds(id) || out_ring_.holds(id) || in_ring_.holds(id))
@@ -150,7 +161,10 @@ bool LayerProgram::may_reference(uint64_t id) const {
   return false;
 }
 
-bool LayerProgram::next(Instr& out) { return matrix_ ? next_matrix(out) : next_vector(out); }
+bool LayerProgram::next(Instr& out) {
+  if (attention_) return attention_->next(out);
+  return matrix_ ? next_matrix(out) : next_vector(out);
+}
 
 uint64_t LayerProgram::decompose(uint64_t fold, uint64_t idx[3]) const {
   const GemmPlan& p = gemm_;
@@ -182,6 +196,7 @@ std::pair<LayerProgram::TileKey, LayerProgram::TileKey> LayerProgram::tile_keys(
 }
 
 bool LayerProgram::at_block_boundary() const {
+  if (attention_) return attention_->at_block_boundary();
   if (phase_ == 0) return true;
   // After the fold's (chunk's) compute, the boundary comes when no epilogue and no store follow.
   if (matrix_) {
@@ -216,6 +231,7 @@ bool LayerProgram::steady_rings() const {
 }
 
 uint64_t LayerProgram::identical_blocks_ahead() const {
+  if (attention_) return attention_->identical_blocks_ahead();
   const uint64_t f = last_fold();
   if (f >= folds_ || !at_block_boundary() || !steady_rings()) return 0;
   uint64_t i = 0, n = 0;  // the last fold's index along the innermost loop, and the loop's length
@@ -244,6 +260,7 @@ uint64_t LayerProgram::identical_blocks_ahead() const {
 }
 
 void LayerProgram::skip_blocks(uint64_t blocks) {
+  if (attention_) return attention_->skip_blocks(blocks);
   TPUSIM_ASSERT(blocks <= identical_blocks_ahead(), "skip beyond the identical folds");
   if (blocks == 0) return;
   if (phase_ != 0) {  // finish the last fold as its (absent) store would

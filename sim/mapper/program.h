@@ -3,6 +3,7 @@
 /// stores) with dependencies, produced lazily layer by layer so memory does not grow with the
 /// workload. Pure data; `--dump-program` prints it.
 #include <array>
+#include <memory>
 #include <utility>
 #include <cstdint>
 #include <string>
@@ -51,6 +52,8 @@ struct GraphLinks {
   SlotRings rings;          ///< as the previous op left them
 };
 
+class AttentionProgram;  // sim/mapper/attention.h: a fused attention layer's steps
+
 /// Generates one layer's instructions in program order (a valid topological order: every
 /// dependency precedes its user, so in-order units never deadlock).
 class LayerProgram {
@@ -59,17 +62,22 @@ class LayerProgram {
   /// layer runs `epilogues` (the mapped layers fused into it) on each finished output tile.
   LayerProgram(const ArchConfig& arch, const MappedLayer& mapped, const GraphLinks& links = {},
                std::vector<const MappedLayer*> epilogues = {});
+  ~LayerProgram();
+  LayerProgram(const LayerProgram&) = delete;
+  LayerProgram& operator=(const LayerProgram&) = delete;
   /// The rings as this layer leaves them (for the next op, graph mode), with the bytes it holds
   /// to its last fold where it kept an operand whole (or held activations resident).
   SlotRings rings_after() const;
   /// The id of the last instruction generated (the layer's final one once next() is false).
-  uint64_t last_id() const { return next_id_ - 1; }
-  bool empty() const { return next_id_ == links_.first_id; }
+  uint64_t last_id() const { return next_id() - 1; }
+  bool empty() const { return next_id() == links_.first_id; }
   /// Next instruction, or false at the end of the layer.
   bool next(Instr& out);
   bool is_matrix() const { return matrix_; }
-  /// The unit its compute runs on.
+  /// The unit its compute runs on (a fused attention: the matrix unit, with vector ops between
+  /// its folds).
   arch::LayerUnit unit() const {
+    if (attention_) return arch::LayerUnit::fused;
     return matrix_ ? arch::LayerUnit::matrix : sparse_ ? arch::LayerUnit::sparse_core : arch::LayerUnit::vector;
   }
   /// Whether a later instruction of this layer may name `id` as a dependency: one of the last users
@@ -93,6 +101,8 @@ class LayerProgram {
  private:
   bool next_matrix(Instr& out);
   bool next_vector(Instr& out);
+  uint64_t next_id() const;
+  std::unique_ptr<AttentionProgram> attention_;  ///< a fused attention layer: its steps' programs
   Instr make(InstrKind kind);
   struct SlotRing;
   /// A DMA load of `operand` into `buffer`, waiting for the slot it refills.

@@ -74,6 +74,10 @@ class Builder {
     const bool expert = l.hint.split == SplitRole::expert;
     const uint64_t data = uint64_t(p_.dp.degree) * p_.sp.degree * (expert ? 1 : ep);
     const std::string data_name = expert ? "dp x sp" : "dp x ep x sp";
+    if (l.op == OpKind::attention)
+      config::fail_at(l.file, l.pointer + "/op",
+                      fmt::format("attention \"{}\": the partition pass does not split the fused attention op; on a "
+                                  "system write it as matmul, softmax, matmul (split attention_heads)", l.name));
     if (!is_matrix_op(l.op)) {
       // A vector op on a tensor-parallel tensor (heads, or a column-parallel output) is split
       // with it; row-parallel, expert and vocabulary splits are matrix ops' only.

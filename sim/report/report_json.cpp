@@ -1,5 +1,6 @@
 // report.json: the typed report rendered as JSON (schema version 1, results/README.md).
 #include "sim/report/report.h"
+#include "sim/mapper/attention.h"
 #include "sim/mapper/embedding.h"
 #include "sim/spec/fpga_resources.h"
 #include "sim/spec/arch_loader.h"
@@ -122,6 +123,18 @@ json vector_plan_json(const mapper::MappedLayer& m) {
   return j;
 }
 
+/// The fused attention's blocks and the plans of a full block's three steps.
+json attention_plan_json(const mapper::AttentionPlan& a) {
+  return {{"q_block", a.q_block},
+          {"blocks", a.blocks},
+          {"tail_rows", a.tail_rows},
+          {"instances", a.instances()},
+          {"score_tile_bytes", a.score_tile_bytes},
+          {"scores", plan_json(a.full.scores_plan.gemm)},
+          {"softmax", vector_plan_json(a.full.softmax_plan)},
+          {"context", plan_json(a.full.context_plan.gemm)}};
+}
+
 /// How SCALE-Sim ran a matrix layer: its GEMM (one copy), folds and percentages (the exact
 /// doubles SCALE-Sim printed; COMPUTE_REPORT.csv prints them in its format).
 void add_scalesim_json(json& j, const ScalesimMapping& s) {
@@ -138,7 +151,8 @@ void add_scalesim_json(json& j, const ScalesimMapping& s) {
 json mapping_json(const LayerFigures& f, bool planned) {
   const LayerResult& r = *f.result;
   json j = json::object();
-  if (planned) j = f.mapped->is_matrix() ? plan_json(f.mapped->gemm) : vector_plan_json(*f.mapped);
+  if (planned && f.mapped->is_attention()) j = attention_plan_json(*f.mapped->attention);
+  else if (planned) j = f.mapped->is_matrix() ? plan_json(f.mapped->gemm) : vector_plan_json(*f.mapped);
   for (const auto& [k, v] : r.notes) j[k] = v;
   if (r.scalesim) add_scalesim_json(j, *r.scalesim);
   return j;
@@ -180,6 +194,8 @@ json layer_json(const Report& rep, const LayerFigures& f, bool planned) {
   l["name"] = r.name;
   l["op"] = to_string(r.op);
   if (is_matrix_op(r.op)) l["gemm"] = {{"m", r.gemm.m}, {"n", r.gemm.n}, {"k", r.gemm.k}, {"count", r.gemm.count}};
+  if (r.op == OpKind::attention)
+    l["attention"] = {{"m", layer.gemm.m}, {"k", layer.gemm.k}, {"n", layer.gemm.n}, {"count", layer.gemm.count}};
   l["cycles"] = r.cycles;
   l["start_cycle"] = r.start_cycle;
   l["end_cycle"] = r.end_cycle;

@@ -4,6 +4,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/math.h"
+#include "sim/mapper/attention.h"
 
 namespace tpusim {
 
@@ -16,13 +17,25 @@ ChipCosts chip_costs(const ArchConfig& arch, const mapper::MappedLayer& m) {
   ChipCosts c;
   if (m.fused()) return c;  // runs inside its host's kernel
   c.kernel_cycles = static_cast<uint64_t>(std::ceil(arch.chip.kernel_overhead_ns * arch.clock_mhz / 1000.0));
-  if (!m.is_matrix()) return c;
   // Conversion and write-back as the plan's core split lays them out (sim/mapper/plan.h).
-  const mapper::VectorPathWork w = mapper::vector_path_work(arch, m.gemm);
-  c.convert_in_elements = w.convert_in_elements;
-  c.convert_in_cycles = w.convert_in_cycles;
-  c.writeback_elements = w.writeback_elements;
-  c.writeback_cycles = w.writeback_cycles;
+  const auto add = [&](const mapper::GemmPlan& p, uint64_t times) {
+    const mapper::VectorPathWork w = mapper::vector_path_work(arch, p);
+    c.convert_in_elements += w.convert_in_elements * times;
+    c.convert_in_cycles += w.convert_in_cycles * times;
+    c.writeback_elements += w.writeback_elements * times;
+    c.writeback_cycles += w.writeback_cycles * times;
+  };
+  if (m.is_attention()) {  // both matmuls of every block: one kernel, its overhead paid once
+    const mapper::AttentionPlan& a = *m.attention;
+    const uint64_t full = a.groups * (a.blocks - 1), tail = a.groups;
+    for (const auto* t : {&a.full, &a.tail}) {
+      const uint64_t times = t == &a.full ? full : tail;
+      add(t->scores_plan.gemm, times);
+      add(t->context_plan.gemm, times);
+    }
+    return c;
+  }
+  if (m.is_matrix()) add(m.gemm, 1);
   return c;
 }
 

@@ -175,6 +175,26 @@ void read_embedding(ObjectReader& r, Layer& l, uint64_t batch) {
                  (e.pooling == Pooling::mean ? l.vector.elements_out : 0);
 }
 
+/// The fused attention op: m query rows per group, k head size, n keys, count groups, and the
+/// softmax over the m x n scores of each group as its vector work (4 lane-operations per score,
+/// the softmax op's estimate).
+void read_attention(ObjectReader& r, Layer& l) {
+  l.gemm.m = r.u64("m", 1, kMaxDim);
+  l.gemm.k = r.u64("k", 1, kMaxDim);
+  l.gemm.n = r.u64("n", 1, kMaxDim);
+  l.gemm.count = r.u64("count", 1, kMaxDim, 1);
+  l.attention.q_block = r.u64("q_block", 1, kMaxDim, 0);
+  if (l.attention.q_block > l.gemm.m)
+    r.fail("q_block", fmt::format("must be at most m = {} (query rows per group), got {}", l.gemm.m, l.attention.q_block));
+  const uint64_t scores = checked_mul(checked_mul(l.gemm.m, l.gemm.n, kMaxMacs, r, "n"), l.gemm.count, kMaxMacs / 8, r,
+                                      "count");
+  // Both matmuls: 2 x m x n x k x count MACs.
+  checked_mul(scores, l.gemm.k, kMaxMacs / 2, r, "k");
+  l.vector.elements_in = scores;
+  l.vector.elements_out = scores;
+  l.vector.ops = 4 * scores;
+}
+
 /// Optional weight_density, activation_density and sparsity {n, m} of a matrix layer.
 void read_sparsity(ObjectReader& r, LayerSparsity& s) {
   if (r.has("sparsity")) {
@@ -226,6 +246,7 @@ Layer read_layer(ObjectReader r, uint64_t batch) {
       l.vector.ops = r.u64("lane_ops", 1, kMaxMacs);
       break;
     case OpKind::embedding_bag: read_embedding(r, l, batch); break;
+    case OpKind::attention: read_attention(r, l); break;
     default: read_elementwise(r, l, batch); break;
   }
   l.file = r.file();
@@ -283,6 +304,11 @@ bool is_matrix_op(OpKind op) {
   return op == OpKind::gemm || op == OpKind::linear || op == OpKind::conv2d || op == OpKind::matmul;
 }
 
+uint64_t layer_macs(const Layer& l) {
+  if (is_matrix_op(l.op)) return l.gemm.macs();
+  return l.op == OpKind::attention ? 2 * l.gemm.macs() : 0;
+}
+
 bool is_epilogue_op(OpKind op) {
   return op == OpKind::relu || op == OpKind::gelu || op == OpKind::scale || op == OpKind::add;
 }
@@ -290,12 +316,16 @@ bool is_epilogue_op(OpKind op) {
 namespace {
 
 /// Elements of an op's output tensor.
-uint64_t output_elements(const Layer& l) { return is_matrix_op(l.op) ? l.gemm.m * l.gemm.n * l.gemm.count : l.vector.elements_out; }
+uint64_t output_elements(const Layer& l) {
+  if (l.op == OpKind::attention) return l.gemm.m * l.gemm.k * l.gemm.count;  // the context
+  return is_matrix_op(l.op) ? l.gemm.m * l.gemm.n * l.gemm.count : l.vector.elements_out;
+}
 
 /// How many tensors an op reads: {min, max}.
 std::pair<size_t, size_t> arity(OpKind op) {
   switch (op) {
     case OpKind::matmul: return {2, 2};
+    case OpKind::attention: return {3, 3};  // Q, K, V
     case OpKind::add: return {1, 2};
     case OpKind::concat: return {2, SIZE_MAX};
     case OpKind::vector: return {1, SIZE_MAX};
@@ -394,8 +424,7 @@ std::vector<std::vector<size_t>> Workload::consumers() const {
 
 uint64_t Workload::total_macs() const {
   uint64_t s = 0;
-  for (const auto& l : layers)
-    if (is_matrix_op(l.op)) s += l.gemm.macs();
+  for (const auto& l : layers) s += layer_macs(l);
   return s;
 }
 

@@ -23,7 +23,8 @@ enum class OpKind {
   maxpool, avgpool, global_avgpool,                    // vector unit: pooling
   relu, gelu, add, softmax, layernorm, scale, concat,  // vector unit: elementwise / row-wise / copy
   vector,                                              // vector unit: work given as counts (imports)
-  embedding_bag                                        // DMA gathers of table rows, pooled on the vector unit
+  embedding_bag,                                       // DMA gathers of table rows, pooled on the vector unit
+  attention                                            // fused Q K^T, softmax, P V (flash-style; matrix and vector units)
 };
 
 TPUSIM_ENUM_NAMES_BEGIN
@@ -46,6 +47,7 @@ constexpr const char* name_of(OpKind v) {
     case OpKind::concat: return "concat";
     case OpKind::vector: return "vector";
     case OpKind::embedding_bag: return "embedding_bag";
+    case OpKind::attention: return "attention";
   }
   return nullptr;
 }
@@ -174,10 +176,18 @@ struct PartitionHint {
   uint64_t gradient_bytes = 0;
 };
 
+/// The fused attention op (`attention`, flash-style): per group (`count`), m query rows (the
+/// group's heads x tokens) against n keys of head size k, the scores and probabilities kept in
+/// on-chip memory. Its GemmShape is the scores' (m x k x n); the context is m x n x k.
+struct AttentionParams {
+  uint64_t q_block = 0;  ///< query rows per tile (0: the mapper picks the largest that fits)
+};
+
 struct Layer {
   std::string name;
   OpKind op = OpKind::gemm;
-  GemmShape gemm;     ///< matrix ops only
+  GemmShape gemm;     ///< matrix ops only; attention: the scores' GEMM (m query rows, k head size, n keys)
+  AttentionParams attention;  ///< attention only
   ConvParams conv;    ///< conv2d only
   VectorWork vector;  ///< vector ops only (embedding_bag: the pooling)
   EmbeddingBag embedding;  ///< embedding_bag only
@@ -196,6 +206,9 @@ struct Layer {
   std::string file;     ///< where the layer was defined, for messages
   std::string pointer;  ///< its JSON pointer (e.g. /layers/3), for messages
 };
+
+/// MACs of a layer: a matrix op's GEMM; the fused attention's two matmuls (Q K^T and P V); 0 else.
+uint64_t layer_macs(const Layer& l);
 
 /// How an importer treated one node of a foreign graph (ONNX): each node is costed as layers,
 /// or costs nothing for a stated reason, or (with --allow-unsupported) is skipped and listed.

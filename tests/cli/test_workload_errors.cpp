@@ -97,7 +97,7 @@ TEST_CASE("workload errors: each bad workload file exits 2 with its one-line mes
        "/layers/0/m: duplicate key; each key may appear once"},
       {"unknown op", gemm_with([](json& l) { l["op"] = "conv3d"; }).dump(1),
        "/layers/0/op: unknown \"conv3d\"; allowed: gemm, linear, conv2d, matmul, maxpool, avgpool, global_avgpool, "
-       "relu, gelu, add, softmax, layernorm, scale, concat, vector, embedding_bag"},
+       "relu, gelu, add, softmax, layernorm, scale, concat, vector, embedding_bag, attention"},
       // The graph: inputs name earlier ops (or the workload input), in a number each op accepts.
       {"input names no op",
        R"({"name": "w", "layers": [{"name": "g", "op": "gemm", "m": 4, "n": 4, "k": 4, "inputs": ["x"]}]})",

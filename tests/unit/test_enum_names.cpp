@@ -44,13 +44,13 @@ TEST_CASE("enum names: the spellings of every spec enum, in enum order", "[enum_
   CHECK(enum_names<InterfaceBandwidth>() == Names{"CALC", "USER"});
   CHECK(enum_names<OpKind>() == Names{"gemm", "linear", "conv2d", "matmul", "maxpool", "avgpool", "global_avgpool",
                                       "relu", "gelu", "add", "softmax", "layernorm", "scale", "concat", "vector",
-                                      "embedding_bag"});
+                                      "embedding_bag", "attention"});
   CHECK(enum_names<Pooling>() == Names{"sum", "mean", "max"});
   CHECK(enum_names<NodeTreatment>() == Names{"costed", "fused", "folded", "view", "constant", "empty", "skipped"});
   CHECK(enum_names<Loop>() == Names{"row", "col", "stream"});
   CHECK(enum_names<config::TopologyKind>() == Names{"torus", "switch", "fully_connected"});
   static_assert(enum_count<DataType>() == 7);
-  static_assert(enum_count<OpKind>() == 16);
+  static_assert(enum_count<OpKind>() == 17);
 }
 
 TEST_CASE("enum names: parsing returns the enumerator; to_string gives its spelling", "[enum_names]") {
