@@ -89,6 +89,7 @@ json totals_json(const models::Scenario& s, const LlmResult& r) {
   if (!r.system_name.empty()) t["system"] = r.system_name;
   t["tp_axes"] = r.tp_axes;
   t["dp_axes"] = r.dp_axes;
+  if (!r.ep_axes.empty()) t["ep_axes"] = r.ep_axes;
   t["memory_per_chip_bytes"] = memory_json(g.memory);
   t["hbm_capacity_bytes"] = r.hbm_capacity_bytes;
   t["fits"] = g.memory.total() <= r.hbm_capacity_bytes;
@@ -128,7 +129,7 @@ json scenario_json(const models::Scenario& s) {
             {"activations", name_of(s.types.activations)},
             {"gradients", name_of(s.types.gradients)},
             {"optimizer", name_of(s.types.optimizer)}}},
-          {"attention", {{"causal", name_of(s.causal)}, {"kv_block_tokens", s.kv_block_tokens}}},
+          {"attention", {{"causal", name_of(s.causal)}, {"kv_block_tokens", s.kv_block_tokens}, {"fused", s.fused_attention}}},
           {"recompute", name_of(s.recompute)},
           {"parallelism", {{"dp", s.parallelism.dp}, {"tp", s.parallelism.tp}, {"pp", s.parallelism.pp},
                            {"ep", s.parallelism.ep}, {"sp", s.parallelism.sp}, {"fsdp", s.parallelism.fsdp},

@@ -166,30 +166,40 @@ void check_fit(const LlmResult& r, const models::Scenario& s, const std::string&
 }
 
 /// Parallelism groups on a system: tp takes the fastest axes (the last ones) whose sizes multiply
-/// to its degree, dp the axes before them; InputError when the degrees do not fit the axes.
+/// to its degree, ep the axes before them, dp the rest; InputError when the degrees do not fit the
+/// axes.
 struct Groups {
-  std::vector<std::string> tp, dp;
+  std::vector<std::string> tp, ep, dp;
 };
 
 Groups assign_axes(const arch::interconnect::Topology& topo, const models::Scenario& s) {
   const auto& axes = topo.axes();
   Groups g;
-  uint64_t product = 1;
   size_t i = axes.size();
-  while (product < s.parallelism.tp && i > 0) {
-    product *= axes[--i].size;
-    g.tp.insert(g.tp.begin(), axes[i].name);
-  }
+  const auto take = [&](uint64_t degree, std::vector<std::string>& out) {
+    uint64_t product = 1;
+    while (product < degree && i > 0) {
+      product *= axes[--i].size;
+      out.insert(out.begin(), axes[i].name);
+    }
+    return product;
+  };
+  const uint64_t tp = take(s.parallelism.tp, g.tp), ep = take(s.parallelism.ep, g.ep);
   uint64_t rest = 1;
   for (size_t j = 0; j < i; ++j) {
     rest *= axes[j].size;
     g.dp.push_back(axes[j].name);
   }
-  if (product != s.parallelism.tp || rest != s.parallelism.dp)
+  if (tp != s.parallelism.tp || ep != s.parallelism.ep || rest != s.parallelism.dp) {
+    const models::Parallelism& p = s.parallelism;
     config::fail_at(s.file, "/parallelism",
-                    fmt::format("tp {} x dp {} must fill the system's axes, tp the fastest (last) ones: {} chips "
-                                "in all, tp's axes give {}, the rest {}",
-                                s.parallelism.tp, s.parallelism.dp, topo.chips(), product, rest));
+                    p.ep == 1 ? fmt::format("tp {} x dp {} must fill the system's axes, tp the fastest (last) ones: {} "
+                                            "chips in all, tp's axes give {}, the rest {}",
+                                            p.tp, p.dp, topo.chips(), tp, rest)
+                              : fmt::format("tp {} x ep {} x dp {} must fill the system's axes, tp the fastest (last) "
+                                            "ones, ep the next: {} chips in all, tp's axes give {}, ep's {}, the rest {}",
+                                            p.tp, p.ep, p.dp, topo.chips(), tp, ep, rest));
+  }
   return g;
 }
 
@@ -202,9 +212,17 @@ std::optional<arch::interconnect::CollectiveRequest> comm_request(const arch::in
   ic::CollectiveRequest req;
   req.op = c.collective == "all_gather"       ? ic::Collective::all_gather
            : c.collective == "reduce_scatter" ? ic::Collective::reduce_scatter
+           : c.collective == "all_to_all"     ? ic::Collective::all_to_all
                                               : ic::Collective::all_reduce;
   req.bytes = c.bytes;
-  req.axes = c.group == "tp" ? groups.tp : groups.dp;
+  if (c.group == "tp") req.axes = groups.tp;
+  else if (c.group == "ep") req.axes = groups.ep;
+  else if (c.group == "dp") req.axes = groups.dp;
+  else {
+    TPUSIM_ASSERT(c.group == "dp_ep", "a model collective of an unknown group");
+    req.axes = groups.dp;  // every chip with the same tensor shard: dp's axes and ep's
+    req.axes.insert(req.axes.end(), groups.ep.begin(), groups.ep.end());
+  }
   if (req.axes.empty() || req.bytes == 0) return std::nullopt;
   const auto& allowed = ic::algorithms_for(req.op);
   auto has = [&](ic::Algorithm a) { return std::find(allowed.begin(), allowed.end(), a) != allowed.end(); };
@@ -327,6 +345,7 @@ LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scen
     groups = assign_axes(*topo, scenario);
     result.system_name = system->name;
     result.tp_axes = groups.tp;
+    result.ep_axes = groups.ep;
     result.dp_axes = groups.dp;
   }
   const ArchConfig base = importers::load_arch(options.arch_path, options.overrides);

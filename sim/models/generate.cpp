@@ -33,13 +33,15 @@ std::string mlp(const ModelConfig& m, const Shape& s, const std::string& in, std
   uint64_t count = 1, rows = n, f = m.ffn;
   OpRole role = OpRole::column_parallel, down_role = OpRole::row_parallel;
   if (m.moe()) {
-    // Router, then top-k experts with balanced routing: n x k token-expert pairs over
-    // min(experts, n x k) active experts, ceil(pairs / active) tokens each.
+    // Router, then top-k experts with balanced routing: the n x k token-expert pairs of the
+    // expert group's chips (ep of them, each with its own n tokens) over min(experts, pairs)
+    // active experts, ceil(pairs / active) tokens each; this chip runs its share of the active
+    // experts (all of them without expert parallelism).
     ops.push_back(gemm("router", n, e, m.experts, 1, OpRole::replicated, {in}));
     ops.push_back(rowwise("router_softmax", "softmax", n, m.experts));
-    const uint64_t pairs = n * m.experts_per_token;
-    count = std::min(m.experts, pairs);
-    rows = ceil_div_u(pairs, count);
+    const uint64_t pairs = n * m.expert_group * m.experts_per_token, active = std::min(m.experts, pairs);
+    count = ceil_div_u(active, m.expert_group);
+    rows = ceil_div_u(pairs, active);
     f = m.expert_ffn;
     role = down_role = OpRole::expert;
   }
@@ -82,8 +84,10 @@ std::vector<Op> dense_part(const ModelConfig& m, const Shape& s) {
 
 /// Q K^T, softmax, P V for `keys` keys per query: each key/value head's group of heads/kv_heads
 /// query heads shares one K and V (GQA; MQA with one group), so K and V are read once per group.
-std::vector<Op> attention_core(const ModelConfig& m, const Shape& s, uint64_t keys) {
+/// `fused`: the three as one flash-style kernel (the workload op `attention`).
+std::vector<Op> attention_core(const ModelConfig& m, const Shape& s, uint64_t keys, bool fused) {
   const uint64_t group = m.heads / m.kv_heads, q_rows = group * s.tokens, count = s.batch * m.kv_heads;
+  if (fused) return {fused_attention("attention", q_rows, m.head_dim, keys, count, {kInput, kInput, kInput})};
   return {matmul("scores", q_rows, m.head_dim, keys, count, {kInput, kInput}),
           rowwise("softmax", "softmax", s.batch * m.heads * s.tokens, keys),
           matmul("context", q_rows, keys, m.head_dim, count, {"softmax", kInput})};
@@ -141,7 +145,7 @@ void add_prefill(const ModelConfig& m, const Scenario& s, Generated& g) {
   g.blocks.push_back(make_block("prefill.embed", Phase::prefill, 1, embedding(m, shape), w, a));
   g.blocks.push_back(make_block("prefill.layer.dense", Phase::prefill, m.layers, dense_part(m, shape), w, a));
   g.blocks.push_back(make_block("prefill.layer.attention", Phase::prefill, m.layers,
-                                attention_core(m, shape, prefill_keys(s, s.prompt)), s.types.kv_cache, a));
+                                attention_core(m, shape, prefill_keys(s, s.prompt), s.fused_attention), s.types.kv_cache, a));
   g.blocks.push_back(make_block("prefill.lm_head", Phase::prefill, 1, lm_head(m, s.batch, false), w, a));
   g.prefill_tokens = s.batch * s.prompt;
   g.prefill_model_macs = matmul_macs(m, g.prefill_tokens, s.batch) + attention_macs(m, s.batch, causal_pairs(s.prompt));
@@ -166,7 +170,7 @@ void add_decode(const ModelConfig& m, const Scenario& s, uint64_t context, Gener
   }
   for (const auto& [keys, n] : steps_by_keys)
     g.blocks.push_back(make_block(fmt::format("decode.layer.attention.kv{}", keys), Phase::decode, n * m.layers,
-                                  attention_core(m, shape, keys), s.types.kv_cache, a));
+                                  attention_core(m, shape, keys, s.fused_attention), s.types.kv_cache, a));
   g.blocks.push_back(make_block("decode.lm_head", Phase::decode, steps, lm_head(m, s.batch, false), w, a));
   g.decode_steps = steps;
   g.generated_tokens = s.batch * steps;
@@ -194,14 +198,17 @@ void add_train(const ModelConfig& m, const Scenario& s, Generated& g) {
   const uint64_t rows = shape.rows(), keys = prefill_keys(s, s.prompt);
   const uint64_t dense_runs = m.layers * (s.recompute == Recompute::full ? 2 : 1);
   const uint64_t attn_runs = m.layers * (s.recompute == Recompute::off ? 1 : 2);
-  const std::vector<Op> dense = dense_part(m, shape), attn = attention_core(m, shape, keys);
+  const std::vector<Op> dense = dense_part(m, shape), attn = attention_core(m, shape, keys, s.fused_attention);
+  // The backward pass of the attention core is the unfused ops' (a fused backward kernel is not
+  // modelled): with attention.fused only the forward pass and its recomputation run fused.
+  const std::vector<Op> attn_backward = backward(attention_core(m, shape, keys, false));
   const std::vector<Op> emb = embedding(m, shape), head = lm_head(m, rows, true);
   g.blocks.push_back(make_block("train.embed", Phase::train, 1, emb, w, a));
   g.blocks.push_back(make_block("train.layer.dense", Phase::train, dense_runs, dense, w, a));
   g.blocks.push_back(make_block("train.layer.attention", Phase::train, attn_runs, attn, s.types.kv_cache, a));
   g.blocks.push_back(make_block("train.lm_head", Phase::train, 1, head, w, a));
   g.blocks.push_back(make_block("train.lm_head.backward", Phase::train, 1, backward(head), w, a));
-  g.blocks.push_back(make_block("train.layer.attention.backward", Phase::train, m.layers, backward(attn),
+  g.blocks.push_back(make_block("train.layer.attention.backward", Phase::train, m.layers, attn_backward,
                                 s.types.kv_cache, a));
   g.blocks.push_back(make_block("train.layer.dense.backward", Phase::train, m.layers, backward(dense), w, a));
   g.blocks.push_back(make_block("train.embed.backward", Phase::train, 1, backward(emb), w, a));
@@ -217,23 +224,32 @@ void check_lengths(const ModelConfig& m, const Scenario& s) {
                     fmt::format("{} tokens in all exceed the model's max_position_embeddings {} ({})", longest,
                                 m.max_positions, m.file));
   const Parallelism& p = s.parallelism;
-  for (const auto& [key, degree] : {std::pair{"pp", p.pp}, {"ep", p.ep}, {"sp", p.sp}})
+  if (p.ep > 1 && !m.moe())
+    config::fail_at(s.file, "/parallelism/ep",
+                    fmt::format("degree {}: expert parallelism splits a mixture of experts, and {} has none ({})", p.ep,
+                                m.name, m.file));
+  if (p.ep > 1 && m.experts % p.ep != 0)
+    config::fail_at(s.file, "/parallelism/ep",
+                    fmt::format("degree {} does not divide the model's {} experts ({})", p.ep, m.experts, m.file));
+  for (const auto& [key, degree] : {std::pair{"pp", p.pp}, {"sp", p.sp}})
     if (degree != 1)
       config::fail_at(s.file, std::string("/parallelism/") + key,
-                      fmt::format("degree {}: only tp and dp are modelled so far (pipeline, expert and sequence "
-                                  "parallelism wait for the system partition, issue 14)", degree));
+                      fmt::format("degree {}: only tp, dp and ep are modelled on the model path so far (pipeline "
+                                  "and sequence parallelism are not)", degree));
   auto divides = [&](const char* key, uint64_t degree, uint64_t what, const char* name) {
     if (what % degree != 0)
       config::fail_at(s.file, std::string("/parallelism/") + key,
                       fmt::format("degree {} does not divide the {} ({})", degree, name, what));
   };
   divides("dp", p.dp, s.batch, "batch");
+  divides("ep", p.dp * p.ep, s.batch, "batch (dp x ep: expert parallelism splits the batch too)");
 }
 
 /// One chip's share of the model under tensor parallelism (generate() documents the split).
 /// Shares that do not divide evenly are rounded up: the busiest chip sets the time.
-ModelConfig shard(const ModelConfig& m, uint64_t tp) {
+ModelConfig shard(const ModelConfig& m, uint64_t tp, uint64_t ep = 1) {
   ModelConfig c = m;
+  c.expert_group = ep;
   // Fewer K/V heads than chips (MQA, or GQA with kv_heads < tp): a chip's query heads belong to
   // one group, whose K/V head it computes and caches itself (replicated over tp / kv_heads chips).
   const bool replicate_kv = m.kv_heads < tp;
@@ -279,7 +295,8 @@ void add_fsdp_comms(const ModelConfig& chip, const Scenario& s, Generated& g) {
 /// all-reduce over dp once per training step.
 void add_comms(const ModelConfig& full, const Scenario& s, Generated& g) {
   const Parallelism& p = s.parallelism;
-  const uint64_t ab = bytes_for(s.types.activations, 1), batch = s.batch / p.dp;
+  const uint64_t ab = bytes_for(s.types.activations, 1), batch = s.batch / (p.dp * p.ep);
+  const ModelConfig chip = shard(full, p.tp, p.ep);
   for (Block& b : g.blocks) {
     const uint64_t rows = batch * (b.phase == Phase::decode ? 1 : s.prompt);
     const uint64_t layer_out = rows * full.hidden * ab;
@@ -292,12 +309,28 @@ void add_comms(const ModelConfig& full, const Scenario& s, Generated& g) {
       b.comms.push_back({"all_gather", "tp", head_rows * full.vocab * ab});
     }
     if (p.tp > 1 && b.name == "train.lm_head.backward") b.comms.push_back({"all_reduce", "tp", layer_out});
-    if (p.dp > 1 && !p.fsdp && b.name == "train.optimizer")
-      b.comms.push_back({"all_reduce", "dp", bytes_for(s.types.gradients, shard(full, p.tp).total_params())});
+    // Expert parallelism: each MoE layer sends every token's k expert rows to the chips holding
+    // those experts and brings the results back (two all-to-alls per pass, forward and backward).
+    if (p.ep > 1 && dense)
+      for (int i = 0; i < 2; ++i)
+        b.comms.push_back({"all_to_all", "ep", rows * full.experts_per_token * full.hidden * ab});
+    if (b.name == "train.optimizer" && !p.fsdp) {
+      // Gradients: the experts' over the chips holding the same experts (dp), the rest over every
+      // chip with the same tensor shard (dp x ep).
+      const uint64_t expert_params = chip.moe() ? chip.layers * chip.experts_held() * chip.mlp_matrices() *
+                                                      chip.hidden * chip.expert_ffn
+                                                : 0;
+      if (p.ep == 1 && p.dp > 1)
+        b.comms.push_back({"all_reduce", "dp", bytes_for(s.types.gradients, chip.total_params())});
+      if (p.ep > 1) {
+        b.comms.push_back({"all_reduce", "dp_ep", bytes_for(s.types.gradients, chip.total_params() - expert_params)});
+        if (p.dp > 1) b.comms.push_back({"all_reduce", "dp", bytes_for(s.types.gradients, expert_params)});
+      }
+    }
   }
   for (Block& b : g.blocks)
     for (Comm& c : b.comms) c.overlapped = p.overlap_collectives && c.group == "tp";
-  if (p.fsdp && p.dp > 1) add_fsdp_comms(shard(full, p.tp), s, g);
+  if (p.fsdp && p.dp > 1) add_fsdp_comms(chip, s, g);
 }
 
 }  // namespace
@@ -314,7 +347,7 @@ Footprint footprint(const ModelConfig& m, const Scenario& s) {
   const Shape shape{s.batch, t};
   uint64_t live = 0;
   const uint64_t keys = s.kind == ScenarioKind::decode ? s.context + s.tokens : t + s.tokens;
-  for (const auto& ops : {dense_part(m, shape), attention_core(m, shape, keys)})
+  for (const auto& ops : {dense_part(m, shape), attention_core(m, shape, keys, s.fused_attention)})
     for (const Op& o : ops) live = std::max(live, o.in_elements() + o.out_elements());
   f.activations = bytes_for(s.types.activations, live);
   if (s.kind == ScenarioKind::train_step) {
@@ -374,9 +407,9 @@ Generated generate(const ModelConfig& m, const Scenario& s) {
   const Parallelism& p = s.parallelism;
   if (p.chips() == 1) return generate_chip(m, s);
   Scenario chip = s;
-  chip.batch = s.batch / p.dp;
-  Generated g = generate_chip(shard(m, p.tp), chip);
-  if (p.fsdp) shard_state(shard(m, p.tp), s, g);
+  chip.batch = s.batch / (p.dp * p.ep);  // expert parallelism splits the batch as dp does
+  Generated g = generate_chip(shard(m, p.tp, p.ep), chip);
+  if (p.fsdp) shard_state(shard(m, p.tp, p.ep), s, g);
   add_comms(m, s, g);
   // Tokens and MFU's numerator count the whole system's work.
   const Generated whole = generate_chip(m, s);

@@ -35,8 +35,8 @@ enum class OpRole { replicated, column_parallel, row_parallel, attention_heads, 
 /// A collective a block's every copy runs among the chips of one parallelism group (tp or dp),
 /// timed by the system's interconnect (sim/llm).
 struct Comm {
-  std::string collective;  ///< "all_reduce", "all_gather" or "reduce_scatter" (arch/interconnect spellings)
-  std::string group;       ///< "tp" or "dp"
+  std::string collective;  ///< "all_reduce", "all_gather", "reduce_scatter" or "all_to_all" (arch/interconnect spellings)
+  std::string group;       ///< "tp", "ep", "dp", or "dp_ep" (the chips of both: every one with the same tensor shard)
   uint64_t bytes = 0;      ///< per participant, as arch/interconnect's CollectiveRequest counts them
   /// Runs beside the block's compute (FSDP's asynchronous weight gathers and gradient
   /// reduce-scatters): only what exceeds the block's time is exposed. false: after the compute.

@@ -5,12 +5,14 @@
 namespace tpusim::models::detail {
 
 uint64_t Op::out_elements() const {
+  if (kind == "attention") return m * k * count;  // the context
   if (matrix()) return m * n * count;
   if (kind == "vector") return count_out;
   return elements > 0 ? elements : rows * cols;
 }
 
 uint64_t Op::in_elements() const {
+  if (kind == "attention") return m * k * count + 2 * n * k * count;  // Q, K and V
   if (matrix()) return m * k * count + (kind == "matmul" ? k * n * count : 0);
   if (kind == "vector") return count_in;
   const uint64_t e = elements > 0 ? elements : rows * cols;
@@ -19,7 +21,7 @@ uint64_t Op::in_elements() const {
 
 nlohmann::json Op::to_json() const {
   nlohmann::json j = {{"name", name}, {"op", kind}};
-  if (matrix()) {
+  if (matrix() || kind == "attention") {
     j["m"] = m;
     j["k"] = k;
     j["n"] = n;
@@ -53,6 +55,13 @@ Op matmul(const std::string& name, uint64_t m, uint64_t k, uint64_t n, uint64_t 
           OpRole role) {
   Op o = gemm(name, m, k, n, count, role, std::move(inputs));
   o.kind = "matmul";
+  return o;
+}
+
+Op fused_attention(const std::string& name, uint64_t m, uint64_t k, uint64_t n, uint64_t count,
+                   std::vector<std::string> inputs) {
+  Op o = gemm(name, m, k, n, count, OpRole::attention_heads, std::move(inputs));
+  o.kind = "attention";
   return o;
 }
 

@@ -39,6 +39,10 @@ Op vec(const std::string& name, const std::string& kind, uint64_t elements, std:
 Op rowwise(const std::string& name, const std::string& kind, uint64_t rows, uint64_t cols,
            std::vector<std::string> inputs = {});
 
+/// The fused attention op (`attention`): per group m query rows against n keys of head size k.
+Op fused_attention(const std::string& name, uint64_t m, uint64_t k, uint64_t n, uint64_t count,
+                   std::vector<std::string> inputs);
+
 /// The `vector` op: elements read and written and lane-operations stated directly.
 Op counts(const std::string& name, uint64_t elements_in, uint64_t elements_out, uint64_t lane_ops,
           std::vector<std::string> inputs = {});

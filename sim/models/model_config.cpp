@@ -17,7 +17,8 @@ uint64_t ModelConfig::attention_params_per_layer() const {
 
 uint64_t ModelConfig::mlp_params_per_layer() const {
   if (!moe()) return mlp_matrices() * hidden * ffn;
-  return experts * mlp_matrices() * hidden * expert_ffn + hidden * experts;  // + the router
+  // The experts this chip holds (all of them without expert parallelism), and the router.
+  return experts_held() * mlp_matrices() * hidden * expert_ffn + hidden * experts;
 }
 
 uint64_t ModelConfig::active_mlp_params_per_layer() const {

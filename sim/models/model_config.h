@@ -63,11 +63,16 @@ struct ModelConfig {
   /// One chip's share under tensor parallelism (sim/models/generate.h): the QKV projection's output
   /// columns and the attention output's width, when they are not whole heads (0 = derived).
   uint64_t qkv_cols_override = 0, attn_width_override = 0;
+  /// One chip's share under expert parallelism: the chips a layer's experts are spread over (ep;
+  /// each holds experts / ep of them); 1 = all experts on every chip.
+  uint64_t expert_group = 1;
 
   uint64_t qkv_cols() const { return qkv_cols_override ? qkv_cols_override : (heads + 2 * kv_heads) * head_dim; }
   uint64_t attn_width() const { return attn_width_override ? attn_width_override : heads * head_dim; }
 
   bool moe() const { return experts > 0; }
+  /// Experts whose weights one chip holds: experts / expert_group.
+  uint64_t experts_held() const { return (experts + expert_group - 1) / expert_group; }
   /// Weight matrices of one MLP (gate, up, down or up, down).
   uint64_t mlp_matrices() const { return gated ? 3 : 2; }
   uint64_t attention_params_per_layer() const;

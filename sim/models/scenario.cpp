@@ -45,6 +45,7 @@ void read_attention(config::ObjectReader& parent, Scenario& s) {
   config::ObjectReader r(parent.raw("attention"), parent.file(), parent.pointer_of("attention"));
   s.causal = r.enumeration<CausalWork>("causal", s.causal);
   s.kv_block_tokens = r.u64("kv_block_tokens", 1, kMaxTokens, s.kv_block_tokens);
+  s.fused_attention = r.boolean("fused", false);
   r.finish();
 }
 

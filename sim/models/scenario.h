@@ -85,6 +85,9 @@ struct Scenario {
   /// Decode attention reads the KV cache in blocks of this many tokens (a paged cache / the
   /// kernel's block): a step with L cached tokens does the work of ceil(L / b) x b. 1 = exact.
   uint64_t kv_block_tokens = 128;
+  /// attention.fused: the attention core as one flash-style kernel (the workload op `attention`:
+  /// scores and probabilities stay on chip; sim/mapper/attention.h) instead of three ops through HBM.
+  bool fused_attention = false;
   Recompute recompute = Recompute::off;
   Parallelism parallelism;
   /// Fail when the per-chip footprint exceeds the chip's HBM (/dram/capacity_bytes); false: report it.

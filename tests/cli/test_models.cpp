@@ -215,7 +215,7 @@ TEST_CASE("models: parallelism errors", "[models][cli][errors]") {
   // tp 32 is not a product of the fastest axes of a 4 x 4 x 4 torus.
   CHECK(err(system, {{"tp", 32}, {"dp", 2}}).find("tp's axes give 64, the rest 1") != std::string::npos);
   CHECK(err(system, {{"tp", 16}, {"dp", 3}}).find("the degrees multiply to 48 chips") != std::string::npos);
-  CHECK(err(system, {{"tp", 8}, {"pp", 8}}).find("/parallelism/pp: degree 8: only tp and dp") != std::string::npos);
+  CHECK(err(system, {{"tp", 8}, {"pp", 8}}).find("/parallelism/pp: degree 8: only tp, dp and ep") != std::string::npos);
 }
 
 TEST_CASE("models: a training step's optimizer update moves Adam's state once", "[models][cli]") {
@@ -280,4 +280,92 @@ TEST_CASE("models: FSDP shards weights, gradients and Adam's state and overlaps 
   // Same compute per chip, the step no longer pays the gradients' all-reduce.
   CHECK((*block(sharded, "train.layer.dense"))["cycles"] == (*block(replicated, "train.layer.dense"))["cycles"]);
   CHECK(sharded["totals"]["seconds"].get<double>() < replicated["totals"]["seconds"].get<double>());
+}
+
+TEST_CASE("models: fused attention keeps the scores on chip (bytes derived by hand)", "[models][cli][attention]") {
+  // Prefill of 512 tokens on the tiny model: per layer the attention core has 2 K/V groups of 2
+  // query heads, so m = 2 x 512 = 1024 query rows per group, k = 64, n = 512 keys, count = 2
+  // (bf16, 2 bytes). Unfused, the scores and probabilities (1024 x 512 x 2 each, 2 MiB) are
+  // stored and the context (1024 x 64 x 2, 256 KiB) too: 2 x 2097152 + 262144 = 4456448 bytes
+  // written. Fused, only the context: 262144. Four 1 MiB score tiles fit the preset's 16 MiB
+  // VMEM, so a group is one block: Q (262144 B), K and V (512 x 64 x 2 x 2 = 131072 B each) are
+  // read once: 524288 bytes. The model's MACs (MFU's numerator) do not change.
+  const json base = {{"name", "p"}, {"kind", "prefill"}, {"prompt", 512}};
+  json fused = base;
+  fused["attention"] = {{"fused", true}};
+  const json u = run_tiny(base, test::temp_dir("models_attn_unfused"));
+  const json f = run_tiny(fused, test::temp_dir("models_attn_fused"));
+  const json* ua = block(u, "prefill.layer.attention");
+  const json* fa = block(f, "prefill.layer.attention");
+  REQUIRE(ua != nullptr);
+  REQUIRE(fa != nullptr);
+  CHECK((*ua)["dram_write_bytes"] == 4456448);
+  CHECK((*fa)["dram_write_bytes"] == 262144);
+  CHECK((*fa)["dram_read_bytes"] == 524288);
+  CHECK((*fa)["macs"] == (*ua)["macs"]);
+  CHECK(f["totals"]["model_macs"] == u["totals"]["model_macs"]);
+  // HBM round trips of 8 MiB per layer were most of the unfused core's time.
+  CHECK((*fa)["seconds"].get<double>() < (*ua)["seconds"].get<double>());
+  CHECK(f["totals"]["time_to_first_token_s"].get<double>() < u["totals"]["time_to_first_token_s"].get<double>());
+}
+
+TEST_CASE("models: expert parallelism splits the experts and adds two all-to-alls per MoE layer", "[models][cli][system]") {
+  // tests/data/models/tiny_moe.json: 2 layers, hidden 256, 4 experts (gated MLP of 512), top-2,
+  // bf16. A prefill of 4 sequences of 64 tokens on a ring of 4 chips, dp 4 against ep 4: every
+  // chip has one sequence (n = 64 tokens) either way.
+  //  - dp 4: a chip routes its own 64 x 2 = 128 token-expert pairs over the 4 experts (32 tokens
+  //    each) and holds all 4.
+  //  - ep 4: the group's 4 x 128 = 512 pairs over 4 experts, 128 tokens each; a chip holds and
+  //    runs one: the same expert MACs per chip (4 x 32 = 1 x 128 rows of 3 x 256 x 512).
+  //  - Weights per chip: 3 experts fewer per layer under ep: 2 x 3 x (3 x 256 x 512) x 2 B.
+  //  - Collectives: none for dp inference; ep: per copy of the dense part 2 all-to-alls of
+  //    64 tokens x 2 rows x 256 x 2 B = 65536 B each. On a bidirectional ring of p = 4
+  //    (arch/interconnect/README.md): R = 2 steps, step(2S/4) + step(S/4) = 2 a + 3 S / (4 B);
+  //    a = 1 us, B = 100 GB/s: 2 us + 491.52 ns = 2.49152 us; two of them 4.98304 us.
+  const fs::path dir = test::temp_dir("models_ep");
+  const std::string chip = std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4_like_128x128.json";
+  const std::string moe = std::string(TPUSIM_SOURCE_DIR) + "/tests/data/models/tiny_moe.json";
+  test::write_text(dir / "ring4.json",
+                   json{{"name", "ring4"}, {"source", "test"}, {"chip", chip}, {"chips", 4},
+                        {"topology", {{"kind", "torus"}, {"axes", {{{"name", "x"}, {"size", 4}, {"wraparound", true}}}}}},
+                        {"link", {{"bandwidth_gb_per_s", 100}, {"latency_ns", 1000}, {"efficiency", 1}, {"energy_pj_per_bit", 5}}}}
+                       .dump());
+  const auto run = [&](const std::string& tag, const json& par) {
+    const json s = {{"name", tag}, {"kind", "prefill"}, {"batch", 4}, {"prompt", 64}, {"parallelism", par}};
+    test::write_text(dir / (tag + ".json"), s.dump());
+    const test::CliResult r = test::run_cli("run -q --arch " + (dir / "ring4.json").string() + " --model " + moe +
+                                                " --scenario " + (dir / (tag + ".json")).string() + " --out " +
+                                                (dir / tag).string(),
+                                            dir);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(test::read_text(dir / tag / "report.json"));
+  };
+  const json dp = run("dp4", {{"dp", 4}});
+  const json ep = run("ep4", {{"ep", 4}});
+  const json* dpd = block(dp, "prefill.layer.dense");
+  const json* epd = block(ep, "prefill.layer.dense");
+  REQUIRE(dpd != nullptr);
+  REQUIRE(epd != nullptr);
+  CHECK((*dpd)["macs"] == (*epd)["macs"]);
+  CHECK(dp["totals"]["memory_per_chip_bytes"]["weights"].get<uint64_t>() -
+            ep["totals"]["memory_per_chip_bytes"]["weights"].get<uint64_t>() ==
+        2ULL * 3 * (3 * 256 * 512) * 2);
+  CHECK((*dpd)["communication_s"].get<double>() == 0);
+  CHECK((*epd)["communication_s"].get<double>() == Approx(4.98304e-6).epsilon(1e-9));
+  CHECK(ep["totals"]["ep_axes"] == json::array({"x"}));
+  CHECK(ep["totals"]["model_macs"] == dp["totals"]["model_macs"]);
+  // A dense model refuses expert parallelism in one line, before any simulation.
+  const auto err = [&](const std::string& model, const json& par) {
+    const json s = {{"name", "e"}, {"kind", "prefill"}, {"batch", 4}, {"prompt", 64}, {"parallelism", par}};
+    test::write_text(dir / "e.json", s.dump());
+    return test::run_cli("run -q --arch " + (dir / "ring4.json").string() + " --model " + model + " --scenario " +
+                             (dir / "e.json").string() + " --out " + (dir / "e").string(),
+                         dir);
+  };
+  const test::CliResult dense = err(kTiny, {{"ep", 4}});
+  CHECK(dense.exit_code == 2);
+  CHECK(dense.err.find("/parallelism/ep: degree 4: expert parallelism splits a mixture of experts") != std::string::npos);
+  CHECK(std::count(dense.err.begin(), dense.err.end(), '\n') == 1);
+  CHECK(!fs::exists(dir / "e" / "report.json"));
 }
