@@ -26,6 +26,7 @@
 #include "sim/report/report.h"
 #include "sim/report/timeline.h"
 #include "sim/run/runner.h"
+#include "sim/run/work_bound.h"
 
 namespace po = boost::program_options;
 
@@ -110,43 +111,6 @@ void check_run_outputs(const po::variables_map& vm) {
     if (vm.count(opt)) check_output_file(std::string("--") + opt, vm[opt].as<std::string>());
 }
 
-/// Folds a run may step unless the user raises the limit (run --max-folds N): the native model
-/// steps each fold through the SystemC units at 3e4 to 1e5 folds per second on this project's
-/// 2-core machine (a 512^3 GEMM on a 4x4 array: 262144 folds in 8.3 s under load), so 10^7 folds
-/// is minutes of work; the largest run of the reference matrix (gemm_suite on a 16x16 array) has
-/// 511056. A 4096^3 GEMM on a 4x4 array (16.8 million folds) gave no answer for minutes.
-constexpr uint64_t kDefaultMaxFolds = 10'000'000;
-
-/// Refuses a run whose plans add up to more than `max_folds` steps (0: no limit), naming the
-/// largest layer, before anything is simulated. A step is a matrix fold or a vector layer's chunk:
-/// the units step both one at a time (a relu of 2^40 elements on TPU v1, 1.75e5 chunks of
-/// the unified buffer: 1.2 s; of 2^59 elements: no answer in minutes). Counted in doubles: a
-/// plan's product of fold counts can pass 2^64.
-void check_work_bound(const mapper::MappedWorkload& mapped, uint64_t max_folds) {
-  if (max_folds == 0 || !mapped.planned()) return;
-  double total = 0, largest = 0;
-  std::string largest_name;
-  for (size_t i = 0; i < mapped.size(); ++i) {
-    const mapper::MappedLayer& m = mapped.layer(i);
-    if (m.fused()) continue;  // an epilogue runs inside its matrix layer's folds
-    double steps = static_cast<double>(m.vector.chunks);
-    if (m.is_attention()) {
-      steps = m.attention->steps();  // every block's scores folds, softmax chunks and context folds
-    } else if (m.is_matrix()) {
-      const mapper::GemmPlan& p = m.gemm;
-      steps = static_cast<double>(p.gemm.count) * static_cast<double>(p.row_folds) * static_cast<double>(p.col_folds) *
-              static_cast<double>(p.t_chunks);
-    }
-    total += steps;
-    if (steps > largest) largest = steps, largest_name = m.layer->name;
-  }
-  if (total > static_cast<double>(max_folds))
-    throw InputError(fmt::format("--max-folds {}: {}: the run would step {:.4g} folds and vector chunks (the largest "
-                                 "layer, \"{}\", {:.4g}), above the limit; use a larger array or buffer, or raise "
-                                 "--max-folds (0 = no limit)",
-                                 max_folds, mapped.workload().file, total, largest_name, largest));
-}
-
 /// The program dump (written now) and the timeline (returned; written during the run), both
 /// staged in `outputs` so they appear with the run's other files or not at all.
 std::unique_ptr<report::ChromeTrace> stage_streams(const po::variables_map& vm, const mapper::MappedWorkload& mapped,
@@ -189,6 +153,7 @@ int run_model(const po::variables_map& vm) {
   options.arch_path = vm["arch"].as<std::string>();
   options.overrides = overrides_of(vm);
   options.memoize = !vm.count("no-memo");
+  options.max_folds = vm["max-folds"].as<uint64_t>();
   const std::string out_dir = out_dir_of(vm);
   const llm::LlmResult result = llm::run_llm(model, scenario, options);
   const nlohmann::json rep = llm::llm_report_json(model, scenario, result);
@@ -270,7 +235,7 @@ int command_run(const std::vector<std::string>& args) {
   }
   options.fast_forward = !vm.count("no-fast-forward");
   const mapper::MappedWorkload mapped = prepare_run(arch, workload, options);
-  check_work_bound(mapped, vm["max-folds"].as<uint64_t>());
+  check_work_bound(mapped, vm["max-folds"].as<uint64_t>(), mapped.workload().file);
   if (!options.vcd_path.empty()) options.vcd_path = outputs.stage("--vcd", options.vcd_path);
   std::unique_ptr<report::ChromeTrace> trace = stage_streams(vm, mapped, outputs);
   options.trace = trace.get();

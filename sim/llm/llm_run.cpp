@@ -375,7 +375,10 @@ LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scen
       p->arch = block_arch(options, b);
       energy.check_covers(p->arch);
       p->workload = parse_workload(b.graph, "generated block " + b.name);
-      p->mapped = std::make_unique<mapper::MappedWorkload>(p->arch, p->workload);
+      // As `tpusim run` judges a workload: the options, the mapping, the cycle model's budget,
+      // then the limit of work, all before any block is simulated.
+      p->mapped = std::make_unique<mapper::MappedWorkload>(prepare_run(p->arch, p->workload));
+      check_work_bound(*p->mapped, options.max_folds, p->workload.file);
       p->energy = &energy;
       prepared.push_back(std::move(p));
       first_block.push_back(b.name);

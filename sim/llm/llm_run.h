@@ -14,6 +14,7 @@
 
 #include "sim/metrics/energy_split.h"
 #include "sim/models/generate.h"
+#include "sim/run/work_bound.h"
 #include "sim/spec/arch_loader.h"
 
 namespace tpusim::llm {
@@ -25,6 +26,9 @@ struct LlmOptions {
   /// totals are the same, which a test checks).
   bool memoize = true;
   unsigned jobs = 2;  ///< child simulations at a time
+  /// Each distinct block's limit of work (`run --max-folds`, sim/run/work_bound.h), judged for
+  /// every block before any is simulated; 0 = no limit.
+  uint64_t max_folds = kDefaultMaxFolds;
 };
 
 /// What one block's simulation measured (one copy), and how many copies it stands for.
