@@ -374,7 +374,13 @@ LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scen
       auto p = std::make_unique<Prepared>();
       p->arch = block_arch(options, b);
       energy.check_covers(p->arch);
-      p->workload = parse_workload(b.graph, "generated block " + b.name);
+      try {
+        p->workload = parse_workload(b.graph, "generated block " + b.name);
+      } catch (const InputError& e) {
+        // A block the format cannot hold that the model's limits (sim/models/limits.h) let
+        // through: the model and scenario are the user's files, the block's pointer says where.
+        throw InputError(fmt::format("{} with {}: {}", model.file, scenario.file, e.what()));
+      }
       // As `tpusim run` judges a workload: the options, the mapping, the cycle model's budget,
       // then the limit of work, all before any block is simulated.
       p->mapped = std::make_unique<mapper::MappedWorkload>(prepare_run(p->arch, p->workload));

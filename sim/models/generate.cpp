@@ -8,6 +8,7 @@
 #include "sim/base/error.h"
 #include "sim/base/math.h"
 #include "sim/models/layer_ops.h"
+#include "sim/models/limits.h"
 #include "sim/spec/json_reader.h"
 
 namespace tpusim::models {
@@ -404,6 +405,7 @@ void shard_state(const ModelConfig& chip, const Scenario& s, Generated& g) {
 
 Generated generate(const ModelConfig& m, const Scenario& s) {
   check_lengths(m, s);
+  check_run_limits(m, s);
   const Parallelism& p = s.parallelism;
   if (p.chips() == 1) return generate_chip(m, s);
   Scenario chip = s;

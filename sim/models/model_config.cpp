@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/models/limits.h"
 #include "sim/spec/json_reader.h"
 
 namespace tpusim::models {
@@ -197,6 +198,7 @@ ModelConfig parse_model_config(const json& doc, const std::string& file) {
   m.file = file;
   if (m.source.empty()) m.source = file;
   check(m);
+  check_model_limits(m);
   return m;
 }
 

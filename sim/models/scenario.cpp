@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/models/limits.h"
 #include "sim/spec/arch_loader.h"
 #include "sim/spec/json_reader.h"
 
@@ -81,6 +82,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   s.parallelism = read_parallelism(r);
   s.require_fit = r.boolean("require_fit", true);
   r.finish();
+  check_scenario_limits(s);
   return s;
 }
 
