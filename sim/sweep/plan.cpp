@@ -65,6 +65,40 @@ void check_axis_paths(const SweepSpec& spec, const std::string& chip_path, const
     }
 }
 
+/// A model sweep's scenario axes, judged once before any point: each step of an axis (its paths'
+/// values together) applied alone to the scenario file and strict-parsed as `run --scenario-set`
+/// would. A pointer the scenario has no key for (a typo) or a value no scenario may take is then
+/// one error naming the spec and the axis, not a failed row per point. Combinations of axes are
+/// still judged per point (an invalid one is that row's error).
+void check_scenario_axes(const SweepSpec& spec) {
+  if (!spec.is_model()) return;
+  const json base = config::load_json_file(spec.workload_paths[0]);
+  for (const auto& axis : spec.axes)
+    for (const auto& step : axis.steps) {
+      json doc = base;
+      std::string set;  // the step's scenario values, as the message shows them
+      for (size_t p = 0; p < axis.paths.size(); ++p) {
+        if (!is_scenario_path(axis.paths[p])) continue;
+        const std::string pointer = axis.paths[p].substr(std::string(kScenarioPrefix).size() - 1);
+        set += fmt::format("{}{}={}", set.empty() ? "" : ", ", axis.paths[p], step[p].dump());
+        try {
+          doc[json::json_pointer(pointer)] = step[p];
+        } catch (const json::exception&) {
+          config::fail_at(spec.file, axis.pointer + (axis.paths.size() > 1 ? "/paths/" + std::to_string(p) : "/path"),
+                          fmt::format("\"{}\" does not lead through objects in the scenario {}", axis.paths[p],
+                                      spec.workload_paths[0]));
+        }
+      }
+      if (set.empty()) break;  // the axis sets the architecture only
+      try {
+        (void)models::parse_scenario(doc, spec.workload_paths[0]);
+      } catch (const InputError& e) {
+        config::fail_at(spec.file, axis.pointer + (axis.paths.size() > 1 ? "/paths" : "/path"),
+                        fmt::format("{} does not make a valid scenario: {}", set, e.what()));
+      }
+    }
+}
+
 /// Parses one point's config and judges the constraints. Returns false when a constraint
 /// leaves the point out; else sets `config_text`, what the point's key hashes: the effective
 /// config and the energy table's text, or the invalid document and its error (then
@@ -165,6 +199,7 @@ SweepPlan plan_sweep(const SweepSpec& spec, uint64_t max_points) {
   if (spec.is_model()) {
     (void)models::load_model_config(spec.model_path);
     (void)models::load_scenario(spec.workload_paths[0]);
+    check_scenario_axes(spec);
     // The point's scenario text goes into its config text (plan_point); here the model and system.
     workload_text.push_back(read_file(spec.model_path) + "\n" + system_text);
   } else {

@@ -123,3 +123,33 @@ TEST_CASE("model limits: a model too large for the workload format names its fil
   test::write_text(long_prompt, json{{"name", "p"}, {"kind", "prefill"}, {"prompt", 8192}, {"require_fit", false}}.dump());
   CHECK(run(heads, long_prompt).err.rfind(heads + " with " + long_prompt + ": generated block ", 0) == 0);
 }
+
+TEST_CASE("model limits: a model sweep's scenario axes are judged once for the spec", "[sweep][models][errors][cli]") {
+  const fs::path dir = test::temp_dir("model_limit_sweep");
+  const std::string scenario = (dir / "decode.json").string();
+  test::write_text(scenario, json{{"name", "d"}, {"kind", "decode"}, {"batch", 1}, {"context", 60}, {"tokens", 2}}.dump());
+  auto sweep = [&](const json& axes) {
+    const std::string spec = (dir / "spec.json").string();
+    test::write_text(spec, json{{"name", "s"},
+                                {"arch", kV4},
+                                {"model", test::source_path("workloads/models/tiny_gqa.json")},
+                                {"scenario", scenario},
+                                {"axes", axes}}
+                               .dump());
+    return expect_refusal(dir, "sweep " + spec + " -q --jobs 1").err;
+  };
+  const std::string spec = (dir / "spec.json").string();
+  // A typo in the second axis' pointer: one error before any of the 4 points runs (it used to be
+  // 4 failed rows in points.csv, each with the scenario's error).
+  CHECK(sweep({{{"path", "/scenario/batch"}, {"values", {1, 2}}}, {{"path", "/scenario/contxt"}, {"values", {60, 500}}}}) ==
+        spec + ": /axes/1/path: /scenario/contxt=60 does not make a valid scenario: " + scenario +
+            ": /contxt: unknown key; allowed: attention, batch, context, datatypes, kind, name, notes, parallelism, "
+            "require_fit, tokens");
+  // A value no scenario can take, alone.
+  CHECK(sweep({{{"path", "/scenario/batch"}, {"values", {1, 0}}}}) ==
+        spec + ": /axes/0/path: /scenario/batch=0 does not make a valid scenario: " + scenario +
+            ": /batch: must be an integer in [1, 16777216], got 0");
+  // A pointer through a number.
+  CHECK(sweep({{{"paths", {"/scenario/parallelism/tp", "/scenario/batch/x"}}, {"values", {{1, 2}}}}}) ==
+        spec + ": /axes/0/paths/1: \"/scenario/batch/x\" does not lead through objects in the scenario " + scenario);
+}
