@@ -187,7 +187,7 @@ int command_run(const std::vector<std::string>& args) {
       ("max-folds", po::value<uint64_t>()->default_value(kDefaultMaxFolds),
        "refuse a run whose layers add up to more matrix folds and vector chunks than this before simulating (0 = no limit)")
       ("parallelism", po::value<std::string>(), "system only: partition the workload with this parallelism spec (sim/partition)")
-      ("repeat", po::value<uint32_t>()->default_value(1), "system only: run the program this many times back to back")
+      ("repeat", po::value<uint32_t>()->default_value(1), "system only: the program N times back to back as N identical layers (each holds its own weights in HBM)")
       ("allow-memory-overflow", "system only: run even when a chip's HBM cannot hold its share (system_report.json memory.fits false)")
       ("quiet,q", "do not print the summary table");
   const auto vm = parse(args, desc, "run");

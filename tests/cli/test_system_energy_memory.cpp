@@ -160,3 +160,29 @@ TEST_CASE("system memory: a training graph holds gradients and optimizer state, 
   CHECK(z.report["memory"]["optimizer_bytes"] == 3000000);
   CHECK(z.report["memory"]["activations_bytes"] == 32);
 }
+
+TEST_CASE("system memory: --repeat N is N identical layers, each holding its own weights", "[system][memory]") {
+  // --repeat stacks N copies of the program as consecutive layers (a one-layer graph repeated 64
+  // times is a 64-layer model, sim/partition/README.md "Symmetry"), so what each layer keeps
+  // resident scales with N and what lives one op at a time does not. Inference, the 1004 x 1000
+  // int8 GEMM above, 3 copies: weights 3 x 1004000 = 3012000 B; operands still the largest op's
+  // A 8 x 1004 + C 8 x 1000 = 16032 B.
+  const std::string sys = ring4("repeat", json::object(), {{"capacity_bytes", 1000000}});
+  const json fc = json::array({{{"name", "fc"}, {"op", "gemm"}, {"m", 8}, {"n", 1000}, {"k", 1004}, {"split", "column_parallel"}}});
+  const Run inf = run("repeat_inf", sys, fc, "--repeat 3 --allow-memory-overflow");
+  INFO(inf.cli.err);
+  REQUIRE(inf.cli.exit_code == 0);
+  CHECK(inf.report["memory"]["weights_bytes"] == 3 * 1004000);
+  CHECK(inf.report["memory"]["activations_bytes"] == 16032);
+  // Training, the 1000000-parameter gradient GEMM above, 2 copies: 2000000 parameters, so int8
+  // weights 2000000 B, bf16 gradients 4000000 B, Adam 12 B a parameter 24000000 B, and every
+  // copy's 8 x 16 int8 outputs kept for the backward pass: 256 B.
+  const json dw = json::array({{{"name", "dw"}, {"op", "gemm"}, {"m", 8}, {"n", 16}, {"k", 32}, {"gradient_bytes", 2000000}}});
+  const Run tr = run("repeat_train", ring4("repeat_train"), dw, "--repeat 2");
+  INFO(tr.cli.err);
+  REQUIRE(tr.cli.exit_code == 0);
+  CHECK(tr.report["memory"]["weights_bytes"] == 2000000);
+  CHECK(tr.report["memory"]["gradients_bytes"] == 4000000);
+  CHECK(tr.report["memory"]["optimizer_bytes"] == 24000000);
+  CHECK(tr.report["memory"]["activations_bytes"] == 256);
+}
