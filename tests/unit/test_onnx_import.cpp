@@ -379,3 +379,43 @@ TEST_CASE("onnx: a control character in a name the refusal quotes stays escaped 
                     "m.onnx: graph input \"\\n\\x08\": dimension \"?\" is not a number; tpusim needs static shapes "
                     "(export the model with a fixed input size)");
 }
+
+TEST_CASE("onnx: a convolution whose weight's rank is not its input's is refused, not a crash in libonnx",
+          "[onnx][fuzz]") {
+  // fuzz_onnx (2026-12-02, 600 s run, after 11 s): ConvInteger of a rank-3 input (1 x 3 x 3) with a
+  // rank-4 weight (1 x 1 x 2 x 2) and no kernel_shape. libonnx 1.13 takes the kernel from the
+  // weight's dims 2.. (2 of them) and indexes the input's 1 spatial dim by them: SIGSEGV.
+  SECTION("both ranks in the file: named before inference") {
+    Graph g;
+    g.input("x", {1, 3, 3}).init("w", {1, 1, 2, 2});
+    g.node("Conv", {"x", "w"}, {"y"}, "c");
+    g.output("y");
+    CHECK(g.error() == "m.onnx: node 0 \"c\" (Conv): weight \"w\" has rank 4 but input \"x\" rank 3; a convolution's "
+                       "weight has its input's rank (M x C/group x kernel)");
+  }
+  SECTION("the input's rank only inferred (another node's output): libonnx checks the kernel it is given") {
+    // Relu keeps x's rank 3; the weight's dims 2.. become the Conv's kernel_shape [2, 2] for
+    // inference, whose size libonnx compares with the input's 1 spatial dim: it leaves y's shape
+    // unknown (inference errors are not fatal there), which tpusim refuses.
+    Graph g;
+    g.input("x", {1, 3, 3}).init("w", {1, 1, 2, 2});
+    g.node("Relu", {"x"}, {"r"});
+    g.node("Conv", {"r", "w"}, {"y"}, "c");
+    g.output("y");
+    CHECK(g.error() == "m.onnx: node 1 \"c\" (Conv): the shape of \"y\" is unknown after shape inference; tpusim "
+                       "needs static shapes");
+  }
+  SECTION("a valid convolution infers the same shapes with the kernel stated for inference") {
+    // 1 x 3 x 8 x 8 by 4 x 3 x 3 x 3, no padding: a 1 x 4 x 6 x 6 output, a GEMM of m = 36
+    // pixels, k = 3 x 3 x 3 = 27, n = 4 filters.
+    Graph g;
+    g.input("x", {1, 3, 8, 8}).init("w", {4, 3, 3, 3});
+    g.node("Conv", {"x", "w"}, {"y"}, "c");
+    g.output("y");
+    const Workload w = g.load();
+    REQUIRE(w.layers.size() == 1);
+    CHECK(layer(w, 0).gemm.m == 36);
+    CHECK(layer(w, 0).gemm.k == 27);
+    CHECK(layer(w, 0).gemm.n == 4);
+  }
+}

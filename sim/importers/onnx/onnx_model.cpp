@@ -219,6 +219,75 @@ std::string OnnxModel::producer() const {
   return p;
 }
 
+namespace {
+
+/// The convolutions whose shape inference is libonnx's convPoolShapeInference, and where their
+/// data and weight inputs are.
+struct ConvInputs {
+  const char* op;
+  int x, w;
+};
+constexpr ConvInputs kConvs[] = {{"Conv", 0, 1}, {"ConvInteger", 0, 1}, {"QLinearConv", 0, 3}};
+
+const ConvInputs* conv_inputs(const onnx::NodeProto& n) {
+  for (const ConvInputs& c : kConvs)
+    if (n.op_type() == c.op && n.input_size() > c.w) return &c;
+  return nullptr;
+}
+
+bool has_attribute(const onnx::NodeProto& n, const std::string& name) {
+  for (const auto& a : n.attribute())
+    if (a.name() == name) return true;
+  return false;
+}
+
+/// libonnx 1.13's convPoolShapeInference takes the kernel from the weight's dims 2.. when the
+/// node has no kernel_shape, and indexes the input's spatial dims, dilations and pads by them
+/// unchecked: a rank-4 weight on a rank-3 input was a SIGSEGV inside libonnx (fuzz_onnx,
+/// 2026-12-02; onnx later added the check). Refused before inference when the file states both
+/// ranks, naming the node.
+void check_conv_ranks(const onnx::NodeProto& n, int k, const std::map<std::string, int>& rank, const std::string& path) {
+  const ConvInputs* c = conv_inputs(n);
+  if (!c || has_attribute(n, "kernel_shape")) return;
+  const auto x = rank.find(n.input(c->x)), w = rank.find(n.input(c->w));
+  if (x != rank.end() && w != rank.end() && x->second != w->second)
+    throw InputError(fmt::format("{}: node {} \"{}\" ({}): weight \"{}\" has rank {} but input \"{}\" rank {}; a "
+                                 "convolution's weight has its input's rank (M x C/group x kernel)",
+                                 path, k, n.name(), c->op, n.input(c->w), w->second, n.input(c->x), x->second));
+}
+
+/// The same hole when the input's rank is only known by inference (another node's output): each
+/// convolution without kernel_shape gets the one its weight implies (its dims 2.., when the file
+/// states them), which libonnx does check against the input's rank. Only the copy inference
+/// reads is changed (the lowering reads the file's nodes); a valid model infers the same shapes.
+void state_conv_kernels(onnx::GraphProto& g) {
+  std::map<std::string, std::vector<int64_t>> dims;  // tensors whose every dim the file states
+  auto note = [&](const onnx::ValueInfoProto& v) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
+    std::vector<int64_t> d;
+    for (const auto& dim : v.type().tensor_type().shape().dim()) {
+      if (!dim.has_dim_value()) return;
+      d.push_back(dim.dim_value());
+    }
+    dims[v.name()] = d;
+  };
+  for (const auto& v : g.input()) note(v);
+  for (const auto& v : g.value_info()) note(v);
+  for (const auto& t : g.initializer()) dims[t.name()].assign(t.dims().begin(), t.dims().end());
+  for (auto& n : *g.mutable_node()) {
+    const ConvInputs* c = conv_inputs(n);
+    if (!c || has_attribute(n, "kernel_shape")) continue;
+    const auto w = dims.find(n.input(c->w));
+    if (w == dims.end()) continue;
+    auto* a = n.add_attribute();
+    a->set_name("kernel_shape");
+    a->set_type(onnx::AttributeProto_AttributeType_INTS);
+    for (size_t i = 2; i < w->second.size(); ++i) a->add_ints(w->second[i]);
+  }
+}
+
+}  // namespace
+
 /// Debian's libonnx (1.13) ConvTranspose shape inference reads the weight's dim 1 without
 /// checking the weight has one: a weight of rank 0 or 1 was a SIGSEGV inside libonnx (found by
 /// fuzz_onnx; tests/data/onnx/bad/). Such nodes are refused before inference, naming the node.
@@ -234,6 +303,7 @@ static void check_before_inference(const onnx::ModelProto& model, const std::str
   for (const auto& t : g.initializer()) rank[t.name()] = t.dims_size();
   for (int k = 0; k < g.node_size(); ++k) {
     const auto& n = g.node(k);
+    check_conv_ranks(n, k, rank, path);
     if (n.op_type() != "ConvTranspose" || n.input_size() < 2) continue;
     const auto w = rank.find(n.input(1));
     if (w != rank.end() && w->second < 2)
@@ -248,6 +318,7 @@ void OnnxModel::infer_shapes(const std::string& path) {
   g->clear_value_info();  // re-infer from scratch, keeping only what the file itself declared
   for (const auto& v : file_value_info_) *g->add_value_info() = v;
   check_before_inference(model_, path);
+  state_conv_kernels(*g);
   try {
     onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(),
                                        onnx::ShapeInferenceOptions(false, 0, true));
