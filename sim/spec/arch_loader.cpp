@@ -1,5 +1,8 @@
 #include "sim/spec/arch_loader.h"
 
+#include <cerrno>
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
@@ -40,8 +43,46 @@ Override parse_override(const std::string& text) {
   return o;
 }
 
+std::string pointer_growth_problem(const json& doc, const std::string& pointer) {
+  // Walks the pointer as nlohmann's operator[] would (a missing key creates an object, or an
+  // array when the token is a number); an array may grow by one element at its end, no more:
+  // "/holds/17777777777" resized the array to that many elements (an allocation of 2^60 bytes,
+  // AddressSanitizer's allocation-size-too-big in fuzz_set_value, std::bad_alloc in the CLI).
+  const json* node = &doc;  // null once the path leaves what exists
+  std::string at;
+  size_t start = 1;
+  while (start <= pointer.size()) {
+    const size_t slash = pointer.find('/', start);
+    std::string token = pointer.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    for (size_t p; (p = token.find("~1")) != std::string::npos;) token.replace(p, 2, "/");
+    for (size_t p; (p = token.find("~0")) != std::string::npos;) token.replace(p, 2, "~");
+    const bool digits = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+    const bool array = node ? node->is_array() : digits;
+    if (array && digits) {
+      const size_t size = node ? node->size() : 0;
+      errno = 0;
+      const unsigned long long index = std::strtoull(token.c_str(), nullptr, 10);
+      if (errno == ERANGE || index > size)
+        return fmt::format("index {} is past the end of the array at {} (size {}: an index names an element, or {} "
+                           "appends one)", token, at.empty() ? "/" : at, size, size);
+      node = index < size ? &(*node)[index] : nullptr;
+    } else if (node && node->is_object()) {
+      const auto it = node->find(token);
+      node = it == node->end() ? nullptr : &*it;
+    } else {
+      node = nullptr;  // a type mismatch: nlohmann's own error below names it
+    }
+    at += "/" + pointer.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return "";
+}
+
 void apply_overrides(json& doc, const std::vector<Override>& overrides) {
   for (const auto& o : overrides) {
+    const std::string growth = pointer_growth_problem(doc, o.pointer);
+    if (!growth.empty()) throw InputError(one_line(fmt::format("--set {}: {}", o.text, growth)));
     try {
       doc[json::json_pointer(o.pointer)] = o.value;
     } catch (const json::exception&) {

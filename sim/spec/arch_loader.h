@@ -21,6 +21,10 @@ Override parse_override(const std::string& text);
 
 /// Applies overrides to a JSON document (creating missing object keys, which the strict parse
 /// then judges); InputError naming the option if the pointer cannot be set.
+/// "" when assigning at `pointer` in `doc` grows no array by more than one element, else why not
+/// (an index past an array's end: nlohmann would resize the array to it). apply_overrides checks it.
+std::string pointer_growth_problem(const nlohmann::json& doc, const std::string& pointer);
+
 void apply_overrides(nlohmann::json& doc, const std::vector<Override>& overrides);
 
 /// Parses and validates an architecture JSON document. `file` is used in messages and to

@@ -7,6 +7,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
+#include "sim/spec/arch_loader.h"
 #include "sim/spec/json_reader.h"
 #include "sim/energy/energy_table.h"
 #include "sim/importers/formats.h"
@@ -81,12 +82,16 @@ void check_scenario_axes(const SweepSpec& spec) {
         if (!is_scenario_path(axis.paths[p])) continue;
         const std::string pointer = axis.paths[p].substr(std::string(kScenarioPrefix).size() - 1);
         set += fmt::format("{}{}={}", set.empty() ? "" : ", ", axis.paths[p], step[p].dump());
+        const std::string where = axis.pointer + (axis.paths.size() > 1 ? "/paths/" + std::to_string(p) : "/path");
+        const std::string growth = config::pointer_growth_problem(doc, pointer);
+        if (!growth.empty())
+          config::fail_at(spec.file, where, fmt::format("\"{}\" in the scenario {}: {}", axis.paths[p],
+                                                        spec.workload_paths[0], growth));
         try {
           doc[json::json_pointer(pointer)] = step[p];
         } catch (const json::exception&) {
-          config::fail_at(spec.file, axis.pointer + (axis.paths.size() > 1 ? "/paths/" + std::to_string(p) : "/path"),
-                          fmt::format("\"{}\" does not lead through objects in the scenario {}", axis.paths[p],
-                                      spec.workload_paths[0]));
+          config::fail_at(spec.file, where, fmt::format("\"{}\" does not lead through objects in the scenario {}",
+                                                        axis.paths[p], spec.workload_paths[0]));
         }
       }
       if (set.empty()) break;  // the axis sets the architecture only

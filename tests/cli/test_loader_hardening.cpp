@@ -174,3 +174,24 @@ TEST_CASE("loader hardening: a --set value that is not UTF-8 is exit 2, not a JS
                          (dir / "work.json").string() + " --set '/vector/writeback_elems_per_cycle=9\xd3'",
                      "--set \"/vector/writeback_elems_per_cycle=9\xef\xbf\xbd\": not valid UTF-8 text");
 }
+
+TEST_CASE("loader hardening: a --set index far past an array's end is exit 2, not a huge allocation", "[errors][fuzz]") {
+  // fuzz_set_value (2026-12-02, 600 s run, after 13 s): "/buffers/unified_buffer/holds/17777777777777Al/..."
+  // made nlohmann resize the 3-element holds array to 1.8e13 elements (AddressSanitizer's
+  // allocation-size-too-big; std::bad_alloc, exit 3, in the CLI). An array may grow by one element.
+  const fs::path dir = test::temp_dir("hardening_set_index");
+  const std::string arch = (dir / "arch.json").string(), work = (dir / "work.json").string();
+  test::write_text(arch, test::tiny_arch_json().dump());
+  test::write_text(work, kWorkload);
+  // tiny_arch_json's ifmap buffer holds ["inputs"]: size 1, so index 1 appends and 2 is refused.
+  expect_input_error(dir, "run -q --arch " + arch + " --workload " + work + " --set /buffers/ifmap/holds/17777777777=inputs",
+                     "--set /buffers/ifmap/holds/17777777777=inputs: index 17777777777 is past the end of the array at "
+                     "/buffers/ifmap/holds (size 1: an index names an element, or 1 appends one)");
+  expect_input_error(dir, "run -q --arch " + arch + " --workload " + work + " --set /buffers/ifmap/holds/2=weights",
+                     "--set /buffers/ifmap/holds/2=weights: index 2 is past the end of the array at /buffers/ifmap/holds "
+                     "(size 1: an index names an element, or 1 appends one)");
+  // A missing object on the way becomes an array for a numeric token, of size 0.
+  expect_input_error(dir, "run -q --arch " + arch + " --workload " + work + " --set /buffers/extra/5=x",
+                     "--set /buffers/extra/5=x: index 5 is past the end of the array at /buffers/extra (size 0: an "
+                     "index names an element, or 0 appends one)");
+}
