@@ -13,8 +13,11 @@ namespace tpusim {
 
 namespace {
 
+/// Messages quote the file's scalars (a bad energy, a name), which may hold any control
+/// character: escaped, so the message stays one line (fuzz_ert_yaml found an energy of "32.3",
+/// 13 carriage returns and "8" quoted raw).
 [[noreturn]] void fail(const std::string& file, const std::string& key, const std::string& message) {
-  throw InputError(fmt::format("{}: {}: {}", file, key, message));
+  throw InputError(one_line(fmt::format("{}: {}: {}", file, key, message)));
 }
 
 std::string scalar_text(const YAML::Node& n) {

@@ -172,3 +172,20 @@ TEST_CASE("energy inputs: a YAML parser message quoting a control character stay
   CHECK_THAT(msg, Catch::StartsWith(ert + ": line ") && Catch::Contains("not valid YAML: "));
   CHECK(std::none_of(msg.begin(), msg.end(), [](char c) { return (c >= 0 && c < 0x20) || c == 0x7f; }));
 }
+
+TEST_CASE("energy inputs: an ERT value quoting a control character stays one line", "[energy][ert][fuzz]") {
+  // fuzz_ert_yaml (2026-12-02, 600 s run, after 34 s): an energy of "32.3", 13 carriage returns,
+  // "8" is not a number, and the refusal quoted the scalar raw: the carriage returns split it.
+  const auto dir = test::temp_dir("ert_ctrl_value");
+  const std::string ert = (dir / "ert.yaml").string();
+  test::write_text(ert, "ERT:\n  version: 0.3\n  tables:\n  - name: system.DRAM\n    actions:\n    - name: read\n"
+                        "      energy: 32.3" + std::string(13, '\r') + "8\n");
+  json t = shipped_table();
+  t["accelergy_ert"] = {{"file", ert},
+                        {"entries", {{{"target", "dram_pj_per_bit/ddr3"}, {"component", "system.DRAM"},
+                                      {"action", "read"}, {"bytes_per_action", 8}}}}};
+  std::string escaped;
+  for (int i = 0; i < 13; ++i) escaped += "\\r";
+  CHECK_THAT(load_error(dir, t),
+             Catch::Contains("/energy: must be a number (pJ), got \"32.3" + escaped + "8\""));
+}
