@@ -90,6 +90,7 @@ json totals_json(const models::Scenario& s, const LlmResult& r) {
   t["tp_axes"] = r.tp_axes;
   t["dp_axes"] = r.dp_axes;
   if (!r.ep_axes.empty()) t["ep_axes"] = r.ep_axes;
+  if (!r.pp_axes.empty()) t["pp_axes"] = r.pp_axes;
   t["memory_per_chip_bytes"] = memory_json(g.memory);
   t["hbm_capacity_bytes"] = r.hbm_capacity_bytes;
   t["fits"] = g.memory.total() <= r.hbm_capacity_bytes;
@@ -133,7 +134,8 @@ json scenario_json(const models::Scenario& s) {
           {"recompute", name_of(s.recompute)},
           {"parallelism", {{"dp", s.parallelism.dp}, {"tp", s.parallelism.tp}, {"pp", s.parallelism.pp},
                            {"ep", s.parallelism.ep}, {"sp", s.parallelism.sp}, {"fsdp", s.parallelism.fsdp},
-                           {"overlap_collectives", s.parallelism.overlap_collectives}}}};
+                           {"overlap_collectives", s.parallelism.overlap_collectives},
+                           {"microbatches", s.parallelism.microbatches}}}};
 }
 
 }  // namespace

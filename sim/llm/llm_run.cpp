@@ -166,10 +166,10 @@ void check_fit(const LlmResult& r, const models::Scenario& s, const std::string&
 }
 
 /// Parallelism groups on a system: tp takes the fastest axes (the last ones) whose sizes multiply
-/// to its degree, ep the axes before them, dp the rest; InputError when the degrees do not fit the
-/// axes.
+/// to its degree, ep the axes before them, dp the ones before those, pp the rest (the slowest);
+/// InputError when the degrees do not fit the axes.
 struct Groups {
-  std::vector<std::string> tp, ep, dp;
+  std::vector<std::string> tp, ep, dp, pp;
 };
 
 Groups assign_axes(const arch::interconnect::Topology& topo, const models::Scenario& s) {
@@ -184,21 +184,24 @@ Groups assign_axes(const arch::interconnect::Topology& topo, const models::Scena
     }
     return product;
   };
-  const uint64_t tp = take(s.parallelism.tp, g.tp), ep = take(s.parallelism.ep, g.ep);
+  const models::Parallelism& p = s.parallelism;
+  const uint64_t tp = take(p.tp, g.tp), ep = take(p.ep, g.ep);
+  const uint64_t dp = p.pp > 1 ? take(p.dp, g.dp) : 1;
   uint64_t rest = 1;
   for (size_t j = 0; j < i; ++j) {
     rest *= axes[j].size;
-    g.dp.push_back(axes[j].name);
+    (p.pp > 1 ? g.pp : g.dp).push_back(axes[j].name);
   }
-  if (tp != s.parallelism.tp || ep != s.parallelism.ep || rest != s.parallelism.dp) {
-    const models::Parallelism& p = s.parallelism;
+  if (p.pp == 1 ? (tp != p.tp || ep != p.ep || rest != p.dp) : (tp != p.tp || ep != p.ep || dp != p.dp || rest != p.pp)) {
+    if (p.ep == 1 && p.pp == 1)
+      config::fail_at(s.file, "/parallelism",
+                      fmt::format("tp {} x dp {} must fill the system's axes, tp the fastest (last) ones: {} chips in all, "
+                                  "tp's axes give {}, the rest {}",
+                                  p.tp, p.dp, topo.chips(), tp, rest));
     config::fail_at(s.file, "/parallelism",
-                    p.ep == 1 ? fmt::format("tp {} x dp {} must fill the system's axes, tp the fastest (last) ones: {} "
-                                            "chips in all, tp's axes give {}, the rest {}",
-                                            p.tp, p.dp, topo.chips(), tp, rest)
-                              : fmt::format("tp {} x ep {} x dp {} must fill the system's axes, tp the fastest (last) "
-                                            "ones, ep the next: {} chips in all, tp's axes give {}, ep's {}, the rest {}",
-                                            p.tp, p.ep, p.dp, topo.chips(), tp, ep, rest));
+                    fmt::format("tp {} x ep {} x dp {} x pp {} must fill the system's axes in that order from the fastest "
+                                "(last) ones: {} chips in all, tp's axes give {}, ep's {}, dp's {}, the rest {}",
+                                p.tp, p.ep, p.dp, p.pp, topo.chips(), tp, ep, p.pp > 1 ? dp : rest, p.pp > 1 ? rest : 1));
   }
   return g;
 }
@@ -213,11 +216,13 @@ std::optional<arch::interconnect::CollectiveRequest> comm_request(const arch::in
   req.op = c.collective == "all_gather"       ? ic::Collective::all_gather
            : c.collective == "reduce_scatter" ? ic::Collective::reduce_scatter
            : c.collective == "all_to_all"     ? ic::Collective::all_to_all
+           : c.collective == "send_recv"      ? ic::Collective::send_recv
                                               : ic::Collective::all_reduce;
   req.bytes = c.bytes;
   if (c.group == "tp") req.axes = groups.tp;
   else if (c.group == "ep") req.axes = groups.ep;
   else if (c.group == "dp") req.axes = groups.dp;
+  else if (c.group == "pp") req.axes = groups.pp;
   else {
     TPUSIM_ASSERT(c.group == "dp_ep", "a model collective of an unknown group");
     req.axes = groups.dp;  // every chip with the same tensor shard: dp's axes and ep's
@@ -242,6 +247,11 @@ std::optional<arch::interconnect::CollectiveRequest> comm_request(const arch::in
 double comm_link_pj(const arch::interconnect::Topology& topo, const arch::interconnect::CollectiveRequest& req) {
   namespace ic = arch::interconnect;
   const ic::ResolvedCollective r = ic::resolve(topo, req);
+  if (req.op == ic::Collective::send_recv) {  // every chip sends the message one hop, to the next stage
+    if (r.active.empty()) return 0;
+    return ic::link_energy_pj(static_cast<double>(req.bytes) * static_cast<double>(topo.chips()),
+                              topo.axes()[r.active.front()].link);
+  }
   TPUSIM_ASSERT(r.active.size() <= 1 || req.algorithm == ic::Algorithm::torus,
                 "model collectives over several axes use the torus algorithm");
   double buffer_bytes = static_cast<double>(req.bytes), pj = 0;
@@ -346,6 +356,7 @@ LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scen
     result.system_name = system->name;
     result.tp_axes = groups.tp;
     result.ep_axes = groups.ep;
+    result.pp_axes = groups.pp;
     result.dp_axes = groups.dp;
   }
   const ArchConfig base = importers::load_arch(options.arch_path, options.overrides);

@@ -232,11 +232,15 @@ void check_lengths(const ModelConfig& m, const Scenario& s) {
   if (p.ep > 1 && m.experts % p.ep != 0)
     config::fail_at(s.file, "/parallelism/ep",
                     fmt::format("degree {} does not divide the model's {} experts ({})", p.ep, m.experts, m.file));
-  for (const auto& [key, degree] : {std::pair{"pp", p.pp}, {"sp", p.sp}})
-    if (degree != 1)
-      config::fail_at(s.file, std::string("/parallelism/") + key,
-                      fmt::format("degree {}: only tp, dp and ep are modelled on the model path so far (pipeline "
-                                  "and sequence parallelism are not)", degree));
+  if (p.sp != 1)
+    config::fail_at(s.file, "/parallelism/sp",
+                    fmt::format("degree {}: only tp, dp, ep and pp are modelled on the model path so far (sequence "
+                                "parallelism is not)", p.sp));
+  if (p.pp > m.layers)
+    config::fail_at(s.file, "/parallelism/pp",
+                    fmt::format("degree {}: more pipeline stages than the model's {} layers ({})", p.pp, m.layers, m.file));
+  if (p.pp > 1 && p.fsdp)
+    config::fail_at(s.file, "/parallelism/fsdp", "FSDP with pipeline stages (pp > 1) is not modelled");
   auto divides = [&](const char* key, uint64_t degree, uint64_t what, const char* name) {
     if (what % degree != 0)
       config::fail_at(s.file, std::string("/parallelism/") + key,
@@ -244,13 +248,18 @@ void check_lengths(const ModelConfig& m, const Scenario& s) {
   };
   divides("dp", p.dp, s.batch, "batch");
   divides("ep", p.dp * p.ep, s.batch, "batch (dp x ep: expert parallelism splits the batch too)");
+  if (p.microbatches > 1 && (s.batch / (p.dp * p.ep)) % p.microbatches != 0)
+    config::fail_at(s.file, "/parallelism/microbatches",
+                    fmt::format("{} microbatches do not divide a chip's {} sequences (batch / (dp x ep))",
+                                p.microbatches, s.batch / (p.dp * p.ep)));
 }
 
 /// One chip's share of the model under tensor parallelism (generate() documents the split).
 /// Shares that do not divide evenly are rounded up: the busiest chip sets the time.
-ModelConfig shard(const ModelConfig& m, uint64_t tp, uint64_t ep = 1) {
+ModelConfig shard(const ModelConfig& m, uint64_t tp, uint64_t ep = 1, uint64_t pp = 1) {
   ModelConfig c = m;
   c.expert_group = ep;
+  c.layers = ceil_div_u(m.layers, pp);  // a pipeline stage's layers (the busiest stage's)
   // Fewer K/V heads than chips (MQA, or GQA with kv_heads < tp): a chip's query heads belong to
   // one group, whose K/V head it computes and caches itself (replicated over tp / kv_heads chips).
   const bool replicate_kv = m.kv_heads < tp;
@@ -296,8 +305,8 @@ void add_fsdp_comms(const ModelConfig& chip, const Scenario& s, Generated& g) {
 /// all-reduce over dp once per training step.
 void add_comms(const ModelConfig& full, const Scenario& s, Generated& g) {
   const Parallelism& p = s.parallelism;
-  const uint64_t ab = bytes_for(s.types.activations, 1), batch = s.batch / (p.dp * p.ep);
-  const ModelConfig chip = shard(full, p.tp, p.ep);
+  const uint64_t ab = bytes_for(s.types.activations, 1), batch = s.batch / (p.dp * p.ep * p.microbatches);
+  const ModelConfig chip = shard(full, p.tp, p.ep, p.pp);
   for (Block& b : g.blocks) {
     const uint64_t rows = batch * (b.phase == Phase::decode ? 1 : s.prompt);
     const uint64_t layer_out = rows * full.hidden * ab;
@@ -310,6 +319,11 @@ void add_comms(const ModelConfig& full, const Scenario& s, Generated& g) {
       b.comms.push_back({"all_gather", "tp", head_rows * full.vocab * ab});
     }
     if (p.tp > 1 && b.name == "train.lm_head.backward") b.comms.push_back({"all_reduce", "tp", layer_out});
+    // Pipeline: a microbatch's activations (its gradients, backward) cross the pp - 1 stage
+    // boundaries once per pass; they lie on the critical path once per embedding copy (the fill
+    // and the drain of the pipeline), the steady state overlaps them with the stages' compute.
+    if (p.pp > 1 && (ends_with(b.name, ".embed") || ends_with(b.name, ".embed.backward")))
+      for (uint64_t i = 0; i + 1 < p.pp; ++i) b.comms.push_back({"send_recv", "pp", layer_out});
     // Expert parallelism: each MoE layer sends every token's k expert rows to the chips holding
     // those experts and brings the results back (two all-to-alls per pass, forward and backward).
     if (p.ep > 1 && dense)
@@ -361,7 +375,8 @@ Footprint footprint(const ModelConfig& m, const Scenario& s) {
     const double per_layer = s.recompute == Recompute::full        ? 2 * sbh / t
                              : s.recompute == Recompute::selective ? 34 * sbh / t
                                                                    : sbh * (34.0 / t + 5.0 * m.heads * s.prompt / m.hidden);
-    f.activations += static_cast<uint64_t>(per_layer * m.layers * bytes_for(s.types.activations, 1) / 2.0);
+    f.saved_activations = static_cast<uint64_t>(per_layer * m.layers * bytes_for(s.types.activations, 1) / 2.0);
+    f.activations += f.saved_activations;
     f.gradients = bytes_for(s.types.gradients, m.total_params());
     const uint64_t master = s.types.optimizer != s.types.weights ? 1 : 0;
     f.optimizer = bytes_for(s.types.optimizer, (2 + master) * m.total_params());
@@ -401,6 +416,23 @@ void shard_state(const ModelConfig& chip, const Scenario& s, Generated& g) {
     }
 }
 
+/// Pipeline parallelism (GPipe / 1F1B, the same bubble): the blocks are one microbatch's on one
+/// stage (ceil(layers / pp) layers). A pass of m microbatches through pp stages takes
+/// (m + pp - 1) stage times: every layer block's copies times m + pp - 1. The LM head runs on the
+/// last stage once per microbatch, each on the critical path (m copies); the embedding on the
+/// first, only its first microbatch on the critical path. Memory: the KV cache holds all m
+/// microbatches' sequences; a training stage keeps the saved activations of min(m, pp)
+/// microbatches in flight (1F1B).
+void pipeline(const Scenario& s, Generated& g) {
+  const uint64_t m = s.parallelism.microbatches, pp = s.parallelism.pp;
+  for (Block& b : g.blocks) {
+    if (b.name.find(".layer.") != std::string::npos) b.repeat *= m + pp - 1;
+    else if (b.name.find(".lm_head") != std::string::npos) b.repeat *= m;
+  }
+  g.memory.kv_cache *= m;
+  if (s.kind == ScenarioKind::train_step) g.memory.activations += (std::min(m, pp) - 1) * g.memory.saved_activations;
+}
+
 }  // namespace
 
 Generated generate(const ModelConfig& m, const Scenario& s) {
@@ -409,9 +441,10 @@ Generated generate(const ModelConfig& m, const Scenario& s) {
   const Parallelism& p = s.parallelism;
   if (p.chips() == 1) return generate_chip(m, s);
   Scenario chip = s;
-  chip.batch = s.batch / (p.dp * p.ep);  // expert parallelism splits the batch as dp does
-  Generated g = generate_chip(shard(m, p.tp, p.ep), chip);
+  chip.batch = s.batch / (p.dp * p.ep * p.microbatches);  // ep splits the batch as dp does; pp pipelines microbatches
+  Generated g = generate_chip(shard(m, p.tp, p.ep, p.pp), chip);
   if (p.fsdp) shard_state(shard(m, p.tp, p.ep), s, g);
+  if (p.pp > 1) pipeline(s, g);
   add_comms(m, s, g);
   // Tokens and MFU's numerator count the whole system's work.
   const Generated whole = generate_chip(m, s);

@@ -35,8 +35,8 @@ enum class OpRole { replicated, column_parallel, row_parallel, attention_heads, 
 /// A collective a block's every copy runs among the chips of one parallelism group (tp or dp),
 /// timed by the system's interconnect (sim/llm).
 struct Comm {
-  std::string collective;  ///< "all_reduce", "all_gather", "reduce_scatter" or "all_to_all" (arch/interconnect spellings)
-  std::string group;       ///< "tp", "ep", "dp", or "dp_ep" (the chips of both: every one with the same tensor shard)
+  std::string collective;  ///< "all_reduce", "all_gather", "reduce_scatter", "all_to_all" or "send_recv" (arch/interconnect spellings)
+  std::string group;       ///< "tp", "ep", "dp", "pp", or "dp_ep" (the chips of both: every one with the same tensor shard)
   uint64_t bytes = 0;      ///< per participant, as arch/interconnect's CollectiveRequest counts them
   /// Runs beside the block's compute (FSDP's asynchronous weight gathers and gradient
   /// reduce-scatters): only what exceeds the block's time is exposed. false: after the compute.
@@ -60,6 +60,8 @@ struct Block {
 /// Per-chip memory by kind, bytes (sim/models/README.md, "Memory").
 struct Footprint {
   uint64_t weights = 0, kv_cache = 0, activations = 0, gradients = 0, optimizer = 0;
+  /// Of `activations`: what a training step saves for the backward pass (one microbatch's).
+  uint64_t saved_activations = 0;
   uint64_t total() const { return weights + kv_cache + activations + gradients + optimizer; }
 };
 

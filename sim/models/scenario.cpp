@@ -37,6 +37,9 @@ Parallelism read_parallelism(config::ObjectReader& parent) {
   p.sp = r.u64("sp", 1, 1 << 20, 1);
   p.fsdp = r.boolean("fsdp", false);
   p.overlap_collectives = r.boolean("overlap_collectives", false);
+  p.microbatches = r.u64("microbatches", 1, 1 << 20, 1);
+  if (p.microbatches > 1 && p.pp == 1)
+    r.fail("microbatches", fmt::format("{} microbatches pipeline a batch through pp stages; pp is 1", p.microbatches));
   r.finish();
   return p;
 }

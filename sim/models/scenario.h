@@ -69,6 +69,9 @@ struct Parallelism {
   /// collective fusion and collective matmul, Wang et al., ASPLOS 2023): only what exceeds the
   /// block's compute is exposed. false: each runs after its block (exposed).
   bool overlap_collectives = false;
+  /// Pipeline parallelism: microbatches each chip's batch is cut into, in flight through the
+  /// pp stages (GPipe / 1F1B; sim/models/README.md "Pipeline parallelism"). 1 without pp.
+  uint64_t microbatches = 1;
   uint64_t chips() const { return dp * tp * pp * ep * sp; }
 };
 

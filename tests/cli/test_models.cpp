@@ -215,7 +215,10 @@ TEST_CASE("models: parallelism errors", "[models][cli][errors]") {
   // tp 32 is not a product of the fastest axes of a 4 x 4 x 4 torus.
   CHECK(err(system, {{"tp", 32}, {"dp", 2}}).find("tp's axes give 64, the rest 1") != std::string::npos);
   CHECK(err(system, {{"tp", 16}, {"dp", 3}}).find("the degrees multiply to 48 chips") != std::string::npos);
-  CHECK(err(system, {{"tp", 8}, {"pp", 8}}).find("/parallelism/pp: degree 8: only tp, dp and ep") != std::string::npos);
+  // The tiny model has 2 layers: 8 stages cannot hold a layer each.
+  CHECK(err(system, {{"tp", 8}, {"pp", 8}}).find("/parallelism/pp: degree 8: more pipeline stages than the model's 2 layers") !=
+        std::string::npos);
+  CHECK(err(system, {{"tp", 16}, {"sp", 4}}).find("/parallelism/sp: degree 4: only tp, dp, ep and pp") != std::string::npos);
 }
 
 TEST_CASE("models: a training step's optimizer update moves Adam's state once", "[models][cli]") {
@@ -368,4 +371,75 @@ TEST_CASE("models: expert parallelism splits the experts and adds two all-to-all
   CHECK(dense.err.find("/parallelism/ep: degree 4: expert parallelism splits a mixture of experts") != std::string::npos);
   CHECK(std::count(dense.err.begin(), dense.err.end(), '\n') == 1);
   CHECK(!fs::exists(dir / "e" / "report.json"));
+}
+
+TEST_CASE("models: pipeline parallelism runs m + pp - 1 stage times and sends at stage boundaries", "[models][cli][system]") {
+  // The tiny model (2 layers) on a 2 x 2 torus: dp 4 against dp 2 x pp 2 with 2 microbatches. A
+  // prefill of 4 sequences of 64 tokens: under dp 4 each chip runs 1 sequence through both layers;
+  // under pp each chip's 2 sequences go through its 1 layer as 2 microbatches of 1 sequence, so
+  // every block simulates the same shapes (1 x 64 rows).
+  //  - Copies: layer blocks 2 (dp) against 1 layer x (m + pp - 1 = 3) = 3 (pp); the LM head 1
+  //    against m = 2; the embedding 1 in both.
+  //  - The embedding's copy carries pp - 1 = 1 send of a microbatch's activations, 64 x 256 x 2 B
+  //    = 32768 B, over pp's axis (x, the slowest; dp takes y): send_recv is step(S) = a + S / B =
+  //    1 us + 327.68 ns (arch/interconnect/README.md).
+  //  - Memory per chip: one layer's weights fewer, (256 x 8 x 64 + 256 x 256 + 3 x 256 x 512 +
+  //    2 x 256) x 2 B = 1180672 B; the KV cache equal (half the layers, twice the sequences):
+  //    2 x 2 x 2 x 64 x 1 x 64 x 2 B = 65536 B.
+  const fs::path dir = test::temp_dir("models_pp");
+  const std::string chip = std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4_like_128x128.json";
+  test::write_text(dir / "torus.json",
+                   json{{"name", "torus2x2"}, {"source", "test"}, {"chip", chip}, {"chips", 4},
+                        {"topology", {{"kind", "torus"}, {"axes", {{{"name", "x"}, {"size", 2}, {"wraparound", false}},
+                                                                   {{"name", "y"}, {"size", 2}, {"wraparound", false}}}}}},
+                        {"link", {{"bandwidth_gb_per_s", 100}, {"latency_ns", 1000}, {"efficiency", 1}, {"energy_pj_per_bit", 5}}}}
+                       .dump());
+  const auto run = [&](const std::string& tag, const json& par) {
+    const json s = {{"name", tag}, {"kind", "prefill"}, {"batch", 4}, {"prompt", 64}, {"parallelism", par}};
+    test::write_text(dir / (tag + ".json"), s.dump());
+    return test::run_cli("run -q --arch " + (dir / "torus.json").string() + " --model " + kTiny + " --scenario " +
+                             (dir / (tag + ".json")).string() + " --out " + (dir / tag).string(),
+                         dir);
+  };
+  const auto report = [&](const std::string& tag, const json& par) {
+    const test::CliResult r = run(tag, par);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(test::read_text(dir / tag / "report.json"));
+  };
+  const json dp = report("dp4", {{"dp", 4}});
+  const json pp = report("pp2", {{"dp", 2}, {"pp", 2}, {"microbatches", 2}});
+  for (const char* name : {"prefill.layer.dense", "prefill.layer.attention", "prefill.lm_head", "prefill.embed"}) {
+    INFO(name);
+    REQUIRE(block(dp, name) != nullptr);
+    REQUIRE(block(pp, name) != nullptr);
+    CHECK((*block(dp, name))["cycles"] == (*block(pp, name))["cycles"]);
+  }
+  CHECK((*block(dp, "prefill.layer.dense"))["repeat"] == 2);
+  CHECK((*block(pp, "prefill.layer.dense"))["repeat"] == 3);
+  CHECK((*block(pp, "prefill.layer.attention"))["repeat"] == 3);
+  CHECK((*block(dp, "prefill.lm_head"))["repeat"] == 1);
+  CHECK((*block(pp, "prefill.lm_head"))["repeat"] == 2);
+  CHECK((*block(pp, "prefill.embed"))["repeat"] == 1);
+  CHECK((*block(dp, "prefill.embed"))["communication_s"].get<double>() == 0);
+  CHECK((*block(pp, "prefill.embed"))["communication_s"].get<double>() == Approx(1.32768e-6).epsilon(1e-9));
+  CHECK(pp["totals"]["pp_axes"] == json::array({"x"}));
+  CHECK(pp["totals"]["dp_axes"] == json::array({"y"}));
+  const json& dm = dp["totals"]["memory_per_chip_bytes"];
+  const json& pm = pp["totals"]["memory_per_chip_bytes"];
+  CHECK(dm["weights"].get<uint64_t>() - pm["weights"].get<uint64_t>() == 1180672);
+  CHECK(dm["kv_cache"] == 65536);
+  CHECK(pm["kv_cache"] == 65536);
+  CHECK(pp["totals"]["model_macs"] == dp["totals"]["model_macs"]);
+  // Bad degrees, one line each before any simulation.
+  const test::CliResult odd = run("odd", {{"dp", 2}, {"pp", 2}, {"microbatches", 3}});
+  CHECK(odd.exit_code == 2);
+  CHECK(odd.err.find("/parallelism/microbatches: 3 microbatches do not divide a chip's 2 sequences") != std::string::npos);
+  const test::CliResult nopp = run("nopp", {{"dp", 4}, {"microbatches", 2}});
+  CHECK(nopp.exit_code == 2);
+  CHECK(nopp.err.find("/parallelism/microbatches: 2 microbatches pipeline a batch through pp stages; pp is 1") !=
+        std::string::npos);
+  const test::CliResult deep = run("deep", {{"pp", 4}});
+  CHECK(deep.exit_code == 2);
+  CHECK(deep.err.find("/parallelism/pp: degree 4: more pipeline stages than the model's 2 layers") != std::string::npos);
 }
