@@ -91,6 +91,7 @@ json totals_json(const models::Scenario& s, const LlmResult& r) {
   t["dp_axes"] = r.dp_axes;
   if (!r.ep_axes.empty()) t["ep_axes"] = r.ep_axes;
   if (!r.pp_axes.empty()) t["pp_axes"] = r.pp_axes;
+  if (!r.sp_axes.empty()) t["sp_axes"] = r.sp_axes;
   t["memory_per_chip_bytes"] = memory_json(g.memory);
   t["hbm_capacity_bytes"] = r.hbm_capacity_bytes;
   t["fits"] = g.memory.total() <= r.hbm_capacity_bytes;

@@ -166,10 +166,10 @@ void check_fit(const LlmResult& r, const models::Scenario& s, const std::string&
 }
 
 /// Parallelism groups on a system: tp takes the fastest axes (the last ones) whose sizes multiply
-/// to its degree, ep the axes before them, dp the ones before those, pp the rest (the slowest);
+/// to its degree, sp the axes before them, then ep, then dp, and pp the rest (the slowest);
 /// InputError when the degrees do not fit the axes.
 struct Groups {
-  std::vector<std::string> tp, ep, dp, pp;
+  std::vector<std::string> tp, sp, ep, dp, pp;
 };
 
 Groups assign_axes(const arch::interconnect::Topology& topo, const models::Scenario& s) {
@@ -185,23 +185,26 @@ Groups assign_axes(const arch::interconnect::Topology& topo, const models::Scena
     return product;
   };
   const models::Parallelism& p = s.parallelism;
-  const uint64_t tp = take(p.tp, g.tp), ep = take(p.ep, g.ep);
+  const uint64_t tp = take(p.tp, g.tp), sp = take(p.sp, g.sp), ep = take(p.ep, g.ep);
   const uint64_t dp = p.pp > 1 ? take(p.dp, g.dp) : 1;
   uint64_t rest = 1;
   for (size_t j = 0; j < i; ++j) {
     rest *= axes[j].size;
     (p.pp > 1 ? g.pp : g.dp).push_back(axes[j].name);
   }
-  if (p.pp == 1 ? (tp != p.tp || ep != p.ep || rest != p.dp) : (tp != p.tp || ep != p.ep || dp != p.dp || rest != p.pp)) {
-    if (p.ep == 1 && p.pp == 1)
+  if (sp != p.sp || (p.pp == 1 ? (tp != p.tp || ep != p.ep || rest != p.dp)
+                               : (tp != p.tp || ep != p.ep || dp != p.dp || rest != p.pp))) {
+    if (p.ep == 1 && p.pp == 1 && p.sp == 1)
       config::fail_at(s.file, "/parallelism",
                       fmt::format("tp {} x dp {} must fill the system's axes, tp the fastest (last) ones: {} chips in all, "
                                   "tp's axes give {}, the rest {}",
                                   p.tp, p.dp, topo.chips(), tp, rest));
     config::fail_at(s.file, "/parallelism",
-                    fmt::format("tp {} x ep {} x dp {} x pp {} must fill the system's axes in that order from the fastest "
-                                "(last) ones: {} chips in all, tp's axes give {}, ep's {}, dp's {}, the rest {}",
-                                p.tp, p.ep, p.dp, p.pp, topo.chips(), tp, ep, p.pp > 1 ? dp : rest, p.pp > 1 ? rest : 1));
+                    fmt::format("tp {} x sp {} x ep {} x dp {} x pp {} must fill the system's axes in that order from "
+                                "the fastest (last) ones: {} chips in all, tp's axes give {}, sp's {}, ep's {}, dp's {}, "
+                                "the rest {}",
+                                p.tp, p.sp, p.ep, p.dp, p.pp, topo.chips(), tp, sp, ep, p.pp > 1 ? dp : rest,
+                                p.pp > 1 ? rest : 1));
   }
   return g;
 }
@@ -219,14 +222,20 @@ std::optional<arch::interconnect::CollectiveRequest> comm_request(const arch::in
            : c.collective == "send_recv"      ? ic::Collective::send_recv
                                               : ic::Collective::all_reduce;
   req.bytes = c.bytes;
-  if (c.group == "tp") req.axes = groups.tp;
-  else if (c.group == "ep") req.axes = groups.ep;
-  else if (c.group == "dp") req.axes = groups.dp;
-  else if (c.group == "pp") req.axes = groups.pp;
-  else {
-    TPUSIM_ASSERT(c.group == "dp_ep", "a model collective of an unknown group");
-    req.axes = groups.dp;  // every chip with the same tensor shard: dp's axes and ep's
-    req.axes.insert(req.axes.end(), groups.ep.begin(), groups.ep.end());
+  // A group is one parallelism's axes, or several joined by '+' ("dp+ep": every chip with the
+  // same tensor shard), slowest first.
+  for (const char* name : {"pp", "dp", "ep", "sp", "tp"}) {
+    const std::string g = c.group;
+    bool named = false;
+    for (size_t at = 0; at <= g.size();) {
+      const size_t end = std::min(g.find('+', at), g.size());
+      named = named || g.compare(at, end - at, name) == 0;
+      at = end + 1;
+    }
+    if (!named) continue;
+    const std::string n = name;
+    const auto& axes = n == "pp" ? groups.pp : n == "dp" ? groups.dp : n == "ep" ? groups.ep : n == "sp" ? groups.sp : groups.tp;
+    req.axes.insert(req.axes.end(), axes.begin(), axes.end());
   }
   if (req.axes.empty() || req.bytes == 0) return std::nullopt;
   const auto& allowed = ic::algorithms_for(req.op);
@@ -357,6 +366,7 @@ LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scen
     result.tp_axes = groups.tp;
     result.ep_axes = groups.ep;
     result.pp_axes = groups.pp;
+    result.sp_axes = groups.sp;
     result.dp_axes = groups.dp;
   }
   const ArchConfig base = importers::load_arch(options.arch_path, options.overrides);

@@ -67,7 +67,7 @@ struct LlmResult {
   uint64_t hbm_capacity_bytes = 0;
   uint64_t chips = 1;
   std::string system_name;  ///< "" on one chip
-  std::vector<std::string> tp_axes, ep_axes, dp_axes, pp_axes;
+  std::vector<std::string> tp_axes, sp_axes, ep_axes, dp_axes, pp_axes;
   models::Generated generated;
   std::vector<BlockResult> blocks;
   uint64_t simulations = 0;  ///< child simulations run

@@ -140,8 +140,12 @@ double attention_macs(const ModelConfig& m, uint64_t batch, double pairs) {
   return 2.0 * static_cast<double>(m.layers * batch * m.heads * m.head_dim) * pairs;
 }
 
+/// Query tokens a chip works on per sequence in a prefill or training pass of t tokens: its
+/// share under sequence (context) parallelism, t / sp.
+uint64_t chip_tokens(const Scenario& s, uint64_t t) { return t / s.parallelism.sp; }
+
 void add_prefill(const ModelConfig& m, const Scenario& s, Generated& g) {
-  const Shape shape{s.batch, s.prompt};
+  const Shape shape{s.batch, chip_tokens(s, s.prompt)};
   const DataType w = s.types.weights, a = s.types.activations;
   g.blocks.push_back(make_block("prefill.embed", Phase::prefill, 1, embedding(m, shape), w, a));
   g.blocks.push_back(make_block("prefill.layer.dense", Phase::prefill, m.layers, dense_part(m, shape), w, a));
@@ -167,7 +171,9 @@ void add_decode(const ModelConfig& m, const Scenario& s, uint64_t context, Gener
   for (uint64_t i = 0; i < steps; ++i) {
     const uint64_t keys = context + i + 1;
     pairs += static_cast<double>(keys);
-    ++steps_by_keys[ceil_div_u(keys, s.kv_block_tokens) * s.kv_block_tokens];
+    // Under sequence parallelism each chip holds and attends to its share of the cache.
+    const uint64_t share = ceil_div_u(keys, s.parallelism.sp);
+    ++steps_by_keys[ceil_div_u(share, s.kv_block_tokens) * s.kv_block_tokens];
   }
   for (const auto& [keys, n] : steps_by_keys)
     g.blocks.push_back(make_block(fmt::format("decode.layer.attention.kv{}", keys), Phase::decode, n * m.layers,
@@ -194,7 +200,7 @@ Op adam(const Scenario& s, uint64_t params) {
 /// Recomputation reruns the attention core (selective) or the whole layer's forward (full)
 /// before each layer's backward pass.
 void add_train(const ModelConfig& m, const Scenario& s, Generated& g) {
-  const Shape shape{s.batch, s.prompt};
+  const Shape shape{s.batch, chip_tokens(s, s.prompt)};
   const DataType w = s.types.weights, a = s.types.activations;
   const uint64_t rows = shape.rows(), keys = prefill_keys(s, s.prompt);
   const uint64_t dense_runs = m.layers * (s.recompute == Recompute::full ? 2 : 1);
@@ -232,10 +238,10 @@ void check_lengths(const ModelConfig& m, const Scenario& s) {
   if (p.ep > 1 && m.experts % p.ep != 0)
     config::fail_at(s.file, "/parallelism/ep",
                     fmt::format("degree {} does not divide the model's {} experts ({})", p.ep, m.experts, m.file));
-  if (p.sp != 1)
+  if (p.sp > 1 && s.kind != ScenarioKind::decode && s.prompt % p.sp != 0)
     config::fail_at(s.file, "/parallelism/sp",
-                    fmt::format("degree {}: only tp, dp, ep and pp are modelled on the model path so far (sequence "
-                                "parallelism is not)", p.sp));
+                    fmt::format("degree {} does not divide the {} tokens per sequence (each chip takes an equal share)",
+                                p.sp, s.prompt));
   if (p.pp > m.layers)
     config::fail_at(s.file, "/parallelism/pp",
                     fmt::format("degree {}: more pipeline stages than the model's {} layers ({})", p.pp, m.layers, m.file));
@@ -308,7 +314,18 @@ void add_comms(const ModelConfig& full, const Scenario& s, Generated& g) {
   const uint64_t ab = bytes_for(s.types.activations, 1), batch = s.batch / (p.dp * p.ep * p.microbatches);
   const ModelConfig chip = shard(full, p.tp, p.ep, p.pp);
   for (Block& b : g.blocks) {
-    const uint64_t rows = batch * (b.phase == Phase::decode ? 1 : s.prompt);
+    const uint64_t rows = batch * (b.phase == Phase::decode ? 1 : s.prompt / p.sp);
+    // Sequence (context) parallelism: a chip's queries attend to every chip's keys. Prefill and
+    // training gather the layer's K and V from the sp group (and reduce-scatter their gradients
+    // backward); a decode step combines each chip's attention over its share of the cache (an
+    // all-reduce of the partial outputs; the softmax statistics are negligible beside them).
+    if (p.sp > 1 && b.name.find(".layer.attention") != std::string::npos) {
+      const uint64_t kv = batch * s.prompt * 2 * chip.kv_heads * chip.head_dim * ab;
+      if (b.phase == Phase::decode)
+        b.comms.push_back({"all_reduce", "sp", batch * chip.heads * chip.head_dim * ab});
+      else
+        b.comms.push_back({ends_with(b.name, ".backward") ? "reduce_scatter" : "all_gather", "sp", kv});
+    }
     const uint64_t layer_out = rows * full.hidden * ab;
     const bool dense = b.name.find("layer.dense") != std::string::npos;
     if (p.tp > 1 && dense)
@@ -335,11 +352,13 @@ void add_comms(const ModelConfig& full, const Scenario& s, Generated& g) {
       const uint64_t expert_params = chip.moe() ? chip.layers * chip.experts_held() * chip.mlp_matrices() *
                                                       chip.hidden * chip.expert_ffn
                                                 : 0;
-      if (p.ep == 1 && p.dp > 1)
-        b.comms.push_back({"all_reduce", "dp", bytes_for(s.types.gradients, chip.total_params())});
+      // Sequence parallelism: every chip of an sp group computed gradients on its tokens.
+      const std::string sp = p.sp > 1 ? "+sp" : "";
+      if (p.ep == 1 && p.dp * p.sp > 1)
+        b.comms.push_back({"all_reduce", "dp" + sp, bytes_for(s.types.gradients, chip.total_params())});
       if (p.ep > 1) {
-        b.comms.push_back({"all_reduce", "dp_ep", bytes_for(s.types.gradients, chip.total_params() - expert_params)});
-        if (p.dp > 1) b.comms.push_back({"all_reduce", "dp", bytes_for(s.types.gradients, expert_params)});
+        b.comms.push_back({"all_reduce", "dp+ep" + sp, bytes_for(s.types.gradients, chip.total_params() - expert_params)});
+        if (p.dp * p.sp > 1) b.comms.push_back({"all_reduce", "dp" + sp, bytes_for(s.types.gradients, expert_params)});
       }
     }
   }
@@ -356,9 +375,10 @@ Footprint footprint(const ModelConfig& m, const Scenario& s) {
   const uint64_t kv_tokens = s.kind == ScenarioKind::decode      ? s.context + s.tokens
                              : s.kind == ScenarioKind::train_step ? 0
                                                                   : s.prompt + s.tokens;
-  f.kv_cache = bytes_for(s.types.kv_cache, 2 * m.layers * m.kv_heads * m.head_dim * s.batch * kv_tokens);
+  const uint64_t sp = s.parallelism.sp;  // sequence parallelism: each chip its share of the tokens
+  f.kv_cache = bytes_for(s.types.kv_cache, 2 * m.layers * m.kv_heads * m.head_dim * s.batch * ceil_div_u(kv_tokens, sp));
   // Activations live while one layer runs: its largest op's inputs and output.
-  const uint64_t t = s.kind == ScenarioKind::decode ? 1 : s.prompt;
+  const uint64_t t = s.kind == ScenarioKind::decode ? 1 : s.prompt / sp;
   const Shape shape{s.batch, t};
   uint64_t live = 0;
   const uint64_t keys = s.kind == ScenarioKind::decode ? s.context + s.tokens : t + s.tokens;
@@ -370,7 +390,7 @@ Footprint footprint(const ModelConfig& m, const Scenario& s) {
     // s b h (34 + 5 a s / h) / t bytes without recomputation, 34 s b h / t selective, 2 s b h / t
     // full, with tensor and sequence parallelism t (eq. 5; MaxText shards activations over its
     // tensor axis alike). `m` is one chip's shard: its heads are a / t already.
-    const double sbh = static_cast<double>(s.prompt * s.batch * m.hidden);
+    const double sbh = static_cast<double>(s.prompt / sp * s.batch * m.hidden);
     const double t = static_cast<double>(s.parallelism.tp);
     const double per_layer = s.recompute == Recompute::full        ? 2 * sbh / t
                              : s.recompute == Recompute::selective ? 34 * sbh / t
@@ -447,7 +467,9 @@ Generated generate(const ModelConfig& m, const Scenario& s) {
   if (p.pp > 1) pipeline(s, g);
   add_comms(m, s, g);
   // Tokens and MFU's numerator count the whole system's work.
-  const Generated whole = generate_chip(m, s);
+  Scenario one = s;
+  one.parallelism = Parallelism{};
+  const Generated whole = generate_chip(m, one);
   g.prefill_tokens = whole.prefill_tokens;
   g.generated_tokens = whole.generated_tokens;
   g.trained_tokens = whole.trained_tokens;

@@ -36,7 +36,7 @@ enum class OpRole { replicated, column_parallel, row_parallel, attention_heads, 
 /// timed by the system's interconnect (sim/llm).
 struct Comm {
   std::string collective;  ///< "all_reduce", "all_gather", "reduce_scatter", "all_to_all" or "send_recv" (arch/interconnect spellings)
-  std::string group;       ///< "tp", "ep", "dp", "pp", or "dp_ep" (the chips of both: every one with the same tensor shard)
+  std::string group;       ///< "tp", "sp", "ep", "dp", "pp", or several joined by '+' ("dp+ep": the chips of both)
   uint64_t bytes = 0;      ///< per participant, as arch/interconnect's CollectiveRequest counts them
   /// Runs beside the block's compute (FSDP's asynchronous weight gathers and gradient
   /// reduce-scatters): only what exceeds the block's time is exposed. false: after the compute.

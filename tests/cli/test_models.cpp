@@ -218,7 +218,6 @@ TEST_CASE("models: parallelism errors", "[models][cli][errors]") {
   // The tiny model has 2 layers: 8 stages cannot hold a layer each.
   CHECK(err(system, {{"tp", 8}, {"pp", 8}}).find("/parallelism/pp: degree 8: more pipeline stages than the model's 2 layers") !=
         std::string::npos);
-  CHECK(err(system, {{"tp", 16}, {"sp", 4}}).find("/parallelism/sp: degree 4: only tp, dp, ep and pp") != std::string::npos);
 }
 
 TEST_CASE("models: a training step's optimizer update moves Adam's state once", "[models][cli]") {
@@ -442,4 +441,59 @@ TEST_CASE("models: pipeline parallelism runs m + pp - 1 stage times and sends at
   const test::CliResult deep = run("deep", {{"pp", 4}});
   CHECK(deep.exit_code == 2);
   CHECK(deep.err.find("/parallelism/pp: degree 4: more pipeline stages than the model's 2 layers") != std::string::npos);
+}
+
+TEST_CASE("models: sequence parallelism splits the tokens and gathers K and V", "[models][cli][system]") {
+  // The tiny model on a 2 x 2 torus (lines of 2, no wraparound): dp 4 with 4 sequences of 64
+  // tokens (64 rows per chip) against sp 2 x dp 2 with 2 sequences (each chip 32 of a
+  // sequence's 64 tokens).
+  //  - The dense part and the attention's queries halve: their MACs per chip are half dp 4's
+  //    (the attention's keys stay 64: every chip's queries attend to the whole prompt).
+  //  - Per layer copy the attention gathers K and V from the sp group: 1 sequence x 64 tokens x
+  //    2 (K, V) x 2 K/V heads x 64 x 2 B = 32768 B, an all-gather on a line of 2 (sp takes y,
+  //    after tp's none): (p - 1) step(S / p) = 1 us + 16384 B / 100 GB/s = 1.16384 us.
+  //  - The KV cache per chip halves: its share of the tokens.
+  const fs::path dir = test::temp_dir("models_sp");
+  const std::string chip = std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4_like_128x128.json";
+  test::write_text(dir / "torus.json",
+                   json{{"name", "torus2x2"}, {"source", "test"}, {"chip", chip}, {"chips", 4},
+                        {"topology", {{"kind", "torus"}, {"axes", {{{"name", "x"}, {"size", 2}, {"wraparound", false}},
+                                                                   {{"name", "y"}, {"size", 2}, {"wraparound", false}}}}}},
+                        {"link", {{"bandwidth_gb_per_s", 100}, {"latency_ns", 1000}, {"efficiency", 1}, {"energy_pj_per_bit", 5}}}}
+                       .dump());
+  const auto report = [&](const std::string& tag, uint64_t batch, const json& par) {
+    const json s = {{"name", tag}, {"kind", "prefill"}, {"batch", batch}, {"prompt", 64}, {"parallelism", par}};
+    test::write_text(dir / (tag + ".json"), s.dump());
+    const test::CliResult r = test::run_cli("run -q --arch " + (dir / "torus.json").string() + " --model " + kTiny +
+                                                " --scenario " + (dir / (tag + ".json")).string() + " --out " +
+                                                (dir / tag).string(),
+                                            dir);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(test::read_text(dir / tag / "report.json"));
+  };
+  const json dp = report("dp4", 4, {{"dp", 4}});
+  const json sp = report("sp2", 2, {{"dp", 2}, {"sp", 2}});
+  for (const char* name : {"prefill.layer.dense", "prefill.layer.attention"}) {
+    INFO(name);
+    CHECK((*block(dp, name))["macs"].get<uint64_t>() == 2 * (*block(sp, name))["macs"].get<uint64_t>());
+  }
+  CHECK((*block(dp, "prefill.layer.attention"))["communication_s"].get<double>() == 0);
+  CHECK((*block(sp, "prefill.layer.attention"))["communication_s"].get<double>() == Approx(1.16384e-6).epsilon(1e-9));
+  CHECK(sp["totals"]["sp_axes"] == json::array({"y"}));
+  CHECK(dp["totals"]["memory_per_chip_bytes"]["kv_cache"].get<uint64_t>() ==
+        2 * sp["totals"]["memory_per_chip_bytes"]["kv_cache"].get<uint64_t>());
+  // A degree that does not divide the prompt: one line, before any simulation.
+  {
+    const json bad = {{"name", "bad"}, {"kind", "prefill"}, {"batch", 2}, {"prompt", 63}, {"parallelism", {{"dp", 2}, {"sp", 2}}}};
+    test::write_text(dir / "bad.json", bad.dump());
+    const test::CliResult r = test::run_cli("run -q --arch " + (dir / "torus.json").string() + " --model " + kTiny +
+                                                " --scenario " + (dir / "bad.json").string() + " --out " + (dir / "bad").string(),
+                                            dir);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("/parallelism/sp: degree 2 does not divide the 63 tokens per sequence") != std::string::npos);
+    CHECK(!fs::exists(dir / "bad" / "report.json"));
+  }
+  // The whole system's work (MFU's numerator) is the model's: half of 4 sequences' for 2.
+  CHECK(dp["totals"]["model_macs"].get<double>() == Approx(2 * sp["totals"]["model_macs"].get<double>()).epsilon(1e-12));
 }
