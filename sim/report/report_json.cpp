@@ -123,16 +123,21 @@ json vector_plan_json(const mapper::MappedLayer& m) {
   return j;
 }
 
-/// The fused attention's blocks and the plans of a full block's three steps.
+/// The fused attention's blocks and the plans of its first unit's steps.
 json attention_plan_json(const mapper::AttentionPlan& a) {
-  return {{"q_block", a.q_block},
-          {"blocks", a.blocks},
-          {"tail_rows", a.tail_rows},
-          {"instances", a.instances()},
-          {"score_tile_bytes", a.score_tile_bytes},
-          {"scores", plan_json(a.full.scores_plan.gemm)},
-          {"softmax", vector_plan_json(a.full.softmax_plan)},
-          {"context", plan_json(a.full.context_plan.gemm)}};
+  const mapper::AttentionPlan::Tile& t = a.tile(0);
+  json j = {{"q_block", a.q_block},
+            {"blocks", a.blocks},
+            {"tail_rows", a.tail_rows},
+            {"kv_block", a.kv_block},
+            {"kv_blocks", a.kv_blocks},
+            {"kv_tail", a.kv_tail},
+            {"instances", a.units()},
+            {"score_tile_bytes", a.score_tile_bytes},
+            {"scores", plan_json(t.scores_plan.gemm)},
+            {"softmax", vector_plan_json(t.softmax_plan)},
+            {"context", plan_json(t.context_plan.gemm)}};
+  return j;
 }
 
 /// How SCALE-Sim ran a matrix layer: its GEMM (one copy), folds and percentages (the exact

@@ -25,14 +25,15 @@ ChipCosts chip_costs(const ArchConfig& arch, const mapper::MappedLayer& m) {
     c.writeback_elements += w.writeback_elements * times;
     c.writeback_cycles += w.writeback_cycles * times;
   };
-  if (m.is_attention()) {  // both matmuls of every block: one kernel, its overhead paid once
+  if (m.is_attention()) {  // both matmuls of every unit: one kernel, its overhead paid once
     const mapper::AttentionPlan& a = *m.attention;
-    const uint64_t full = a.groups * (a.blocks - 1), tail = a.groups;
-    for (const auto* t : {&a.full, &a.tail}) {
-      const uint64_t times = t == &a.full ? full : tail;
-      add(t->scores_plan.gemm, times);
-      add(t->context_plan.gemm, times);
-    }
+    for (int q = 0; q < 2; ++q)
+      for (int pos = 0; pos < 3; ++pos) {
+        const uint64_t times = a.units_of(q, pos);
+        if (times == 0) continue;
+        add(a.tiles[q][pos].scores_plan.gemm, times);
+        add(a.tiles[q][pos].context_plan.gemm, times);
+      }
     return c;
   }
   if (m.is_matrix()) add(m.gemm, 1);

@@ -186,6 +186,9 @@ void read_attention(ObjectReader& r, Layer& l) {
   l.attention.q_block = r.u64("q_block", 1, kMaxDim, 0);
   if (l.attention.q_block > l.gemm.m)
     r.fail("q_block", fmt::format("must be at most m = {} (query rows per group), got {}", l.gemm.m, l.attention.q_block));
+  l.attention.kv_block = r.u64("kv_block", 1, kMaxDim, 0);
+  if (l.attention.kv_block > l.gemm.n)
+    r.fail("kv_block", fmt::format("must be at most n = {} (keys), got {}", l.gemm.n, l.attention.kv_block));
   const uint64_t scores = checked_mul(checked_mul(l.gemm.m, l.gemm.n, kMaxMacs, r, "n"), l.gemm.count, kMaxMacs / 8, r,
                                       "count");
   // Both matmuls: 2 x m x n x k x count MACs.

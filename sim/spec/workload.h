@@ -180,7 +180,8 @@ struct PartitionHint {
 /// group's heads x tokens) against n keys of head size k, the scores and probabilities kept in
 /// on-chip memory. Its GemmShape is the scores' (m x k x n); the context is m x n x k.
 struct AttentionParams {
-  uint64_t q_block = 0;  ///< query rows per tile (0: the mapper picks the largest that fits)
+  uint64_t q_block = 0;   ///< query rows per block (0: the mapper picks)
+  uint64_t kv_block = 0;  ///< keys per key block (0: the mapper picks)
 };
 
 struct Layer {

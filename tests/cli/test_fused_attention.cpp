@@ -132,6 +132,7 @@ TEST_CASE("fused attention: inputs it cannot run are refused in one line", "[att
   small["buffers"]["vmem"]["capacity_bytes"] = 4096;  // four 16 x 64 score tiles alone are 4 KiB
   const Case cases[] = {
       {"q_block_large", shared_buffer_arch(), fused({{"q_block", 33}}), "/layers/0/q_block: must be at most m = 32"},
+      {"kv_block_large", shared_buffer_arch(), fused({{"kv_block", 65}}), "/layers/0/kv_block: must be at most n = 64"},
       {"separate_buffers", separate, fused(), "/layers/0/op: the fused attention keeps its scores"},
       {"two_inputs", shared_buffer_arch(), two_inputs, "/layers/0/inputs: attention reads 3 tensors"},
       {"too_small", small, fused(), "/layers/0/q_block: a fused attention block of 16 query rows x 64 keys does not fit"},
@@ -142,5 +143,28 @@ TEST_CASE("fused attention: inputs it cannot run are refused in one line", "[att
     CHECK(r.cli.exit_code == 2);
     CHECK(r.cli.err.find(c.expect) != std::string::npos);
     CHECK(std::count(r.cli.err.begin(), r.cli.err.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("fused attention: key blocks (online softmax) read K and V once per query block", "[attention]") {
+  // One query block of all 32 rows per group, the 64 keys in blocks of 24 (24, 24 and 16: a
+  // first, a middle and a last key block). Q is loaded by the first unit and kept: 512 B; K and
+  // V each once per query block: 64 x 8 x 2 = 1024 B each; the running output stays on chip and
+  // the last unit's combine stores it: 512 B. MACs do not change: 65536.
+  for (const char* mode : {"graph", "barrier"}) {
+    const bool barrier = std::string(mode) == "barrier";
+    const auto r = tpusim::test::run_workload_json(std::string("attn_kv_") + mode, shared_buffer_arch(),
+                                                   fused({{"q_block", 32}, {"kv_block", 24}}),
+                                                   barrier ? "--set /core/layer_barrier=true" : "");
+    INFO(mode << ": " << r.cli.err);
+    REQUIRE(r.cli.exit_code == 0);
+    const json& l = r.report["layers"][0];
+    CHECK(l["mapping"]["kv_block"] == 24);
+    CHECK(l["mapping"]["kv_blocks"] == 3);
+    CHECK(l["mapping"]["kv_tail"] == 16);
+    CHECK(l["mapping"]["instances"] == 6);  // 2 groups x 1 query block x 3 key blocks
+    CHECK(l["dram_read_bytes"] == 512 + 1024 + 1024);
+    CHECK(l["dram_write_bytes"] == 512);
+    CHECK(l["macs"] == 65536);
   }
 }
