@@ -44,6 +44,42 @@ const json* block(const json& report, const std::string& name) {
   return nullptr;
 }
 
+/// A system of 4 tpu_v4_like_128x128 chips for the parallelism tests (links of 100 GB/s one way,
+/// 1 us a hop, efficiency 1), on the given axes ({name, size, wraparound} objects).
+fs::path write_test_system(const fs::path& dir, const json& axes) {
+  const std::string chip = std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4_like_128x128.json";
+  const fs::path path = dir / "system.json";
+  test::write_text(path, json{{"name", "test4"}, {"source", "test"}, {"chip", chip}, {"chips", 4},
+                              {"topology", {{"kind", "torus"}, {"axes", axes}}},
+                              {"link", {{"bandwidth_gb_per_s", 100}, {"latency_ns", 1000}, {"efficiency", 1},
+                                        {"energy_pj_per_bit", 5}}}}
+                             .dump());
+  return path;
+}
+
+const json kTorus2x2 = json::array({{{"name", "x"}, {"size", 2}, {"wraparound", false}},
+                                     {{"name", "y"}, {"size", 2}, {"wraparound", false}}});
+
+/// A prefill of `batch` sequences of `prompt` tokens of `model` on `system` under `par`, into
+/// dir/tag: the CLI's result.
+test::CliResult run_prefill(const fs::path& dir, const fs::path& system, const std::string& model,
+                            const std::string& tag, uint64_t batch, const json& par, uint64_t prompt = 64) {
+  const json s = {{"name", tag}, {"kind", "prefill"}, {"batch", batch}, {"prompt", prompt}, {"parallelism", par}};
+  test::write_text(dir / (tag + ".json"), s.dump());
+  return test::run_cli("run -q --arch " + system.string() + " --model " + model + " --scenario " +
+                           (dir / (tag + ".json")).string() + " --out " + (dir / tag).string(),
+                       dir);
+}
+
+/// run_prefill's report.json (the run must succeed).
+json prefill_report(const fs::path& dir, const fs::path& system, const std::string& model, const std::string& tag,
+                    uint64_t batch, const json& par) {
+  const test::CliResult r = run_prefill(dir, system, model, tag, batch, par);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return json::parse(test::read_text(dir / tag / "report.json"));
+}
+
 }  // namespace
 
 TEST_CASE("models: a decode step reads the weights and the whole KV cache once", "[models][cli]") {
@@ -325,26 +361,10 @@ TEST_CASE("models: expert parallelism splits the experts and adds two all-to-all
   //    (arch/interconnect/README.md): R = 2 steps, step(2S/4) + step(S/4) = 2 a + 3 S / (4 B);
   //    a = 1 us, B = 100 GB/s: 2 us + 491.52 ns = 2.49152 us; two of them 4.98304 us.
   const fs::path dir = test::temp_dir("models_ep");
-  const std::string chip = std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4_like_128x128.json";
   const std::string moe = std::string(TPUSIM_SOURCE_DIR) + "/tests/data/models/tiny_moe.json";
-  test::write_text(dir / "ring4.json",
-                   json{{"name", "ring4"}, {"source", "test"}, {"chip", chip}, {"chips", 4},
-                        {"topology", {{"kind", "torus"}, {"axes", {{{"name", "x"}, {"size", 4}, {"wraparound", true}}}}}},
-                        {"link", {{"bandwidth_gb_per_s", 100}, {"latency_ns", 1000}, {"efficiency", 1}, {"energy_pj_per_bit", 5}}}}
-                       .dump());
-  const auto run = [&](const std::string& tag, const json& par) {
-    const json s = {{"name", tag}, {"kind", "prefill"}, {"batch", 4}, {"prompt", 64}, {"parallelism", par}};
-    test::write_text(dir / (tag + ".json"), s.dump());
-    const test::CliResult r = test::run_cli("run -q --arch " + (dir / "ring4.json").string() + " --model " + moe +
-                                                " --scenario " + (dir / (tag + ".json")).string() + " --out " +
-                                                (dir / tag).string(),
-                                            dir);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(test::read_text(dir / tag / "report.json"));
-  };
-  const json dp = run("dp4", {{"dp", 4}});
-  const json ep = run("ep4", {{"ep", 4}});
+  const fs::path sys = write_test_system(dir, json::array({{{"name", "x"}, {"size", 4}, {"wraparound", true}}}));
+  const json dp = prefill_report(dir, sys, moe, "dp4", 4, {{"dp", 4}});
+  const json ep = prefill_report(dir, sys, moe, "ep4", 4, {{"ep", 4}});
   const json* dpd = block(dp, "prefill.layer.dense");
   const json* epd = block(ep, "prefill.layer.dense");
   REQUIRE(dpd != nullptr);
@@ -358,14 +378,7 @@ TEST_CASE("models: expert parallelism splits the experts and adds two all-to-all
   CHECK(ep["totals"]["ep_axes"] == json::array({"x"}));
   CHECK(ep["totals"]["model_macs"] == dp["totals"]["model_macs"]);
   // A dense model refuses expert parallelism in one line, before any simulation.
-  const auto err = [&](const std::string& model, const json& par) {
-    const json s = {{"name", "e"}, {"kind", "prefill"}, {"batch", 4}, {"prompt", 64}, {"parallelism", par}};
-    test::write_text(dir / "e.json", s.dump());
-    return test::run_cli("run -q --arch " + (dir / "ring4.json").string() + " --model " + model + " --scenario " +
-                             (dir / "e.json").string() + " --out " + (dir / "e").string(),
-                         dir);
-  };
-  const test::CliResult dense = err(kTiny, {{"ep", 4}});
+  const test::CliResult dense = run_prefill(dir, sys, kTiny, "e", 4, {{"ep", 4}});
   CHECK(dense.exit_code == 2);
   CHECK(dense.err.find("/parallelism/ep: degree 4: expert parallelism splits a mixture of experts") != std::string::npos);
   CHECK(std::count(dense.err.begin(), dense.err.end(), '\n') == 1);
@@ -386,28 +399,10 @@ TEST_CASE("models: pipeline parallelism runs m + pp - 1 stage times and sends at
   //    2 x 256) x 2 B = 1180672 B; the KV cache equal (half the layers, twice the sequences):
   //    2 x 2 x 2 x 64 x 1 x 64 x 2 B = 65536 B.
   const fs::path dir = test::temp_dir("models_pp");
-  const std::string chip = std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4_like_128x128.json";
-  test::write_text(dir / "torus.json",
-                   json{{"name", "torus2x2"}, {"source", "test"}, {"chip", chip}, {"chips", 4},
-                        {"topology", {{"kind", "torus"}, {"axes", {{{"name", "x"}, {"size", 2}, {"wraparound", false}},
-                                                                   {{"name", "y"}, {"size", 2}, {"wraparound", false}}}}}},
-                        {"link", {{"bandwidth_gb_per_s", 100}, {"latency_ns", 1000}, {"efficiency", 1}, {"energy_pj_per_bit", 5}}}}
-                       .dump());
-  const auto run = [&](const std::string& tag, const json& par) {
-    const json s = {{"name", tag}, {"kind", "prefill"}, {"batch", 4}, {"prompt", 64}, {"parallelism", par}};
-    test::write_text(dir / (tag + ".json"), s.dump());
-    return test::run_cli("run -q --arch " + (dir / "torus.json").string() + " --model " + kTiny + " --scenario " +
-                             (dir / (tag + ".json")).string() + " --out " + (dir / tag).string(),
-                         dir);
-  };
-  const auto report = [&](const std::string& tag, const json& par) {
-    const test::CliResult r = run(tag, par);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(test::read_text(dir / tag / "report.json"));
-  };
-  const json dp = report("dp4", {{"dp", 4}});
-  const json pp = report("pp2", {{"dp", 2}, {"pp", 2}, {"microbatches", 2}});
+  const fs::path sys = write_test_system(dir, kTorus2x2);
+  const auto run = [&](const std::string& tag, const json& par) { return run_prefill(dir, sys, kTiny, tag, 4, par); };
+  const json dp = prefill_report(dir, sys, kTiny, "dp4", 4, {{"dp", 4}});
+  const json pp = prefill_report(dir, sys, kTiny, "pp2", 4, {{"dp", 2}, {"pp", 2}, {"microbatches", 2}});
   for (const char* name : {"prefill.layer.dense", "prefill.layer.attention", "prefill.lm_head", "prefill.embed"}) {
     INFO(name);
     REQUIRE(block(dp, name) != nullptr);
@@ -454,26 +449,9 @@ TEST_CASE("models: sequence parallelism splits the tokens and gathers K and V", 
   //    after tp's none): (p - 1) step(S / p) = 1 us + 16384 B / 100 GB/s = 1.16384 us.
   //  - The KV cache per chip halves: its share of the tokens.
   const fs::path dir = test::temp_dir("models_sp");
-  const std::string chip = std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4_like_128x128.json";
-  test::write_text(dir / "torus.json",
-                   json{{"name", "torus2x2"}, {"source", "test"}, {"chip", chip}, {"chips", 4},
-                        {"topology", {{"kind", "torus"}, {"axes", {{{"name", "x"}, {"size", 2}, {"wraparound", false}},
-                                                                   {{"name", "y"}, {"size", 2}, {"wraparound", false}}}}}},
-                        {"link", {{"bandwidth_gb_per_s", 100}, {"latency_ns", 1000}, {"efficiency", 1}, {"energy_pj_per_bit", 5}}}}
-                       .dump());
-  const auto report = [&](const std::string& tag, uint64_t batch, const json& par) {
-    const json s = {{"name", tag}, {"kind", "prefill"}, {"batch", batch}, {"prompt", 64}, {"parallelism", par}};
-    test::write_text(dir / (tag + ".json"), s.dump());
-    const test::CliResult r = test::run_cli("run -q --arch " + (dir / "torus.json").string() + " --model " + kTiny +
-                                                " --scenario " + (dir / (tag + ".json")).string() + " --out " +
-                                                (dir / tag).string(),
-                                            dir);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(test::read_text(dir / tag / "report.json"));
-  };
-  const json dp = report("dp4", 4, {{"dp", 4}});
-  const json sp = report("sp2", 2, {{"dp", 2}, {"sp", 2}});
+  const fs::path sys = write_test_system(dir, kTorus2x2);
+  const json dp = prefill_report(dir, sys, kTiny, "dp4", 4, {{"dp", 4}});
+  const json sp = prefill_report(dir, sys, kTiny, "sp2", 2, {{"dp", 2}, {"sp", 2}});
   for (const char* name : {"prefill.layer.dense", "prefill.layer.attention"}) {
     INFO(name);
     CHECK((*block(dp, name))["macs"].get<uint64_t>() == 2 * (*block(sp, name))["macs"].get<uint64_t>());
@@ -485,11 +463,7 @@ TEST_CASE("models: sequence parallelism splits the tokens and gathers K and V", 
         2 * sp["totals"]["memory_per_chip_bytes"]["kv_cache"].get<uint64_t>());
   // A degree that does not divide the prompt: one line, before any simulation.
   {
-    const json bad = {{"name", "bad"}, {"kind", "prefill"}, {"batch", 2}, {"prompt", 63}, {"parallelism", {{"dp", 2}, {"sp", 2}}}};
-    test::write_text(dir / "bad.json", bad.dump());
-    const test::CliResult r = test::run_cli("run -q --arch " + (dir / "torus.json").string() + " --model " + kTiny +
-                                                " --scenario " + (dir / "bad.json").string() + " --out " + (dir / "bad").string(),
-                                            dir);
+    const test::CliResult r = run_prefill(dir, sys, kTiny, "bad", 2, {{"dp", 2}, {"sp", 2}}, 63);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("/parallelism/sp: degree 2 does not divide the 63 tokens per sequence") != std::string::npos);
     CHECK(!fs::exists(dir / "bad" / "report.json"));
