@@ -38,7 +38,7 @@ void check_cycle_budget(const mapper::MappedWorkload& mapped) {
   const uint64_t limit = arch.array.max_pe_cycles, pes = uint64_t{arch.array.rows} * arch.array.cols;
   double pe_cycles = 0;
   for (size_t i = 0; i < mapped.size() && pe_cycles <= static_cast<double>(limit); ++i) {
-    if (!mapped.layer(i).is_matrix()) continue;
+    if (!mapped.layer(i).is_matrix() && !mapped.layer(i).is_attention()) continue;  // (its matmuls count)
     mapper::LayerProgram program(arch, mapped.layer(i));
     arch::timing::FoldSequencer seq(arch.array);
     arch::Instr instr;
