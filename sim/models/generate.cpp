@@ -227,7 +227,9 @@ void add_train(const ModelConfig& m, const Scenario& s, Generated& g) {
 void check_lengths(const ModelConfig& m, const Scenario& s) {
   const uint64_t longest = s.kind == ScenarioKind::decode ? s.context + s.tokens : s.prompt + s.tokens;
   if (m.max_positions > 0 && longest > m.max_positions)
-    config::fail_at(s.file, s.kind == ScenarioKind::decode ? "/context" : "/prompt",
+    config::fail_at(s.file, s.kind == ScenarioKind::decode       ? "/context"
+                            : s.kind == ScenarioKind::train_step ? "/sequence"  // a training step's key
+                                                                 : "/prompt",
                     fmt::format("{} tokens in all exceed the model's max_position_embeddings {} ({})", longest,
                                 m.max_positions, m.file));
   const Parallelism& p = s.parallelism;

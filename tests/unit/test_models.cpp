@@ -141,6 +141,14 @@ TEST_CASE("models: scenario errors name the file and the pointer", "[models][err
   } catch (const InputError& e) {
     CHECK(std::string(e.what()) == "s.json: /prompt: 5000 tokens in all exceed the model's max_position_embeddings 4096 (m.json)");
   }
+  // A training step spells its length "sequence": the message names that key, not /prompt.
+  const Scenario t = parse_scenario({{"name", "s"}, {"kind", "train_step"}, {"sequence", 5000}}, "s.json");
+  try {
+    generate(limited, t);
+    FAIL("expected an error");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()) == "s.json: /sequence: 5000 tokens in all exceed the model's max_position_embeddings 4096 (m.json)");
+  }
 }
 
 TEST_CASE("models: decode blocks share the dense part and pad the KV cache to its block", "[models]") {
