@@ -419,3 +419,27 @@ TEST_CASE("onnx: a convolution whose weight's rank is not its input's is refused
     CHECK(layer(w, 0).gemm.n == 4);
   }
 }
+
+TEST_CASE("onnx: a ConvTranspose whose weight's rank is not its input's is refused, not a crash in libonnx",
+          "[onnx][fuzz]") {
+  // fuzz_onnx (2026-12-02, second 500 s run, after 27 s): ConvTranspose of a rank-3 input with a
+  // rank-4 weight and no kernel_shape: libonnx 1.13's convTransposeShapeInference indexes the
+  // input's dilations by the weight's 2 kernel dims (the input has 1): SIGSEGV.
+  SECTION("both ranks in the file") {
+    Graph g;
+    g.input("x", {1, 1, 3}).init("w", {1, 2, 3, 3});
+    g.node("ConvTranspose", {"x", "w"}, {"y"}, "up");
+    g.output("y");
+    CHECK(g.error() == "m.onnx: node 0 \"up\" (ConvTranspose): weight \"w\" has rank 4 but input \"x\" rank 3; a "
+                       "convolution's weight has its input's rank (C x M/group x kernel)");
+  }
+  SECTION("the input's rank only inferred: the weight's kernel is stated for inference, which checks it") {
+    Graph g;
+    g.input("x", {1, 1, 3}).init("w", {1, 2, 3, 3});
+    g.node("Relu", {"x"}, {"r"});
+    g.node("ConvTranspose", {"r", "w"}, {"y"}, "up");
+    g.output("y");
+    CHECK(g.error() == "m.onnx: node 1 \"up\" (ConvTranspose): the shape of \"y\" is unknown after shape inference; "
+                       "tpusim needs static shapes (export with a fixed input size)");
+  }
+}

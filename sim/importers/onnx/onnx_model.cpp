@@ -221,13 +221,18 @@ std::string OnnxModel::producer() const {
 
 namespace {
 
-/// The convolutions whose shape inference is libonnx's convPoolShapeInference, and where their
-/// data and weight inputs are.
+/// The convolutions whose shape inference (libonnx's convPoolShapeInference, and
+/// convTransposeShapeInference) takes the kernel from the weight, and where their data and
+/// weight inputs are.
 struct ConvInputs {
   const char* op;
   int x, w;
+  const char* weight_layout;
 };
-constexpr ConvInputs kConvs[] = {{"Conv", 0, 1}, {"ConvInteger", 0, 1}, {"QLinearConv", 0, 3}};
+constexpr ConvInputs kConvs[] = {{"Conv", 0, 1, "M x C/group x kernel"},
+                                 {"ConvInteger", 0, 1, "M x C/group x kernel"},
+                                 {"QLinearConv", 0, 3, "M x C/group x kernel"},
+                                 {"ConvTranspose", 0, 1, "C x M/group x kernel"}};
 
 const ConvInputs* conv_inputs(const onnx::NodeProto& n) {
   for (const ConvInputs& c : kConvs)
@@ -241,10 +246,10 @@ bool has_attribute(const onnx::NodeProto& n, const std::string& name) {
   return false;
 }
 
-/// libonnx 1.13's convPoolShapeInference takes the kernel from the weight's dims 2.. when the
-/// node has no kernel_shape, and indexes the input's spatial dims, dilations and pads by them
-/// unchecked: a rank-4 weight on a rank-3 input was a SIGSEGV inside libonnx (fuzz_onnx,
-/// 2026-12-02; onnx later added the check). Refused before inference when the file states both
+/// libonnx 1.13's convPoolShapeInference and convTransposeShapeInference take the kernel from
+/// the weight's dims 2.. when the node has no kernel_shape, and index the input's spatial dims,
+/// dilations and pads by them unchecked: a rank-4 weight on a rank-3 input was a SIGSEGV inside
+/// libonnx (fuzz_onnx, 2026-12-02, ConvInteger, then ConvTranspose; onnx later added the check). Refused before inference when the file states both
 /// ranks, naming the node.
 void check_conv_ranks(const onnx::NodeProto& n, int k, const std::map<std::string, int>& rank, const std::string& path) {
   const ConvInputs* c = conv_inputs(n);
@@ -252,8 +257,9 @@ void check_conv_ranks(const onnx::NodeProto& n, int k, const std::map<std::strin
   const auto x = rank.find(n.input(c->x)), w = rank.find(n.input(c->w));
   if (x != rank.end() && w != rank.end() && x->second != w->second)
     throw InputError(fmt::format("{}: node {} \"{}\" ({}): weight \"{}\" has rank {} but input \"{}\" rank {}; a "
-                                 "convolution's weight has its input's rank (M x C/group x kernel)",
-                                 path, k, n.name(), c->op, n.input(c->w), w->second, n.input(c->x), x->second));
+                                 "convolution's weight has its input's rank ({})",
+                                 path, k, n.name(), c->op, n.input(c->w), w->second, n.input(c->x), x->second,
+                                 c->weight_layout));
 }
 
 /// The same hole when the input's rank is only known by inference (another node's output): each
@@ -303,13 +309,16 @@ static void check_before_inference(const onnx::ModelProto& model, const std::str
   for (const auto& t : g.initializer()) rank[t.name()] = t.dims_size();
   for (int k = 0; k < g.node_size(); ++k) {
     const auto& n = g.node(k);
-    check_conv_ranks(n, k, rank, path);
-    if (n.op_type() != "ConvTranspose" || n.input_size() < 2) continue;
+    if (n.op_type() != "ConvTranspose" || n.input_size() < 2) {
+      check_conv_ranks(n, k, rank, path);
+      continue;
+    }
     const auto w = rank.find(n.input(1));
     if (w != rank.end() && w->second < 2)
       throw InputError(fmt::format("{}: node {} \"{}\" (ConvTranspose): weight \"{}\" has rank {}; expected at least 2 "
                                    "(C x M/group x kernel)",
                                    path, k, n.name(), n.input(1), w->second));
+    check_conv_ranks(n, k, rank, path);
   }
 }
 
