@@ -53,7 +53,11 @@ bool plan_tile(const ArchConfig& arch, const Layer& parent, const Cut& c, Attent
   const uint64_t live = live_tiles(c.units) * c.tile_bytes;
   // The block's running output, this unit's context and Q_i stay beside the score tiles.
   const uint64_t eb = std::max(bytes_for(arch.datatypes.input, 1), bytes_for(arch.datatypes.output, 1));
-  const uint64_t kept = (2 * c.q_block * g.k + c.q_block * g.k) * eb;
+  // (In 128 bits: q_block x k may reach 2^61; a sum beyond the buffer simply does not fit.)
+  const unsigned __int128 kept128 = static_cast<unsigned __int128>(3) * c.q_block * g.k * eb;
+  const unsigned __int128 cap = arch.buffer_for(BufferRole::outputs)->capacity_bytes;
+  if (kept128 + static_cast<unsigned __int128>(live) > cap) return false;
+  const uint64_t kept = static_cast<uint64_t>(kept128);
   try {
     // Each step's own resident tensors are in its context (Q in after the first key block, S out;
     // S in and P out; P in, and O_j out unless it is the block's output; O and O_j in); the
