@@ -443,3 +443,13 @@ TEST_CASE("onnx: a ConvTranspose whose weight's rank is not its input's is refus
                        "tpusim needs static shapes (export with a fixed input size)");
   }
 }
+
+TEST_CASE("onnx: a stride of 0 is refused, not a division by zero in libonnx", "[onnx][fuzz]") {
+  // fuzz_onnx (2026-12-02, third run, after 122 s): a Conv with strides [0, 2]; libonnx 1.13's
+  // convPoolShapeInference divides the padded input by each stride: SIGFPE.
+  Graph g;
+  g.input("x", {1, 1, 5, 5}).init("w", {1, 1, 3, 3});
+  ints(g.node("Conv", {"x", "w"}, {"y"}, "c"), "strides", {0, 2});
+  g.output("y");
+  CHECK(g.error() == "m.onnx: node 0 \"c\" (Conv): /strides/0: must be positive, got 0");
+}

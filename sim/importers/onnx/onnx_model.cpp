@@ -309,6 +309,14 @@ static void check_before_inference(const onnx::ModelProto& model, const std::str
   for (const auto& t : g.initializer()) rank[t.name()] = t.dims_size();
   for (int k = 0; k < g.node_size(); ++k) {
     const auto& n = g.node(k);
+    // libonnx 1.13's convolution and pooling inference divides by every stride unchecked: a
+    // stride of 0 was a SIGFPE inside libonnx (fuzz_onnx, 2026-12-02, a Conv with strides [0, 2]).
+    for (const auto& a : n.attribute())
+      if (a.name() == "strides")
+        for (int i = 0; i < a.ints_size(); ++i)
+          if (a.ints(i) <= 0)
+            throw InputError(fmt::format("{}: node {} \"{}\" ({}): /strides/{}: must be positive, got {}", path, k,
+                                         n.name(), n.op_type(), i, a.ints(i)));
     if (n.op_type() != "ConvTranspose" || n.input_size() < 2) {
       check_conv_ranks(n, k, rank, path);
       continue;
