@@ -161,7 +161,7 @@ struct Placer {
 ChipTimeline schedule_chip(const ic::Topology& topo, ic::LinkState& links, const ChipGraph& g,
                            const std::vector<ComputeSpan>& spans, TimePs start_ps) {
   for (const SystemNode& n : g.nodes) TPUSIM_ASSERT(!n.compute || *n.compute < spans.size(), "a span per compute op");
-  Placer p{topo, links, g, spans, {}, std::vector<bool>(g.nodes.size(), false), 0, start_ps};
+  Placer p{topo, links, g, spans, {}, std::vector<bool>(g.nodes.size(), false), 0, start_ps, {}};
   p.t.nodes.resize(g.nodes.size());
   p.t.axes.resize(topo.axes().size() + 1);
   std::vector<size_t> compute, collectives;
