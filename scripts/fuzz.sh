@@ -8,21 +8,22 @@
 #
 # Harness names drop the fuzz_ prefix (arch_json, set_value, workload_json, scalesim_cfg,
 # scalesim_topology, onnx, ert_yaml, energy_table, sweep_spec, compare, system, model_config,
-# scenario). Seeds are the shipped files (configs/, workloads/, tests/data/, results/golden/,
+# scenario, workload_plan, model_run). Seeds are the shipped files (configs/, workloads/, tests/data/, results/golden/,
 # tests/fuzz/seeds/); the corpus each run grows is kept in build-fuzz/corpus/NAME and reused by the
 # next run. Exit 0 when no harness found anything, 1 otherwise, 2 on bad usage. FUZZ_BUILD=0 skips
-# the build and runs the harnesses already in build-fuzz/ (a long run whose sources change meanwhile).
+# the build and runs the harnesses already in build-fuzz/ (a long run whose sources change meanwhile);
+# FUZZ_SUMMARY=FILE writes the table there instead (two runs side by side, different harnesses).
 # A finding is replayed with build-fuzz/tests/fuzz/fuzz_NAME FILE (tests/fuzz/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-usage() { sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 case "$1" in -h | --help) usage; exit 0 ;; esac
 seconds="$1"; shift
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: SECONDS must be a positive integer, got '$seconds'" >&2; exit 2; }
 
 all=(arch_json set_value workload_json scalesim_cfg scalesim_topology onnx ert_yaml energy_table sweep_spec compare
-  system model_config scenario)
+  system model_config scenario workload_plan model_run)
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 for h in "${harnesses[@]}"; do
@@ -35,7 +36,7 @@ seeds_of() {
   case "$1" in
     arch_json) ls configs/*.json tests/data/memory/*.json ;;
     set_value) ;;  # generated: one "/pointer=value" per leaf of the presets (below)
-    workload_json) ls workloads/*.json workloads/systems/*.json tests/data/memory/*.json tests/data/sparsity/*.json ;;
+    workload_json | workload_plan) ls workloads/*.json workloads/systems/*.json tests/data/memory/*.json tests/data/sparsity/*.json ;;
     scalesim_cfg) ls configs/scalesim/*.cfg ;;
     scalesim_topology) ls tests/data/scalesim/*.csv ;;
     onnx) ls tests/data/onnx/*.onnx; ls /usr/share/libonnx-testdata/data/node/*/model.onnx 2>/dev/null | head -300 ;;
@@ -46,6 +47,7 @@ seeds_of() {
     system) ls configs/systems/*.json ;;
     model_config) ls workloads/models/*.json ;;
     scenario) ls workloads/scenarios/*.json ;;
+    model_run) ;;  # generated: every shipped model with every shipped scenario (below)
   esac
 }
 
@@ -56,7 +58,7 @@ if [ "${FUZZ_BUILD:-1}" != 0 ]; then
   cmake --build "$bf" -j "${JOBS:-2}" --target "${harnesses[@]/#/fuzz_}"
 fi
 
-summary="$bf/fuzz-summary.txt"
+summary="${FUZZ_SUMMARY:-$bf/fuzz-summary.txt}"
 printf '%-18s %7s %10s %8s %6s %7s %7s %s\n' harness seconds execs exec/s cov ft corpus findings | tee "$summary"
 found=0
 for h in "${harnesses[@]}"; do
@@ -64,6 +66,9 @@ for h in "${harnesses[@]}"; do
   rm -rf "$seeds"; mkdir -p "$seeds" "$corpus" "$findings" "$bf/logs" "$bf/dicts" "$bf/tmp"
   if [ "$h" = set_value ]; then
     python3 "$root/tests/fuzz/make_dict.py" --set-seeds "$seeds" "$root"/configs/*.json
+  elif [ "$h" = model_run ]; then
+    python3 "$root/tests/fuzz/make_dict.py" --pair-seeds "$seeds" "$root"/workloads/models/*.json -- \
+      "$root"/workloads/scenarios/*.json
   else
     while read -r f; do cp "$root/$f" "$seeds/$(echo "$f" | tr / _)" 2>/dev/null || cp "$f" "$seeds/$(echo "$f" | tr / _)"; done < <(seeds_of "$h")
   fi

@@ -5,7 +5,10 @@ tokens every format's numbers and syntax are built from (limits that found defec
 1e400, 2^32, 2^64). Usage: make_dict.py OUT.dict SEED_FILE...
 
 make_dict.py --set-seeds OUT_DIR JSON_FILE... writes one `--set` seed per leaf of the JSON files
-instead ("/array/rows=256"), for the fuzz_set_value harness."""
+instead ("/array/rows=256"), for the fuzz_set_value harness.
+
+make_dict.py --pair-seeds OUT_DIR MODEL... -- SCENARIO... writes one {"model": ..., "scenario": ...}
+seed per pair, for the fuzz_model_run harness."""
 import json
 import re
 import sys
@@ -64,9 +67,23 @@ def set_seeds(out_dir, paths):
                     out.write(text)
 
 
+def pair_seeds(out_dir, args):
+    import os
+    os.makedirs(out_dir, exist_ok=True)
+    split = args.index('--')
+    for i, model in enumerate(args[:split]):
+        for j, scenario in enumerate(args[split + 1:]):
+            doc = {'model': json.load(open(model)), 'scenario': json.load(open(scenario))}
+            with open(os.path.join(out_dir, 'pair%02d_%02d.json' % (i, j)), 'w') as out:
+                json.dump(doc, out)
+
+
 def main():
     if sys.argv[1] == '--set-seeds':
         set_seeds(sys.argv[2], sys.argv[3:])
+        return
+    if sys.argv[1] == '--pair-seeds':
+        pair_seeds(sys.argv[2], sys.argv[3:])
         return
     tokens = set(GENERIC)
     for path in sys.argv[2:]:
