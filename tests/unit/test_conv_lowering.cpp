@@ -43,7 +43,11 @@ Layer small_conv() {
 
 /// The matmul folds of the layer's program, timed back to back with operands at hand.
 uint64_t array_cycles(const ArchConfig& arch, std::vector<arch::timing::FoldShape>& folds) {
-  mapper::LayerProgram program(arch, mapper::map_layer(arch, small_conv()));
+  // The mapping and the program refer to the layer: it must outlive them (a temporary here was
+  // AddressSanitizer's stack-use-after-scope, tests/sanitizers/README.md).
+  const Layer layer = small_conv();
+  const mapper::MappedLayer mapped = mapper::map_layer(arch, layer);
+  mapper::LayerProgram program(arch, mapped);
   arch::Instr i;
   while (program.next(i))
     if (i.kind == arch::InstrKind::matmul) folds.push_back(i.fold);

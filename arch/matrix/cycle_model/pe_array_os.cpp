@@ -286,7 +286,8 @@ bool OsEngine<Acc>::step_datapath() {
   for (int64_t q = 0; q < R; ++q) {
     const size_t o = static_cast<size_t>(q) * uC;
     a_new[o] = inj_a_[static_cast<size_t>(q)];
-    std::memcpy(&a_new[o + 1], &a_old[o], sizeof(Acc) * (uC - 1));
+    // Through data(): with one column o + 1 is one past the end (see pe_array_ws.cpp).
+    std::memcpy(a_new.data() + o + 1, a_old.data() + o, sizeof(Acc) * (uC - 1));
     uint32_t* __restrict tn = &tok_new[o];
     const uint32_t* __restrict to = &tok_old[o];
     tn[0] = inj_tok_[static_cast<size_t>(q)];

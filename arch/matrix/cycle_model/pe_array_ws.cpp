@@ -291,7 +291,9 @@ uint32_t WsEngine<Acc>::step_datapath() {
   for (int64_t q = 0; q < R; ++q) {
     const size_t o = static_cast<size_t>(q * C);
     act_new[o] = inj_val_[static_cast<size_t>(q)];
-    std::memcpy(&act_new[o + 1], &act_old[o], sizeof(Acc) * static_cast<size_t>(C - 1));
+    // Through data(): with one column, o + 1 is one past the end, which operator[] may not index
+    // (_GLIBCXX_ASSERTIONS in the sanitized build, tests/sanitizers/README.md); the copy is empty then.
+    std::memcpy(act_new.data() + o + 1, act_old.data() + o, sizeof(Acc) * static_cast<size_t>(C - 1));
     uint32_t* __restrict tn = &tok_new[o];
     const uint32_t* __restrict to = &tok_old[o];
     tn[0] = inj_tok_[static_cast<size_t>(q)];
