@@ -48,11 +48,32 @@ namespace {
 
 constexpr uint64_t kMaxDim = 1ULL << 24;  // 16 M: far above any real model's width or depth
 
+/// The config's model_type for a message: its text when it is a string, else empty (the key's own
+/// check names a wrong type).
+std::string hf_type_text(const json& doc) {
+  const auto it = doc.find("model_type");
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+/// An optional boolean of an HF config (absent or null: `fallback`).
+bool hf_bool_or(const json& doc, const std::string& file, const std::string& key, bool fallback) {
+  if (!doc.contains(key) || doc[key].is_null()) return fallback;
+  if (!doc[key].is_boolean()) fail_at(file, "/" + key, "must be true or false, got " + config::describe(doc[key]));
+  return doc[key].get<bool>();
+}
+
+/// An optional string of an HF config (absent or null: `fallback`).
+std::string hf_string_or(const json& doc, const std::string& file, const std::string& key, const std::string& fallback) {
+  if (!doc.contains(key) || doc[key].is_null()) return fallback;
+  if (!doc[key].is_string()) fail_at(file, "/" + key, "must be a string, got " + config::describe(doc[key]));
+  return doc[key].get<std::string>();
+}
+
 /// A required positive integer of an HF config (HF configs carry many keys tpusim does not use,
 /// so unknown keys are ignored there; the project's own format is strict).
 uint64_t hf_u64(const json& doc, const std::string& file, const std::string& key) {
   if (!doc.contains(key) || doc[key].is_null())
-    fail_at(file, "/" + key, fmt::format("missing; the {} model needs it", doc.value("model_type", "")));
+    fail_at(file, "/" + key, fmt::format("missing; the {} model needs it", hf_type_text(doc)));
   return config::as_u64(doc[key], file, "/" + key, 1, kMaxDim);
 }
 
@@ -87,7 +108,7 @@ ModelConfig read_gpt2(const json& doc, const std::string& file) {
   m.max_positions = hf_u64(doc, file, "n_positions");
   m.learned_positions = true;
   m.activation = hf_activation(doc, file, "activation_function");
-  m.tied_embeddings = doc.value("tie_word_embeddings", true);
+  m.tied_embeddings = hf_bool_or(doc, file, "tie_word_embeddings", true);
   return m;
 }
 
@@ -105,7 +126,7 @@ ModelConfig read_llama_like(const json& doc, const std::string& file, const std:
   m.gated = true;
   m.norm = Norm::rmsnorm;
   m.activation = hf_activation(doc, file, "hidden_act");
-  m.tied_embeddings = doc.value("tie_word_embeddings", false);
+  m.tied_embeddings = hf_bool_or(doc, file, "tie_word_embeddings", false);
   if (type == "mixtral") {
     m.experts = hf_u64(doc, file, "num_local_experts");
     m.experts_per_token = hf_u64(doc, file, "num_experts_per_tok");
@@ -126,7 +147,7 @@ ModelConfig read_hf(const json& doc, const std::string& file) {
   const std::string type = types[config::as_choice(doc["model_type"], file, "/model_type", types)];
   ModelConfig m = type == "gpt2" ? read_gpt2(doc, file) : read_llama_like(doc, file, type);
   m.model_type = type;
-  m.name = doc.value("_name_or_path", type);
+  m.name = hf_string_or(doc, file, "_name_or_path", type);
   m.head_dim = hf_u64_or(doc, file, "head_dim", 0);
   if (m.head_dim == 0) {
     if (m.hidden % m.heads != 0)

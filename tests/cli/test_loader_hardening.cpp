@@ -164,6 +164,21 @@ TEST_CASE("loader hardening: an ONNX ConvTranspose with a rank-1 weight is refus
   CHECK(r.out.empty());
 }
 
+TEST_CASE("loader hardening: an ONNX node reading a tensor nothing defines is refused before libonnx's inference",
+          "[errors][fuzz]") {
+  const fs::path dir = test::temp_dir("hardening_onnx_undefined");
+  // fuzz_onnx's 30-minute run (2026-12-02): libonnx 1.13's Shape inference dereferences the type
+  // of an input no graph input, initializer or earlier node defines (SIGSEGV). The model
+  // (tests/data/onnx/bad/shape_undefined_input.textproto): node 0 "s", a Shape of "x".
+  const std::string model = std::string(TPUSIM_SOURCE_DIR) + "/tests/data/onnx/bad/shape_undefined_input.onnx";
+  const auto r = test::run_cli("import --workload " + model, dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "tpusim: " + model +
+                     ": node 0 \"s\" (Shape): input 0 \"x\" is not a graph input, an initializer or an earlier "
+                     "node's output\n");
+  CHECK(r.out.empty());
+}
+
 TEST_CASE("loader hardening: a --set value that is not UTF-8 is exit 2, not a JSON library error", "[errors][fuzz]") {
   // fuzz_set_value (2026-12-02): "=9\xd3" is no JSON, so it became the string "9\xd3", whose dump
   // (in the type error's message) threw nlohmann's type_error 316: exit 3 "internal error".

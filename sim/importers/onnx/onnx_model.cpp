@@ -307,6 +307,22 @@ static void check_before_inference(const onnx::ModelProto& model, const std::str
   for (const auto& v : g.input()) note(v);
   for (const auto& v : g.value_info()) note(v);
   for (const auto& t : g.initializer()) rank[t.name()] = t.dims_size();
+  // Every input a node names is a graph input, an initializer or an earlier node's output (ONNX
+  // lists nodes in topological order; "" is an omitted optional input). libonnx 1.13's inference
+  // of Shape (and other ops) dereferences an undefined input's type: a Shape node reading a name
+  // nothing defines was a SIGSEGV inside libonnx (fuzz_onnx, 2026-12-02, 30-minute run).
+  std::set<std::string> defined;
+  for (const auto& v : g.input()) defined.insert(v.name());
+  for (const auto& t : g.initializer()) defined.insert(t.name());
+  for (int k = 0; k < g.node_size(); ++k) {
+    const auto& n = g.node(k);
+    for (int i = 0; i < n.input_size(); ++i)
+      if (!n.input(i).empty() && !defined.count(n.input(i)))
+        throw InputError(fmt::format("{}: node {} \"{}\" ({}): input {} \"{}\" is not a graph input, an initializer or "
+                                     "an earlier node's output",
+                                     path, k, n.name(), n.op_type(), i, n.input(i)));
+    for (const auto& o : n.output()) defined.insert(o);
+  }
   for (int k = 0; k < g.node_size(); ++k) {
     const auto& n = g.node(k);
     // libonnx 1.13's convolution and pooling inference divides by every stride unchecked: a
