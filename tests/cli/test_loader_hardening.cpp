@@ -149,34 +149,36 @@ TEST_CASE("loader hardening: a control character in a bad value is escaped, the 
   CHECK(cr.err == "tpusim: --set \\r/array/rows=4: expected /json/pointer=value, got \"\\r/array/rows=4\"\n");
 }
 
-TEST_CASE("loader hardening: an ONNX ConvTranspose with a rank-1 weight is refused before libonnx's inference",
-          "[errors][fuzz]") {
-  const fs::path dir = test::temp_dir("hardening_onnx");
-  // fuzz_onnx found libonnx 1.13's ConvTranspose shape inference reading the weight's dim 1
-  // unchecked (SIGSEGV). The model (tests/data/onnx/bad/*.textproto, encoded with protoc): node 0
-  // "up", weight "W" of shape [1].
-  const std::string model = std::string(TPUSIM_SOURCE_DIR) + "/tests/data/onnx/bad/convtranspose_weight_rank1.onnx";
+namespace {
+
+/// `tpusim import` of tests/data/onnx/bad/NAME.onnx (its .textproto, encoded with protoc): exit 2,
+/// nothing on stdout, the one line "tpusim: MODEL: " + `message`.
+void expect_bad_onnx(const std::string& name, const std::string& message) {
+  const fs::path dir = test::temp_dir("hardening_onnx_" + name);
+  const std::string model = std::string(TPUSIM_SOURCE_DIR) + "/tests/data/onnx/bad/" + name + ".onnx";
   const auto r = test::run_cli("import --workload " + model, dir);
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "tpusim: " + model +
-                     ": node 0 \"up\" (ConvTranspose): weight \"W\" has rank 1; expected at least 2 (C x M/group x "
-                     "kernel)\n");
+  CHECK(r.err == "tpusim: " + model + ": " + message + "\n");
   CHECK(r.out.empty());
+}
+
+}  // namespace
+
+TEST_CASE("loader hardening: an ONNX ConvTranspose with a rank-1 weight is refused before libonnx's inference",
+          "[errors][fuzz]") {
+  // fuzz_onnx found libonnx 1.13's ConvTranspose shape inference reading the weight's dim 1
+  // unchecked (SIGSEGV). The model: node 0 "up", weight "W" of shape [1].
+  expect_bad_onnx("convtranspose_weight_rank1",
+                  "node 0 \"up\" (ConvTranspose): weight \"W\" has rank 1; expected at least 2 (C x M/group x kernel)");
 }
 
 TEST_CASE("loader hardening: an ONNX node reading a tensor nothing defines is refused before libonnx's inference",
           "[errors][fuzz]") {
-  const fs::path dir = test::temp_dir("hardening_onnx_undefined");
   // fuzz_onnx's 30-minute run (2026-12-02): libonnx 1.13's Shape inference dereferences the type
-  // of an input no graph input, initializer or earlier node defines (SIGSEGV). The model
-  // (tests/data/onnx/bad/shape_undefined_input.textproto): node 0 "s", a Shape of "x".
-  const std::string model = std::string(TPUSIM_SOURCE_DIR) + "/tests/data/onnx/bad/shape_undefined_input.onnx";
-  const auto r = test::run_cli("import --workload " + model, dir);
-  CHECK(r.exit_code == 2);
-  CHECK(r.err == "tpusim: " + model +
-                     ": node 0 \"s\" (Shape): input 0 \"x\" is not a graph input, an initializer or an earlier "
-                     "node's output\n");
-  CHECK(r.out.empty());
+  // of an input no graph input, initializer or earlier node defines (SIGSEGV). The model: node 0
+  // "s", a Shape of "x".
+  expect_bad_onnx("shape_undefined_input",
+                  "node 0 \"s\" (Shape): input 0 \"x\" is not a graph input, an initializer or an earlier node's output");
 }
 
 TEST_CASE("loader hardening: a --set value that is not UTF-8 is exit 2, not a JSON library error", "[errors][fuzz]") {

@@ -327,7 +327,8 @@ void WsEngine<Acc>::shift_loader(int64_t x) {
   const auto& fd = folds_[static_cast<size_t>(loader_)];
   const int64_t tau = x - run_[static_cast<size_t>(loader_)].ld;
   std::vector<Acc>& chain = db_ ? wsh_ : w_;
-  std::memmove(&chain[static_cast<size_t>(C_)], &chain[0], sizeof(Acc) * static_cast<size_t>((R_ - 1) * C_));
+  // Through data(): with one row, C_ is one past the end (see step_datapath); the move is empty then.
+  std::memmove(chain.data() + C_, chain.data(), sizeof(Acc) * static_cast<size_t>((R_ - 1) * C_));
   const int64_t r = static_cast<int64_t>(fd.shape.rows_used), c = static_cast<int64_t>(fd.shape.cols_used);
   const int64_t i = r - 1 - tau;  // reduction row destined for physical row R-1-tau
   for (int64_t j = 0; j < C_; ++j) {
