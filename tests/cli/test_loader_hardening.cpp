@@ -181,6 +181,16 @@ TEST_CASE("loader hardening: an ONNX node reading a tensor nothing defines is re
                   "node 0 \"s\" (Shape): input 0 \"x\" is not a graph input, an initializer or an earlier node's output");
 }
 
+TEST_CASE("loader hardening: an ONNX ConvTranspose of a rank-1 input is refused by rank, not read past its shape",
+          "[errors][fuzz]") {
+  // fuzz_onnx's re-run (2026-12-02): with kernel_shape given nothing checks the ranks before
+  // inference, and the lowering's refusal read X's dim 1 for its message (heap-buffer-overflow).
+  // The model: node 0 "up", X of shape [1], W of shape [1, 2, 3, 3].
+  expect_bad_onnx("convtranspose_rank_message",
+                  "node 0 \"up\" (ConvTranspose): X has rank 1 and W rank 4; expected equal ranks of at least 3 (N x "
+                  "C x spatial)");
+}
+
 TEST_CASE("loader hardening: a --set value that is not UTF-8 is exit 2, not a JSON library error", "[errors][fuzz]") {
   // fuzz_set_value (2026-12-02): "=9\xd3" is no JSON, so it became the string "9\xd3", whose dump
   // (in the type error's message) threw nlohmann's type_error 316: exit 3 "internal error".

@@ -103,7 +103,12 @@ void lower_conv_transpose(Lowering& L, size_t i) {
   const auto& w = L.shape(i, n.input(1));
   const uint64_t out_elems = L.elements(i, n.output(0));
   const int64_t group = attr_int(n, "group", 1);
-  if (x.size() < 3 || w.size() != x.size() || group < 1 || x[1] % group != 0 || w[0] != x[1])
+  // The ranks first: the channel message reads x[1] and w[0] (fuzz_onnx, 2026-12-02: a rank-1 X
+  // was a heap-buffer-overflow in the message of this very check).
+  if (x.size() < 3 || w.size() != x.size())
+    L.fail(i, fmt::format("X has rank {} and W rank {}; expected equal ranks of at least 3 (N x C x spatial)",
+                          x.size(), w.size()));
+  if (group < 1 || x[1] % group != 0 || w[0] != x[1])
     L.fail(i, fmt::format("X {} channels, W {} input channels, group {}: inconsistent", x[1], w[0], group));
   // Each input pixel times the filter: C[N*H*W, (M/g)*kh*kw] = X[N*H*W, C/g] x W[C/g, (M/g)*kh*kw]
   // per group; then the products scatter-add into the output (col2im), one add per product.
