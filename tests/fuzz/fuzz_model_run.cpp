@@ -6,6 +6,7 @@
 // configs/tpu_v4.json with the block's datatypes (--set), parse_workload of the generated graph,
 // prepare_run and check_work_bound. Every step either succeeds or throws a one-line InputError.
 #include <map>
+#include <set>
 #include <utility>
 
 #include "fuzz_support.h"
@@ -46,11 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto model = tpusim::models::parse_model_config(doc["model"], "model.json");
     const auto scenario = tpusim::models::parse_scenario(doc["scenario"], "scenario.json");
     const tpusim::models::Generated g = tpusim::models::generate(model, scenario);
-    std::map<std::string, bool> seen;  // distinct graphs, as the model runner simulates them
+    std::set<std::string> seen;  // distinct graphs, as the model runner simulates them
     for (const tpusim::models::Block& b : g.blocks) {
       nlohmann::json graph = b.graph;
       graph.erase("name");
-      if (!seen.emplace(graph.dump(), true).second) continue;
+      if (!seen.insert(graph.dump()).second) continue;
       const tpusim::ArchConfig& arch = chip(b.weight_type, b.act_type);
       const tpusim::Workload w = tpusim::parse_workload(b.graph, "generated block " + b.name);
       const tpusim::mapper::MappedWorkload mapped = tpusim::prepare_run(arch, w);

@@ -322,9 +322,6 @@ static void check_before_inference(const onnx::ModelProto& model, const std::str
                                      "an earlier node's output",
                                      path, k, n.name(), n.op_type(), i, n.input(i)));
     for (const auto& o : n.output()) defined.insert(o);
-  }
-  for (int k = 0; k < g.node_size(); ++k) {
-    const auto& n = g.node(k);
     // libonnx 1.13's convolution and pooling inference divides by every stride unchecked: a
     // stride of 0 was a SIGFPE inside libonnx (fuzz_onnx, 2026-12-02, a Conv with strides [0, 2]).
     for (const auto& a : n.attribute())
