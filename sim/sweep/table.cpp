@@ -9,6 +9,7 @@
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
 #include "sim/report/report.h"
+#include "sim/spec/json_reader.h"
 
 namespace tpusim::sweep {
 
@@ -134,11 +135,16 @@ Row make_row(uint64_t point, const std::vector<std::string>& columns, const std:
   return row;
 }
 
-std::string csv_header(const std::vector<std::string>& columns, bool model) {
+std::vector<std::string> row_keys(const std::vector<std::string>& columns, bool model) {
   std::vector<std::string> all = {"point"};
   all.insert(all.end(), columns.begin(), columns.end());
   all.push_back("workload");
   all.insert(all.end(), metric_columns(model).begin(), metric_columns(model).end());
+  return all;
+}
+
+std::string csv_header(const std::vector<std::string>& columns, bool model) {
+  const std::vector<std::string> all = row_keys(columns, model);
   std::string out;
   for (size_t i = 0; i < all.size(); ++i) out += (i ? "," : "") + csv_field(Row(all[i]));
   return out + "\n";
@@ -183,21 +189,39 @@ void write_tables(const std::string& dir, const std::vector<std::string>& column
   files.commit();
 }
 
-std::vector<Row> read_rows_jsonl(const std::string& path) {
+std::vector<Row> read_rows_jsonl(const std::string& path, const std::vector<std::string>& keys) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file (missing or unreadable)", path));
   std::vector<Row> rows;
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {
     if (line.empty()) continue;
-    try {
-      rows.push_back(Row::parse(line));
-    } catch (const json::exception& e) {
-      throw InputError(fmt::format("{}:{}: malformed row: {}", path, n, e.what()));
+    const std::string where = fmt::format("{}:{}", path, n);
+    // The strict reader first: a duplicate key, nesting too deep to print, a number beyond a
+    // double are input errors here (Row::parse would keep one duplicate, or fail internally).
+    (void)config::parse_json_text(line, where);
+    Row row = Row::parse(line);
+    if (!row.is_object()) config::fail_at(where, "", "must be a sweep row (an object), got " + config::describe(row));
+    // The CSV is written from each row's values in order, so a row holds exactly its sweep's
+    // columns in the table's order: a hand-edited or foreign row would shift the columns.
+    size_t i = 0;
+    for (const auto& item : row.items()) {
+      if (i == keys.size() || item.key() != keys[i])
+        config::fail_at(where, "/" + config::pointer_escape(item.key()),
+                        i == keys.size() ? fmt::format("is not a column of its sweep (its sweep.json has {} columns)", keys.size())
+                                         : fmt::format("stands in column {}, where its sweep.json has \"{}\"", i + 1,
+                                                       keys[i]));
+      ++i;
     }
-    if (!rows.back().is_object() || !rows.back().contains("point") || !rows.back().contains("workload") ||
-        !rows.back().contains("status"))
-      throw InputError(fmt::format("{}:{}: not a sweep row (needs point, workload, status)", path, n));
+    if (i != keys.size()) config::fail_at(where, "", fmt::format("lacks the column \"{}\" (and any after it)", keys[i]));
+    if (!row.at("point").is_number_unsigned())
+      config::fail_at(where, "/point", "must be a non-negative integer, got " + config::describe(row.at("point")));
+    for (const char* key : {"workload", "status"})
+      if (!row.at(key).is_string())
+        config::fail_at(where, std::string("/") + key, "must be a string, got " + config::describe(row.at(key)));
+    if (!row.at("report").is_string() && !row.at("report").is_null())
+      config::fail_at(where, "/report", "must be a path or null, got " + config::describe(row.at("report")));
+    rows.push_back(std::move(row));
   }
   return rows;
 }

@@ -38,6 +38,9 @@ const std::vector<std::string>& metric_columns(bool model = false);
 Row make_row(uint64_t point, const std::vector<std::string>& columns, const std::vector<nlohmann::json>& values,
              const std::string& workload, const PointResult& result, const std::string& report_path);
 
+/// A row's keys in order: "point", the axis `columns`, "workload", metric_columns(model).
+std::vector<std::string> row_keys(const std::vector<std::string>& columns, bool model = false);
+
 /// The CSV header line (with "\n") for these axis columns.
 std::string csv_header(const std::vector<std::string>& columns, bool model = false);
 /// One CSV line (with "\n"): numbers as in JSON, strings quoted when they need it (RFC 4180),
@@ -56,8 +59,10 @@ void sort_rows(std::vector<Row>& rows, const std::vector<std::string>& workloads
 void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows,
                   bool with_pareto, bool model, const std::string& meta_text);
 
-/// Reads DIR/points.jsonl; InputError naming the file and line when malformed.
-std::vector<Row> read_rows_jsonl(const std::string& path);
+/// Reads DIR/points.jsonl. Every row holds exactly `keys` in that order (its sweep's row_keys()), `point` a non-negative integer,
+/// `workload` and `status` strings, `report` a path or null; InputError naming the file, the line
+/// and the JSON pointer otherwise (the file may have been edited by hand or come from elsewhere).
+std::vector<Row> read_rows_jsonl(const std::string& path, const std::vector<std::string>& keys);
 
 /// The rows of `rows` that no other `ok` row of the same workload dominates on the objectives
 /// cycles, energy_pj and area_mm2 (minimized; area only when every ok row has it); model rows
