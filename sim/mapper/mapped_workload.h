@@ -42,6 +42,9 @@ struct MappedLayer {
 /// layer's plan_vector. InputError (naming the buffer's capacity pointer) when a buffer cannot
 /// hold the smallest tile; NoFit when only the resident activations of `ctx` crowd the tiles out.
 MappedLayer map_layer(const ArchConfig& arch, const Layer& layer, const LayerContext& ctx = {});
+/// The mapping keeps a pointer to its layer: mapping a temporary would leave it dangling (the
+/// sanitized suite found a test doing so), so that does not compile.
+MappedLayer map_layer(const ArchConfig& arch, Layer&& layer, const LayerContext& ctx = {}) = delete;
 
 /// Every layer of a workload, mapped once.
 class MappedWorkload {
