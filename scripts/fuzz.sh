@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh SECONDS [HARNESS...]   e.g. scripts/fuzz.sh 60; scripts/fuzz.sh 1800 onnx compare
 #
 # Harness names drop the fuzz_ prefix (arch_json, set_value, workload_json, scalesim_cfg,
-# scalesim_topology, onnx, ert_yaml, energy_table, sweep_spec, compare, system, model_config,
+# scalesim_topology, onnx, ert_yaml, energy_table, sweep_spec, sweep_merge, compare, system, model_config,
 # scenario, workload_plan, model_run). Seeds are the shipped files (configs/, workloads/, tests/data/, results/golden/,
 # tests/fuzz/seeds/); the corpus each run grows is kept in build-fuzz/corpus/NAME and reused by the
 # next run. Exit 0 when no harness found anything, 1 otherwise, 2 on bad usage. FUZZ_BUILD=0 skips
@@ -22,8 +22,8 @@ case "$1" in -h | --help) usage; exit 0 ;; esac
 seconds="$1"; shift
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: SECONDS must be a positive integer, got '$seconds'" >&2; exit 2; }
 
-all=(arch_json set_value workload_json scalesim_cfg scalesim_topology onnx ert_yaml energy_table sweep_spec compare
-  system model_config scenario workload_plan model_run)
+all=(arch_json set_value workload_json scalesim_cfg scalesim_topology onnx ert_yaml energy_table sweep_spec sweep_merge
+  compare system model_config scenario workload_plan model_run)
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 for h in "${harnesses[@]}"; do
@@ -43,6 +43,7 @@ seeds_of() {
     ert_yaml) ls tests/data/energy/*.yaml ;;
     energy_table) ls configs/energy/*.json tests/data/energy/*.json ;;
     sweep_spec) ls configs/sweeps/*.json ;;
+    sweep_merge) ls tests/fuzz/seeds/sweep_merge/* ;;
     compare) ls tests/fuzz/seeds/compare/*; ls results/golden/tpu_v1/ws/*.json | head -6 ;;
     system) ls configs/systems/*.json ;;
     model_config) ls workloads/models/*.json ;;
