@@ -73,6 +73,10 @@ for h in "${harnesses[@]}"; do
   else
     while read -r f; do cp "$root/$f" "$seeds/$(echo "$f" | tr / _)" 2>/dev/null || cp "$f" "$seeds/$(echo "$f" | tr / _)"; done < <(seeds_of "$h")
   fi
+  if [ "$h" = compare ]; then  # a base and a current report of one workload (fuzz_compare's pairs)
+    { cat "$root/results/golden/tpu_v1/ws/gemm_suite.json"; printf '\n--- current\n'
+      cat "$root/results/golden/tpu_v1/os/gemm_suite.json"; } >"$seeds/pair_report"
+  fi
   dict=()
   if [ "$h" != onnx ]; then
     python3 "$root/tests/fuzz/make_dict.py" "$bf/dicts/$h.dict" "$seeds"/*
