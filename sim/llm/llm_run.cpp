@@ -42,11 +42,7 @@ config::Override set(const std::string& pointer, DataType t) {
 
 /// The chip a block runs on: the user's config and --set, with the block's datatypes.
 ArchConfig block_arch(const LlmOptions& o, const models::Block& b) {
-  std::vector<config::Override> ov = o.overrides;
-  ov.push_back(set("/datatypes/weight", b.weight_type));
-  ov.push_back(set("/datatypes/input", b.act_type));
-  ov.push_back(set("/datatypes/output", b.act_type));
-  return importers::load_arch(o.arch_path, ov);
+  return importers::load_arch(o.arch_path, block_overrides(o.overrides, b));
 }
 
 /// Writes all of `text` to `fd` (a child's result pipe).
@@ -337,6 +333,14 @@ BlockResult block_result(const models::Block& b, const nlohmann::json& t) {
 }
 
 }  // namespace
+
+std::vector<config::Override> block_overrides(const std::vector<config::Override>& user, const models::Block& b) {
+  std::vector<config::Override> ov = user;
+  ov.push_back(set("/datatypes/weight", b.weight_type));
+  ov.push_back(set("/datatypes/input", b.act_type));
+  ov.push_back(set("/datatypes/output", b.act_type));
+  return ov;
+}
 
 LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scenario, const LlmOptions& opts) {
   LlmResult result;

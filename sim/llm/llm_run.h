@@ -79,6 +79,10 @@ struct LlmResult {
 /// unless the scenario sets require_fit false), simulates and accounts.
 LlmResult run_llm(const models::ModelConfig& model, const models::Scenario& scenario, const LlmOptions& options);
 
+/// The --set overrides of the chip a block runs on: the user's (`user`), then the block's
+/// datatypes as /datatypes/weight, /input and /output (sim/llm/README.md).
+std::vector<config::Override> block_overrides(const std::vector<config::Override>& user, const models::Block& b);
+
 /// report.json of a model run (sim/llm/README.md).
 nlohmann::json llm_report_json(const models::ModelConfig& model, const models::Scenario& scenario,
                                const LlmResult& result);

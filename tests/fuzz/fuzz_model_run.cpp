@@ -3,13 +3,14 @@
 // {...}} (seeds: every shipped model with every shipped scenario). parse_model_config and
 // parse_scenario, then generate() (the scenario checked against the model, the run's limits, one
 // chip's blocks), then for each distinct block as the model runner takes it: the chip preset
-// configs/tpu_v4.json with the block's datatypes (--set), parse_workload of the generated graph,
-// prepare_run and check_work_bound. Every step either succeeds or throws a one-line InputError.
+// configs/tpu_v4.json with the block's datatypes (block_overrides, as the runner sets them),
+// parse_workload of the generated graph, prepare_run and check_work_bound. Every step either succeeds or throws a one-line InputError.
 #include <map>
 #include <set>
 #include <utility>
 
 #include "fuzz_support.h"
+#include "sim/llm/llm_run.h"
 #include "sim/models/generate.h"
 #include "sim/models/model_config.h"
 #include "sim/models/scenario.h"
@@ -21,20 +22,17 @@
 
 namespace {
 
-/// configs/tpu_v4.json with the block's datatypes, loaded once per pair.
-const tpusim::ArchConfig& chip(tpusim::DataType weight, tpusim::DataType act) {
+/// configs/tpu_v4.json as the model runner sets it up for the block (block_overrides: its
+/// datatypes), loaded once per datatype pair.
+const tpusim::ArchConfig& chip(const tpusim::models::Block& b) {
   static std::map<std::pair<tpusim::DataType, tpusim::DataType>, tpusim::ArchConfig> cache;
-  auto it = cache.find({weight, act});
-  if (it == cache.end()) {
-    using tpusim::config::parse_override;
-    const std::string w = tpusim::name_of(weight), a = tpusim::name_of(act);
-    const std::vector<tpusim::config::Override> ov = {parse_override("/datatypes/weight=" + w),
-                                                      parse_override("/datatypes/input=" + a),
-                                                      parse_override("/datatypes/output=" + a)};
-    it = cache.emplace(std::make_pair(weight, act),
-                       tpusim::config::load_arch_json(std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4.json", ov))
+  auto it = cache.find({b.weight_type, b.act_type});
+  if (it == cache.end())
+    it = cache
+             .emplace(std::make_pair(b.weight_type, b.act_type),
+                      tpusim::config::load_arch_json(std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4.json",
+                                                     tpusim::llm::block_overrides({}, b)))
              .first;
-  }
   return it->second;
 }
 
@@ -52,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       nlohmann::json graph = b.graph;
       graph.erase("name");
       if (!seen.insert(graph.dump()).second) continue;
-      const tpusim::ArchConfig& arch = chip(b.weight_type, b.act_type);
+      const tpusim::ArchConfig& arch = chip(b);
       const tpusim::Workload w = tpusim::parse_workload(b.graph, "generated block " + b.name);
       const tpusim::mapper::MappedWorkload mapped = tpusim::prepare_run(arch, w);
       tpusim::check_work_bound(mapped, tpusim::kDefaultMaxFolds, w.file);
