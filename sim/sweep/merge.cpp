@@ -77,15 +77,17 @@ ShardMeta read_shard_meta(const std::string& dir) {
   return m;
 }
 
-/// A row's report path, checked before anything is written: relative to its sweep's directory,
-/// inside it (a hand-edited "/etc/x" or "../x" would copy from elsewhere) and there, so the copy
-/// of the row's run cannot fail half-way for the input's sake.
+/// A row's report path, checked before anything is written: of the form the sweep writes,
+/// points/KEY/report.json (the row's run directory is copied: a hand-edited "/etc/x", "../x" or
+/// "./x" would copy from elsewhere, or the whole shard), and there, so the copy cannot fail
+/// half-way for the input's sake.
 void check_report_path(const Row& row, const std::string& dir) {
   const fs::path rel(row.at("report").get<std::string>());
-  bool inside = rel.is_relative() && rel.has_parent_path();
-  for (const auto& part : rel) inside = inside && part != "..";
+  const std::vector<fs::path> parts(rel.begin(), rel.end());
+  const bool inside = parts.size() == 3 && parts[0] == "points" && parts[1] != "." && parts[1] != ".." &&
+                      parts[2] == "report.json";
   std::error_code ec;
-  const char* problem = !inside                                       ? "must be a path inside the sweep directory"
+  const char* problem = !inside                                       ? "must be a path of the sweep's form"
                         : !fs::is_regular_file(fs::path(dir) / rel, ec) ? "names no file in the sweep directory"
                                                                         : nullptr;
   if (problem)

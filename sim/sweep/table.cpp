@@ -208,9 +208,9 @@ std::vector<Row> read_rows_jsonl(const std::string& path, const std::vector<std:
     for (const auto& item : row.items()) {
       if (i == keys.size() || item.key() != keys[i])
         config::fail_at(where, "/" + config::pointer_escape(item.key()),
-                        i == keys.size() ? fmt::format("is not a column of its sweep (its sweep.json has {} columns)", keys.size())
-                                         : fmt::format("stands in column {}, where its sweep.json has \"{}\"", i + 1,
-                                                       keys[i]));
+                        i == keys.size()
+                            ? fmt::format("is not a column of its sweep (its sweep.json has {} columns)", keys.size())
+                            : fmt::format("stands in column {}, where its sweep.json has \"{}\"", i + 1, keys[i]));
       ++i;
     }
     if (i != keys.size()) config::fail_at(where, "", fmt::format("lacks the column \"{}\" (and any after it)", keys[i]));

@@ -59,9 +59,10 @@ void sort_rows(std::vector<Row>& rows, const std::vector<std::string>& workloads
 void write_tables(const std::string& dir, const std::vector<std::string>& columns, const std::vector<Row>& rows,
                   bool with_pareto, bool model, const std::string& meta_text);
 
-/// Reads DIR/points.jsonl. Every row holds exactly `keys` in that order (its sweep's row_keys()), `point` a non-negative integer,
-/// `workload` and `status` strings, `report` a path or null; InputError naming the file, the line
-/// and the JSON pointer otherwise (the file may have been edited by hand or come from elsewhere).
+/// Reads DIR/points.jsonl. Every row holds exactly `keys` in that order (its sweep's
+/// row_keys()), `point` a non-negative integer, `workload` and `status` strings, `report` a path
+/// or null; InputError naming the file, the line and the JSON pointer otherwise (the file may
+/// have been edited by hand or come from elsewhere).
 std::vector<Row> read_rows_jsonl(const std::string& path, const std::vector<std::string>& keys);
 
 /// The rows of `rows` that no other `ok` row of the same workload dominates on the objectives
