@@ -6,11 +6,12 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -21,17 +22,64 @@ namespace tpusim {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const std::string& path) {
+uint64_t max_input_bytes(uint64_t fallback) {
+  const char* env = std::getenv("TPUSIM_MAX_INPUT_BYTES");
+  if (env == nullptr) return fallback;
+  const std::string text = env;
+  constexpr uint64_t kMax = uint64_t{1} << 62;
+  uint64_t v = 0;
+  bool ok = !text.empty() && text.size() <= 19;  // 2^62 has 19 digits: no overflow below
+  for (char c : text) {
+    ok = ok && c >= '0' && c <= '9';
+    if (ok) v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (!ok || v == 0 || v > kMax)
+    throw InputError(fmt::format("TPUSIM_MAX_INPUT_BYTES={}: expected the largest input file in bytes, an integer "
+                                 "from 1 to {}", text, kMax));
+  return v;
+}
+
+std::string read_file(const std::string& path, uint64_t default_limit) {
   // On Linux a directory opens as a stream and reads as empty: ask first.
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(fmt::format("{}: is a directory, expected a file", path));
+  const uint64_t limit = max_input_bytes(default_limit);
+  const auto too_long = [&] {
+    return InputError(fmt::format("{}: longer than {} bytes, the limit on an input file of this kind (the "
+                                  "environment's TPUSIM_MAX_INPUT_BYTES raises it)", path, limit));
+  };
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file (missing or unreadable)", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  std::string text;
+  const bool regular = fs::is_regular_file(path, ec);
+  if (regular) {
+    const uintmax_t size = fs::file_size(path, ec);
+    if (!ec && size > limit) throw too_long();
+    if (!ec) text.reserve(size);
+  }
+  // In chunks, so that a stream with no end (a device, a FIFO) stops at the limit. A stream's
+  // chunks are joined at the end (one allocation of the final size, each chunk freed as it is
+  // copied): the string doubling as it grew would have held twice the limit.
+  std::vector<std::string> chunks;
+  uint64_t total = 0;
+  std::string chunk(size_t{1} << 16, '\0');
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    const auto n = static_cast<size_t>(in.gcount());
+    total += n;
+    if (total > limit) throw too_long();
+    if (regular) text.append(chunk.data(), n);
+    else chunks.emplace_back(chunk.data(), n);
+  }
   if (in.bad()) throw InputError(fmt::format("{}: cannot read file", path));
-  return buffer.str();
+  if (!regular) {
+    text.reserve(total);
+    for (auto& c : chunks) {
+      text += c;
+      std::string().swap(c);
+    }
+  }
+  return text;
 }
 
 std::string output_error(const std::string& option, const std::string& path, const std::string& reason) {

@@ -12,9 +12,24 @@
 
 namespace tpusim {
 
+/// The largest input file read by default: 512 MiB for the text formats (JSON, JSON lines,
+/// CSV, YAML, cfg: far beyond any written by hand or by tpusim), and for an ONNX model (binary,
+/// weights included) 2 GiB - 1, the most protobuf parses.
+inline constexpr uint64_t kDefaultMaxInputBytes = uint64_t{512} << 20;
+inline constexpr uint64_t kDefaultMaxModelBytes = (uint64_t{1} << 31) - 1;
+
+/// The limit on an input file's size: the environment's TPUSIM_MAX_INPUT_BYTES when set (an
+/// integer from 1 to 2^62, for every kind of input; InputError naming the variable otherwise),
+/// else `fallback`.
+uint64_t max_input_bytes(uint64_t fallback = kDefaultMaxInputBytes);
+
 /// The bytes of the file at `path`. InputError "path: cannot open file (missing or unreadable)",
-/// "path: is a directory, expected a file", or "path: cannot read file" on an I/O error.
-std::string read_file(const std::string& path);
+/// "path: is a directory, expected a file", "path: cannot read file" on an I/O error, or, for a
+/// file longer than max_input_bytes(default_limit), "path: longer than N bytes ...". A pipe, a
+/// FIFO or a device (/dev/stdin) is read as it streams, up to the limit: /dev/zero is refused
+/// once the limit is read (holding no more than the limit in memory), not read until memory
+/// runs out.
+std::string read_file(const std::string& path, uint64_t default_limit = kDefaultMaxInputBytes);
 
 /// Checks, before any work, that `dir` can be an output directory: it is one, or the nearest
 /// existing ancestor is a writable directory and every missing component's name fits the file

@@ -70,8 +70,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 /// per line, as LLMCompass writes them); blank lines and lines starting with '#' are skipped,
 /// and a first line whose M field starts with a letter is a header.
 std::vector<Gemm> read_gemms(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("--gemms {}: cannot open the file", path));
+  std::istringstream in(read_file(path));
   std::vector<Gemm> out;
   std::string line;
   for (size_t row = 1; std::getline(in, line); ++row) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/spec/json_parse.h"
 
 namespace tpusim::compare {
@@ -153,13 +154,10 @@ std::string Result::verdict() const {
 }
 
 Tolerances load_tolerances(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("--tolerances {}: cannot open file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text = read_file(path);
   json j;
   try {
-    j = config::parse_json_strict(ss.str(), path);  // bounded depth, numbers in range, no duplicate keys
+    j = config::parse_json_strict(text, path);  // bounded depth, numbers in range, no duplicate keys
   } catch (const json::parse_error& e) {
     const std::string what = e.what();  // without nlohmann's "[json.exception.parse_error.101] "
     throw InputError(fmt::format("{}: not a complete JSON document (truncated?): {}", path,

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/spec/json_parse.h"
 
 namespace tpusim::compare {
@@ -18,17 +19,6 @@ namespace tpusim::compare {
 using nlohmann::json;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory, expected a file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw InputError(fmt::format("{}: read error", path));
-  return ss.str();
-}
 
 /// nlohmann's parse message without its "[json.exception.parse_error.101] " prefix.
 std::string parse_reason(const json::parse_error& e) {

@@ -1,12 +1,12 @@
 #include "sim/energy/accelergy_ert.h"
 
 #include <cmath>
-#include <filesystem>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/base/one_line.h"
 
 namespace tpusim {
@@ -65,10 +65,10 @@ double AccelergyErt::energy_pj(const std::string& component, const std::string& 
 AccelergyErt load_accelergy_ert(const std::string& path) {
   AccelergyErt ert;
   ert.file = path;
-  if (!std::filesystem::is_regular_file(path)) throw InputError(fmt::format("{}: cannot read file", path));
+  const std::string text = read_file(path);
   YAML::Node doc;
   try {
-    doc = YAML::LoadFile(path);
+    doc = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw InputError(fmt::format("{}: line {}, column {}: not valid YAML: {}", path, e.mark.line + 1,
                                  e.mark.column + 1, one_line(e.msg)));  // it quotes the input

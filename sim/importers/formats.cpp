@@ -67,8 +67,8 @@ std::string lower_extension(const std::string& path) {
 template <class Result, class Options, size_t N>
 Result load(const Format<Result, Options> (&formats)[N], const char* kind, const std::string& path,
             const Options& options) {
-  const std::string text = read_file(path);
   const std::string ext = lower_extension(path);
+  const std::string text = read_file(path, ext == ".onnx" ? kDefaultMaxModelBytes : kDefaultMaxInputBytes);
   std::string allowed;
   for (const auto& f : formats) {
     if (ext == f.extension) return f.parse(text, path, options);
@@ -91,7 +91,7 @@ Workload load_workload(const std::string& path, const WorkloadOptions& options) 
 }
 
 json load_onnx_document(const std::string& path, const WorkloadOptions& options) {
-  const std::string bytes = read_file(path);
+  const std::string bytes = read_file(path, kDefaultMaxModelBytes);
   if (lower_extension(path) != ".onnx")
     throw InputError(fmt::format("{}: tpusim import reads ONNX models (.onnx), got \"{}\"", path, lower_extension(path)));
   return onnx_workload_document(bytes, path, options.allow_unsupported);

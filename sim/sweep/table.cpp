@@ -1,8 +1,8 @@
 #include "sim/sweep/table.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -190,8 +190,7 @@ void write_tables(const std::string& dir, const std::vector<std::string>& column
 }
 
 std::vector<Row> read_rows_jsonl(const std::string& path, const std::vector<std::string>& keys) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open file (missing or unreadable)", path));
+  std::istringstream in(read_file(path));
   std::vector<Row> rows;
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {

@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "support/test_util.h"
@@ -221,4 +223,51 @@ TEST_CASE("loader hardening: a --set index far past an array's end is exit 2, no
   expect_input_error(dir, "run -q --arch " + arch + " --workload " + work + " --set /buffers/extra/5=x",
                      "--set /buffers/extra/5=x: index 5 is past the end of the array at /buffers/extra (size 0: an "
                      "index names an element, or 0 appends one)");
+}
+
+TEST_CASE("loader hardening: an input file is read up to a limit, a device or a huge file is exit 2", "[errors][fuzz]") {
+  // Found by hand (2026-12-02): --arch /dev/zero or --workload /dev/urandom read until memory ran
+  // out (5 to 8 GB in 20 s, no answer). Every loader reads through read_file (sim/base/file_io.h),
+  // which stops at the limit: 512 MiB = 536870912 bytes for the text formats, 2^31 - 1 =
+  // 2147483647 for an ONNX model (protobuf's own limit), or TPUSIM_MAX_INPUT_BYTES.
+  const fs::path dir = test::temp_dir("hardening_input_limit");
+  const std::string arch = std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v1.json";
+  const std::string work = (dir / "work.json").string();
+  test::write_text(work, kWorkload);
+  const std::string raise = "the limit on an input file of this kind (the environment's TPUSIM_MAX_INPUT_BYTES raises it)";
+  // A regular file beyond the default is refused by its size, before it is read (a sparse file).
+  const std::string huge = (dir / "huge.json").string();
+  { std::ofstream(huge) << "{}"; }
+  fs::resize_file(huge, (uint64_t{512} << 20) + 1);
+  expect_input_error(dir, "run -q --arch " + arch + " --workload " + huge,
+                     huge + ": longer than 536870912 bytes, " + raise);
+  // The same size is within an ONNX model's limit: read, then refused as no ONNX model.
+  const std::string onnx = (dir / "huge.onnx").string();
+  fs::copy_file(huge, onnx);
+  expect_input_error(dir, "run -q --arch " + arch + " --workload " + onnx,
+                     onnx + ": not an ONNX model (the protobuf does not parse)");
+  // The variable sets the limit for every file a run reads (the tiny arch, its default energy
+  // table, the workload): the largest one's size passes, one byte less refuses that file; a
+  // device is read up to the limit, not forever.
+  const std::string tiny = (dir / "arch.json").string();
+  test::write_text(tiny, test::tiny_arch_json().dump());
+  std::string larger_file;
+  uint64_t larger = 0;
+  for (const std::string& f : {tiny, std::string(TPUSIM_SOURCE_DIR) + "/configs/energy/default_45nm.json", work})
+    if (fs::file_size(f) > larger) larger = fs::file_size(f), larger_file = f;
+  ::setenv("TPUSIM_MAX_INPUT_BYTES", std::to_string(larger).c_str(), 1);
+  const auto ok = test::run_cli("run -q --arch " + tiny + " --workload " + work + " --out " + (dir / "ok").string(), dir);
+  CHECK(ok.exit_code == 0);
+  CHECK(fs::exists(dir / "ok" / "report.json"));
+  ::setenv("TPUSIM_MAX_INPUT_BYTES", std::to_string(larger - 1).c_str(), 1);
+  expect_input_error(dir, "run -q --arch " + tiny + " --workload " + work,
+                     larger_file + ": longer than " + std::to_string(larger - 1) + " bytes, " + raise);
+  ::setenv("TPUSIM_MAX_INPUT_BYTES", "1048576", 1);
+  expect_input_error(dir, "run -q --arch " + tiny + " --workload /dev/zero",
+                     "/dev/zero: longer than 1048576 bytes, " + raise);
+  ::setenv("TPUSIM_MAX_INPUT_BYTES", "1e9", 1);
+  expect_input_error(dir, "run -q --arch " + arch + " --workload " + work,
+                     "TPUSIM_MAX_INPUT_BYTES=1e9: expected the largest input file in bytes, an integer from 1 to "
+                     "4611686018427387904");
+  ::unsetenv("TPUSIM_MAX_INPUT_BYTES");
 }
