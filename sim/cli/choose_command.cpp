@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/cli/options.h"
 #include "sim/sweep/choose.h"
 
 namespace po = boost::program_options;
@@ -30,7 +31,7 @@ int command_choose(const std::vector<std::string>& args) {
       ("timeout-s", po::value<double>(), "per-run timeout in seconds (default 3600)")
       ("quiet,q", "no table on stdout");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  store_checked(po::command_line_parser(args).options(desc).run(), vm);
   if (vm.count("help")) {
     std::cout << "usage: tpusim choose --arch A [B ...] (--workload W | --model M --scenario S) [--max-latency-ms X] "
                  "[--max-power-w X] [--max-area-mm2 X] [--out DIR] [--jobs N] [-q]\n"

@@ -14,6 +14,7 @@
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
 #include "sim/cli/describe.h"
+#include "sim/cli/options.h"
 #include "sim/cli/params.h"
 #include "sim/cli/system_command.h"
 #include "sim/energy/energy_table.h"
@@ -37,7 +38,7 @@ namespace {
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
                         const char* command) {
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  store_checked(po::command_line_parser(args).options(desc).run(), vm);
   if (vm.count("help")) {
     std::cout << "usage: tpusim " << command << " [options]\n" << desc;
     return vm;

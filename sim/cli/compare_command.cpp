@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/cli/options.h"
 #include "sim/compare/compare.h"
 #include "sim/compare/compare_format.h"
 #include "sim/compare/table.h"
@@ -31,7 +32,7 @@ int command_compare(const std::vector<std::string>& args) {
   po::positional_options_description positional;
   positional.add("base", 1).add("current", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  store_checked(po::command_line_parser(args).options(all).positional(positional).run(), vm);
   if (vm.count("help")) {
     std::cout << "usage: tpusim compare BASE CURRENT [options]\n"
                  "BASE, CURRENT: two report.json files, two sweep tables (points.csv or points.jsonl), or\n"

@@ -22,6 +22,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
+#include "sim/cli/options.h"
 #include "sim/cli/system_command.h"
 #include "sim/importers/formats.h"
 #include "sim/spec/arch_loader.h"
@@ -192,7 +193,8 @@ int export_chakra(const std::vector<std::string>& args) {
       ("out", po::value<std::string>(), "directory to write the traces into")
       ("quiet,q", "do not print the files written");
   po::variables_map vm;
-  po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end())).options(desc).run(), vm);
+  store_checked(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end())).options(desc).run(),
+                vm);
   if (vm.count("help")) {
     std::cout << "usage: tpusim export chakra --arch SYSTEM --workload W [--parallelism P] [--repeat N] --out DIR\n" << desc;
     return 0;
@@ -248,7 +250,8 @@ int command_export(const std::vector<std::string>& args) {
       ("jobs,j", po::value<size_t>(), "processes at once (default: the number of cores)")
       ("timeout-s", po::value<double>()->default_value(3600), "per-GEMM timeout in seconds");
   po::variables_map vm;
-  po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end())).options(desc).run(), vm);
+  store_checked(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end())).options(desc).run(),
+                vm);
   if (vm.count("help")) {
     std::cout << usage << desc;
     return 0;

@@ -12,6 +12,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
+#include "sim/cli/options.h"
 #include "sim/spec/arch_params.h"
 
 namespace po = boost::program_options;
@@ -189,7 +190,7 @@ int command_describe_params(const std::vector<std::string>& args) {
        "print FILE with the key tables between its <!-- params: ID --> and <!-- end params --> markers "
        "regenerated (scripts/update_config_docs.sh)");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  store_checked(po::command_line_parser(args).options(desc).run(), vm);
   if (vm.count("help")) {
     std::cout << "usage: tpusim describe --params [--json | --markdown | --markdown-into FILE]\n" << desc;
     return 0;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/cli/options.h"
 #include "sim/sweep/runner.h"
 #include "sim/sweep/spec.h"
 
@@ -64,7 +65,7 @@ int command_sweep(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("spec", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  store_checked(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   if (vm.count("help")) {
     std::cout << "usage: tpusim sweep SPEC [--jobs N] [--out DIR] [--shard I/N] [--resume] [--timeout-s S] [-q]\n"
                  "       tpusim sweep --merge DIR... --out DIR [-q]\n"
