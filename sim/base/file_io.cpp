@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/one_line.h"
 #include "sim/base/stop_signals.h"
 
 namespace tpusim {
@@ -37,6 +39,15 @@ uint64_t max_input_bytes(uint64_t fallback) {
     throw InputError(fmt::format("TPUSIM_MAX_INPUT_BYTES={}: expected the largest input file in bytes, an integer "
                                  "from 1 to {}", text, kMax));
   return v;
+}
+
+void check_utf8(const std::string& text, const std::string& file) {
+  const size_t at = utf8_error_at(text);
+  if (at == std::string::npos) return;
+  const size_t line_start = at == 0 ? 0 : text.rfind('\n', at - 1) + 1;  // npos + 1 = 0 on line 1
+  const size_t line = static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n')) + 1;
+  throw InputError(fmt::format("{}:{}:{}: not valid UTF-8 text (byte 0x{:02x}); text inputs are read as UTF-8", file,
+                               line, at - line_start + 1, static_cast<unsigned char>(text[at])));
 }
 
 std::string read_file(const std::string& path, uint64_t default_limit) {

@@ -18,6 +18,11 @@ namespace tpusim {
 inline constexpr uint64_t kDefaultMaxInputBytes = uint64_t{512} << 20;
 inline constexpr uint64_t kDefaultMaxModelBytes = (uint64_t{1} << 31) - 1;
 
+/// Refuses text that is not valid UTF-8: "file:line:column: not valid UTF-8 text (byte 0xHH)".
+/// The text formats that are not JSON (CSV, cfg, YAML) are read as UTF-8; their names reach
+/// report.json, whose JSON cannot hold other bytes (a SCALE-Sim layer named "ab\xff" was exit 3).
+void check_utf8(const std::string& text, const std::string& file);
+
 /// The limit on an input file's size: the environment's TPUSIM_MAX_INPUT_BYTES when set (an
 /// integer from 1 to 2^62, for every kind of input; InputError naming the variable otherwise),
 /// else `fallback`.

@@ -13,6 +13,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
+#include "sim/base/one_line.h"
 #include "sim/cli/describe.h"
 #include "sim/cli/options.h"
 #include "sim/cli/params.h"
@@ -91,9 +92,12 @@ void warn_skipped(const Workload& w) {
   std::string list;
   for (const auto& n : w.import->nodes)
     if (n.treatment == NodeTreatment::skipped) list += fmt::format("{}{} \"{}\"", list.empty() ? "" : ", ", n.op_type, n.name);
-  std::cerr << fmt::format("tpusim: warning: {}: {} unsupported nodes skipped and not costed (--allow-unsupported): {}; "
-                           "report.json lists them under /import/skipped\n",
-                           w.file, w.import->count(NodeTreatment::skipped), list);
+  // One line, as the errors are: node names may hold any character.
+  std::cerr << "tpusim: warning: "
+            << one_line(fmt::format("{}: {} unsupported nodes skipped and not costed (--allow-unsupported): {}; "
+                                    "report.json lists them under /import/skipped",
+                                    w.file, w.import->count(NodeTreatment::skipped), list))
+            << "\n";
 }
 
 /// The directory --out names, checked (a directory, or one that can be created) but not created:

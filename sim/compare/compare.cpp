@@ -12,6 +12,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
+#include "sim/base/one_line.h"
 #include "sim/spec/json_parse.h"
 
 namespace tpusim::compare {
@@ -153,7 +154,7 @@ std::string Result::verdict() const {
                      within ? fmt::format("; {} more changed within tolerance", within) : std::string());
 }
 
-Tolerances load_tolerances(const std::string& path) {
+static Tolerances load_tolerances_quoting(const std::string& path) {
   const std::string text = read_file(path);
   json j;
   try {
@@ -196,7 +197,7 @@ Tolerance tolerance_for(const Options& options, const std::string& row_key, cons
   return Tolerance{0.0, integral ? options.rtol : std::max(options.rtol, kFloatRtol)};
 }
 
-Result compare_tables(const Table& base, const Table& current, const Options& options) {
+static Result compare_tables_quoting(const Table& base, const Table& current, const Options& options) {
   check_comparable(base, current);
   Result result;
   result.base_path = base.path;
@@ -257,6 +258,15 @@ Result compare_tables(const Table& base, const Table& current, const Options& op
   }
   std::stable_sort(result.changes.begin(), result.changes.end(), worse);
   return result;
+}
+
+// The messages quote row keys, metric names and files' text, which may hold anything: each entry
+// point's errors leave on one line, in valid UTF-8 (fuzz_compare: a row key with a newline).
+Tolerances load_tolerances(const std::string& path) {
+  return with_one_line_errors([&] { return load_tolerances_quoting(path); });
+}
+Result compare_tables(const Table& base, const Table& current, const Options& options) {
+  return with_one_line_errors([&] { return compare_tables_quoting(base, current, options); });
 }
 
 }  // namespace tpusim::compare

@@ -12,6 +12,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
+#include "sim/base/one_line.h"
 #include "sim/spec/json_parse.h"
 
 namespace tpusim::compare {
@@ -152,7 +153,7 @@ size_t Table::find(const std::string& key) const {
   return it == index_.end() ? std::string::npos : it->second;
 }
 
-Table load_report(const std::string& path) {
+static Table load_report_quoting(const std::string& path) {
   const json j = parse_json(read_file(path), path);
   if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object (a tpusim report.json), got {}", path, j.type_name()));
   const json& version = require(j, "schema_version", &json::is_number_integer, "an integer", path, "");
@@ -184,9 +185,11 @@ Table load_report(const std::string& path) {
   return t;
 }
 
-Table load_points_csv(const std::string& path) {
+static Table load_points_csv_quoting(const std::string& path) {
   std::vector<size_t> lines;
-  const auto records = split_csv(read_file(path), path, lines);
+  const std::string text = read_file(path);
+  check_utf8(text, path);  // its keys reach compare's JSON rendering
+  const auto records = split_csv(text, path, lines);
   if (records.empty()) throw InputError(fmt::format("{}: empty file, expected a header row", path));
   const auto& header = records[0];
   Table t = points_table(path);
@@ -212,7 +215,7 @@ Table load_points_csv(const std::string& path) {
   return t;
 }
 
-Table load_points_jsonl(const std::string& path) {
+static Table load_points_jsonl_quoting(const std::string& path) {
   const std::string text = read_file(path);
   Table t = points_table(path);
   std::istringstream in(text);
@@ -239,7 +242,7 @@ Table load_points_jsonl(const std::string& path) {
   return t;
 }
 
-Table load_table(const std::string& path) {
+static Table load_table_quoting(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
@@ -254,5 +257,16 @@ Table load_table(const std::string& path) {
   if (ext == ".json") return load_report(path);
   throw InputError(fmt::format("{}: unknown kind of file \"{}\"; expected report.json, points.csv or points.jsonl", path, ext));
 }
+
+// The messages quote the files' keys and values, which may hold anything: each entry point's
+// errors leave on one line, in valid UTF-8 (fuzz_compare found a row key with a newline in it).
+Table load_report(const std::string& path) { return with_one_line_errors([&] { return load_report_quoting(path); }); }
+Table load_points_csv(const std::string& path) {
+  return with_one_line_errors([&] { return load_points_csv_quoting(path); });
+}
+Table load_points_jsonl(const std::string& path) {
+  return with_one_line_errors([&] { return load_points_jsonl_quoting(path); });
+}
+Table load_table(const std::string& path) { return with_one_line_errors([&] { return load_table_quoting(path); }); }
 
 }  // namespace tpusim::compare

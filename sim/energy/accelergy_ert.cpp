@@ -66,6 +66,7 @@ AccelergyErt load_accelergy_ert(const std::string& path) {
   AccelergyErt ert;
   ert.file = path;
   const std::string text = read_file(path);
+  check_utf8(text, path);  // YAML is UTF-8 (yaml-cpp does not check); names reach reports
   YAML::Node doc;
   try {
     doc = YAML::Load(text);

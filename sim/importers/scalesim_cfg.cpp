@@ -59,7 +59,7 @@ class CfgDoc {
  public:
   CfgDoc(const std::string& text, const std::string& file) : file_(file) {
     std::string current;
-    const std::vector<TextLine> lines = split_lines(text);
+    const std::vector<TextLine> lines = split_lines(text, file);
     last_line_ = lines.empty() ? 1 : lines.back().number;
     for (const TextLine& line : lines) {
       const std::string t = trim(line.text);

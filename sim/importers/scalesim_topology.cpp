@@ -214,7 +214,7 @@ std::string stem_of(const std::string& path) {
 }  // namespace
 
 Workload parse_workload_csv(const std::string& text, const std::string& file) {
-  const std::vector<TextLine> lines = split_lines(text);
+  const std::vector<TextLine> lines = split_lines(text, file);
   size_t i = 0;
   while (i < lines.size() && trim(lines[i].text).empty()) ++i;
   if (i == lines.size()) fail_at_line(file, 1, 1, fmt::format("expected a SCALE-Sim topology header \"{}\" or \"{}\", got an empty file", kConvHeader, kGemmHeader));

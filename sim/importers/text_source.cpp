@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/file_io.h"
 #include "sim/base/one_line.h"
 
 namespace tpusim::importers {
 
-std::vector<TextLine> split_lines(const std::string& text) {
+std::vector<TextLine> split_lines(const std::string& text, const std::string& file) {
+  check_utf8(text, file);
   std::vector<TextLine> lines;
   size_t pos = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;  // editors on Windows add a BOM
   uint32_t number = 1;

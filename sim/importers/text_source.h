@@ -21,8 +21,9 @@ struct TextField {
   uint32_t column = 1;
 };
 
-/// Splits text into lines (LF or CRLF), dropping a UTF-8 byte order mark.
-std::vector<TextLine> split_lines(const std::string& text);
+/// Splits text into lines (LF or CRLF), dropping a UTF-8 byte order mark; InputError naming
+/// `file`, the line and the column when the text is not valid UTF-8 (check_utf8, file_io.h).
+std::vector<TextLine> split_lines(const std::string& text, const std::string& file);
 
 /// Splits a line on `sep`, trimming spaces and tabs around each field.
 std::vector<TextField> split_fields(const std::string& line, char sep);

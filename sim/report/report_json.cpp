@@ -296,16 +296,14 @@ json totals_json(const Report& rep) {
   return j;
 }
 
+/// An imported tensor; its shape, elements and bytes only when shape inference knew them (a
+/// report holds no null: results/README.md, "import").
 json tensor_json(const ImportedTensor& t) {
-  json j = {{"name", t.name}, {"dtype", t.dtype}};
+  json j = {{"name", t.name}, {"dtype", t.dtype}, {"shape_known", t.shape_known}};
   if (t.shape_known) {
     j["shape"] = t.shape;
     j["elements"] = t.elements;
     j["bytes"] = t.bytes;
-  } else {
-    j["shape"] = nullptr;
-    j["elements"] = nullptr;
-    j["bytes"] = nullptr;
   }
   return j;
 }

@@ -271,3 +271,43 @@ TEST_CASE("loader hardening: an input file is read up to a limit, a device or a 
                      "4611686018427387904");
   ::unsetenv("TPUSIM_MAX_INPUT_BYTES");
 }
+
+TEST_CASE("loader hardening: an ONNX name that is not UTF-8 is refused, not a JSON error at the report", "[errors][fuzz]") {
+  // A replay of fuzz_onnx's corpus through `tpusim run` (2026-12-02): 16 of 300 models had a
+  // node name or op type with bytes that are not UTF-8 (protobuf's proto2 strings are bytes);
+  // the name reached report.json and nlohmann's dump threw type_error 316, exit 3. The model: a
+  // Relu named "r" + the byte 0xff, shown escaped.
+  expect_bad_onnx("node_name_not_utf8", "node 0's name \"r\\xff\" is not valid UTF-8 text");
+}
+
+TEST_CASE("loader hardening: a skipped ONNX node of unknown shape is reported without null", "[errors][fuzz]") {
+  // The same replay: 74 of 300 reports of runs that exit 0 held null shape, elements and bytes
+  // for outputs that shape inference left unknown (skipped nodes, under --allow-unsupported). A
+  // report holds no null: the tensor says "shape_known": false and has no shape. The model: a
+  // Relu of a 2 x 4 input, then "Mystery" of domain com.example, which no schema describes.
+  const fs::path dir = test::temp_dir("hardening_onnx_unknown_shape");
+  const auto r = test::run_cli("run -q --arch " + std::string(TPUSIM_SOURCE_DIR) + "/configs/tpu_v4.json --workload " +
+                                   std::string(TPUSIM_SOURCE_DIR) +
+                                   "/tests/data/onnx/custom_op_unknown_shape.onnx --allow-unsupported --out " +
+                                   (dir / "out").string(),
+                               dir);
+  REQUIRE(r.exit_code == 0);
+  const auto report = nlohmann::json::parse(test::read_text(dir / "out" / "report.json"));
+  const auto& skipped = report.at("import").at("skipped");
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].at("op_type") == "Mystery");
+  const auto& y = skipped[0].at("outputs").at(0);
+  CHECK(y.at("name") == "Y");
+  CHECK(y.at("shape_known") == false);
+  CHECK_FALSE(y.contains("shape"));
+  CHECK_FALSE(y.contains("elements"));
+  CHECK_FALSE(y.contains("bytes"));
+  // The input's shape is known: 2 x 4 float32, 8 elements of 4 bytes.
+  const auto& x = report.at("import").at("inputs").at(0);
+  CHECK(x.at("shape_known") == true);
+  CHECK(x.at("shape") == nlohmann::json::array({2, 4}));
+  CHECK(x.at("elements") == 8);
+  CHECK(x.at("bytes") == 32);
+  // The warning naming the skipped node is one line.
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}

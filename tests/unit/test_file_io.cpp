@@ -12,6 +12,7 @@
 
 #include "sim/base/error.h"
 #include "sim/base/file_io.h"
+#include "sim/base/one_line.h"
 #include "support/test_util.h"
 
 using namespace tpusim;
@@ -93,4 +94,27 @@ TEST_CASE("output files: bad paths are refused before any write", "[file_io]") {
         d + "/" + long_name + ".json: cannot write (a name of 305 characters; the file system allows 255)");
   CHECK(message_of([&] { check_output_dir("--out", d + "/new/dir"); }).empty());  // creatable: fine
   CHECK(entries(dir) == std::vector<std::string>{"f.txt"});
+}
+
+TEST_CASE("one_line escapes control characters and bytes that are not UTF-8, keeps valid UTF-8", "[errors]") {
+  // RFC 3629's table: 2 to 4 byte sequences with their allowed ranges; each case by hand.
+  CHECK(one_line("a\nb\rc\td\x01\x7f") == "a\\nb\\rc\\td\\x01\\x7f");
+  CHECK(one_line("\xc2\xb1 \xe2\x82\xac \xf0\x9f\x98\x80") == "\xc2\xb1 \xe2\x82\xac \xf0\x9f\x98\x80");  // ± € U+1F600
+  CHECK(one_line("r\xff") == "r\\xff");
+  CHECK(one_line("\xc0\xaf") == "\\xc0\\xaf");           // overlong "/"
+  CHECK(one_line("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate, U+D800
+  CHECK(one_line("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");  // U+110000, beyond Unicode
+  CHECK(one_line("\xe2\x82") == "\\xe2\\x82");           // truncated at the end
+  CHECK(one_line(one_line("x\n\xff")) == one_line("x\n\xff"));  // idempotent
+  CHECK(utf8_error_at("ok \xc2\xb1") == std::string_view::npos);
+  CHECK(utf8_error_at("ab\xff" "c") == 2);
+  CHECK(utf8_error_at("\xe2\x82\xac\xe2\x28\xa1") == 3);   // second sequence's 2nd byte is no continuation
+}
+
+TEST_CASE("check_utf8 names the file, the line and the column of the first bad byte", "[errors]") {
+  CHECK_NOTHROW(check_utf8("a,b\nc\xc2\xb1\n", "t.csv"));
+  CHECK_THROWS_WITH(check_utf8("\xff", "t.csv"), "t.csv:1:1: not valid UTF-8 text (byte 0xff); text inputs are read as UTF-8");
+  // Line 3, after "ab" (columns 1 and 2): column 3.
+  CHECK_THROWS_WITH(check_utf8("x\ny\nab\xfe,1\n", "t.csv"),
+                    "t.csv:3:3: not valid UTF-8 text (byte 0xfe); text inputs are read as UTF-8");
 }

@@ -9,6 +9,7 @@
 #include <onnx/shape_inference/implementation.h>
 
 #include "sim/base/error.h"
+#include "sim/base/one_line.h"
 
 namespace tpusim::importers::onnx_import {
 
@@ -311,11 +312,30 @@ static void check_before_inference(const onnx::ModelProto& model, const std::str
   // lists nodes in topological order; "" is an omitted optional input). libonnx 1.13's inference
   // of Shape (and other ops) dereferences an undefined input's type: a Shape node reading a name
   // nothing defines was a SIGSEGV inside libonnx (fuzz_onnx, 2026-12-02, 30-minute run).
+  // Names are protobuf bytes (onnx.proto is proto2: never checked as UTF-8), and they reach the
+  // report's JSON, which holds only UTF-8: a node named "\xff" was exit 3 (a replay of
+  // fuzz_onnx's corpus through `tpusim run`, 2026-12-02). The message shows the bytes escaped.
+  auto utf8 = [&](const std::string& text, const std::string& what) {
+    if (utf8_error_at(text) != std::string::npos)
+      throw InputError(fmt::format("{}: {} \"{}\" is not valid UTF-8 text", path, what, one_line(text)));
+  };
+  utf8(model.producer_name(), "producer_name");
+  utf8(model.producer_version(), "producer_version");
+  for (const auto& v : g.input()) utf8(v.name(), "a graph input's name");
+  for (const auto& v : g.output()) utf8(v.name(), "a graph output's name");
+  for (const auto& v : g.value_info()) utf8(v.name(), "a value_info's name");
+  for (const auto& t : g.initializer()) utf8(t.name(), "an initializer's name");
   std::set<std::string> defined;
   for (const auto& v : g.input()) defined.insert(v.name());
   for (const auto& t : g.initializer()) defined.insert(t.name());
   for (int k = 0; k < g.node_size(); ++k) {
     const auto& n = g.node(k);
+    const std::string node = fmt::format("node {}", k);
+    utf8(n.name(), node + "'s name");
+    utf8(n.op_type(), node + "'s op_type");
+    utf8(n.domain(), node + "'s domain");
+    for (const auto& t : n.input()) utf8(t, node + "'s input");
+    for (const auto& t : n.output()) utf8(t, node + "'s output");
     for (int i = 0; i < n.input_size(); ++i)
       if (!n.input(i).empty() && !defined.count(n.input(i)))
         throw InputError(fmt::format("{}: node {} \"{}\" ({}): input {} \"{}\" is not a graph input, an initializer or "
