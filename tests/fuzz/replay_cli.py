@@ -7,11 +7,11 @@ defects live: a name that is not UTF-8 reached the report's JSON dump (exit 3); 
 node of unknown shape was reported as null. This runs every input of build-fuzz/corpus/NAME as
 the CLI takes it and requires: exit 0 or 2 (compare: 0, 1 or 2); on exit 2 exactly one stderr
 line starting "tpusim: " and no output left behind; on exit 0 a report.json with no null, NaN or
-infinity (compare --format json: output that parses).
+infinity (compare --format json: output that parses; sweep --merge: the three tables).
 
 usage: replay_cli.py TPUSIM ROOT HARNESS [CORPUS_DIR] [--limit N]
   HARNESS: onnx, workload_json, scalesim_topology, arch_json, scalesim_cfg, system, model_config,
-  scenario, compare. CORPUS_DIR defaults to ROOT/build-fuzz/corpus/HARNESS. JSON harnesses replay
+  scenario, compare, sweep_merge. CORPUS_DIR defaults to ROOT/build-fuzz/corpus/HARNESS. JSON harnesses replay
   only the inputs that are JSON objects (the rest the loader refuses, which the harness checked).
 Exit 0 when every input passed, 1 otherwise (each failure printed), 2 on bad usage.
 """
@@ -104,6 +104,26 @@ def replay_compare(tpusim, root, src, tmp):
     return problems
 
 
+def replay_merge(tpusim, root, src, tmp):
+    # The harness's input: sweep.json, a line "--- points.jsonl", points.jsonl; beside one run.
+    with open(src, "rb") as f:
+        data = f.read()
+    meta, sep, rows = data.partition(b"\n--- points.jsonl\n")
+    shard = os.path.join(tmp, "s")
+    os.makedirs(os.path.join(shard, "points", "0-g"))
+    for name, content in (("sweep.json", meta), ("points.jsonl", rows), ("points/0-g/report.json", b"{}\n")):
+        with open(os.path.join(shard, name), "wb") as f:
+            f.write(content)
+    out = os.path.join(tmp, "out")
+    r = subprocess.run([tpusim, "sweep", "-q", "--merge", shard, "--out", out], cwd=root, capture_output=True, timeout=120)
+    if r.returncode == 2:
+        return check_refusal(r, out)
+    if r.returncode != 0:
+        return [f"exit {r.returncode}: {r.stderr.decode('utf-8', 'replace')[-300:]!r}"]
+    return [f"merged without {n}" for n in ("sweep.json", "points.csv", "points.jsonl", "pareto.csv")
+            if not os.path.exists(os.path.join(out, n))]
+
+
 def is_json_object(path):
     try:
         with open(path, encoding="utf-8") as f:
@@ -119,11 +139,14 @@ def main():
         i = args.index("--limit")
         limit = int(args[i + 1])
         del args[i:i + 2]
-    if len(args) not in (3, 4) or (args[2] not in COMMANDS and args[2] != "compare"):
+    if len(args) not in (3, 4) or (args[2] not in COMMANDS and args[2] not in ("compare", "sweep_merge")):
         print(__doc__, file=sys.stderr)
         return 2
     tpusim, root, harness = os.path.abspath(args[0]), os.path.abspath(args[1]), args[2]
     corpus = args[3] if len(args) == 4 else os.path.join(root, "build-fuzz", "corpus", harness)
+    if not os.access(tpusim, os.X_OK) or not os.path.isdir(corpus):
+        print(f"replay_cli: no binary {tpusim} or no corpus directory {corpus}", file=sys.stderr)
+        return 2
     files = sorted(os.path.join(corpus, n) for n in os.listdir(corpus))
     if harness in JSON_INPUTS:
         files = [f for f in files if is_json_object(f)]
@@ -131,8 +154,14 @@ def main():
     failed = 0
     for src in files:
         with tempfile.TemporaryDirectory(prefix="tpusim_replay_") as tmp:
-            problems = (replay_compare(tpusim, root, src, tmp) if harness == "compare"
-                        else replay_run(tpusim, root, harness, src, tmp))
+            try:
+                problems = (replay_compare(tpusim, root, src, tmp) if harness == "compare"
+                            else replay_merge(tpusim, root, src, tmp) if harness == "sweep_merge"
+                            else replay_run(tpusim, root, harness, src, tmp))
+            except FileNotFoundError:
+                if os.path.exists(src):
+                    raise
+                continue  # a running fuzzer removed the input (its corpus shrinks as it reduces)
         if problems:
             failed += 1
             print(f"FAIL {src}: " + "; ".join(problems))
