@@ -16,12 +16,14 @@ usage: replay_cli.py TPUSIM ROOT HARNESS [CORPUS_DIR] [--limit N]
 Exit 0 when every input passed, 1 otherwise (each failure printed), 2 on bad usage.
 """
 import json
-import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hardening"))
+from scan_reports import bad_values  # noqa: E402  (one walk for null, NaN and infinity)
 
 GEMM = "workloads/gemm_128x64x256.json"
 # HARNESS: (file name the input is written as, the command around it; {in} is the input's path)
@@ -39,19 +41,6 @@ COMMANDS = {
                             "--scenario", "{in}"]),
 }
 JSON_INPUTS = {"workload_json", "arch_json", "system", "model_config", "scenario"}
-
-
-def bad_values(node, pointer=""):
-    if node is None:
-        yield pointer or "/", "null"
-    elif isinstance(node, float) and not math.isfinite(node):
-        yield pointer or "/", repr(node)
-    elif isinstance(node, dict):
-        for k, v in node.items():
-            yield from bad_values(v, f"{pointer}/{k}")
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from bad_values(v, f"{pointer}/{i}")
 
 
 def check_refusal(r, out_dir):
@@ -82,7 +71,7 @@ def replay_run(tpusim, root, harness, src, tmp):
     if not os.path.exists(report):
         return ["exit 0 without report.json"]
     with open(report) as f:
-        return [f"report.json {p}: {what}" for p, what in bad_values(json.load(f))][:3]
+        return [f"report.json {p or '/'}: {what}" for p, what in bad_values(json.load(f))][:3]
 
 
 def replay_compare(tpusim, root, src, tmp):
