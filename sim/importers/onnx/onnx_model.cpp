@@ -334,7 +334,8 @@ static void check_before_inference(const onnx::ModelProto& model, const std::str
     utf8(n.name(), node + "'s name");
     utf8(n.op_type(), node + "'s op_type");
     utf8(n.domain(), node + "'s domain");
-    for (const auto& t : n.input()) utf8(t, node + "'s input");
+    // (Its inputs are checked where they are defined: a graph input, an initializer or an
+    // earlier node's output; an undefined one is refused just below.)
     for (const auto& t : n.output()) utf8(t, node + "'s output");
     for (int i = 0; i < n.input_size(); ++i)
       if (!n.input(i).empty() && !defined.count(n.input(i)))
