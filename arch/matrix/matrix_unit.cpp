@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "arch/clock_domain.h"
+#include "arch/simulate.h"
 #include "sim/base/error.h"
 #include "sim/base/math.h"
 
@@ -331,7 +332,7 @@ void MatrixUnit::write_vcd() {
   // SystemC time cannot go back: play the samples after the simulated end, then shift the times.
   vcd_offset_ = now_cycles() + 1;
   replay_start_.notify(sc_core::SC_ZERO_TIME);
-  sc_core::sc_start();
+  simulate();
   sc_core::sc_close_vcd_trace_file(vcd_);
   vcd_ = nullptr;
   shift_vcd_times(vcd_path_, vcd_offset_);

@@ -4,6 +4,7 @@
 #include <systemc>
 
 #include "arch/chip/top.h"
+#include "arch/simulate.h"
 #include "sim/base/error.h"
 #include "sim/spec/json_reader.h"
 #include "sim/mapper/program.h"
@@ -169,7 +170,7 @@ RunResult run_workload(const mapper::MappedWorkload& mapped, const RunOptions& o
   auto* matrix = dynamic_cast<arch::MatrixUnit*>(sc_core::sc_find_object("top.array"));
   TPUSIM_ASSERT(matrix != nullptr, "no matrix unit at top.array");
   if (!options.vcd_path.empty()) matrix->enable_vcd(options.vcd_path);
-  sc_core::sc_start();
+  arch::simulate();
   const auto& ctrl = top.controller();
   if (!ctrl.finished() || ctrl.layers().size() != mapped.size())
     throw InternalError(fmt::format("internal error: simulation ended with work outstanding ({} of {} layers done)",
