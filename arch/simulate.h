@@ -15,7 +15,16 @@
 
 #include <systemc>
 
+// GCC defines __SANITIZE_ADDRESS__ under -fsanitize=address; Clang 14 only answers __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
+#define TPUSIM_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TPUSIM_UNDER_ASAN 1
+#endif
+#endif
+
+#if defined(TPUSIM_UNDER_ASAN)
 #include <pthread.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -25,7 +34,7 @@ namespace tpusim::arch {
 /// Under ASan: announces the calling thread's own stack (as glibc reports it) as the stack it
 /// runs on, if the current frame lies inside it. A no-op otherwise.
 inline void resync_sanitizer_stack() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(TPUSIM_UNDER_ASAN)
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
   void* bottom = nullptr;

@@ -7,7 +7,9 @@
 // In a build without ASan there is nothing to check and the case is not compiled.
 #include <catch2/catch.hpp>
 
-#if defined(__SANITIZE_ADDRESS__)
+#include "arch/simulate.h"  // TPUSIM_UNDER_ASAN
+
+#if defined(TPUSIM_UNDER_ASAN)
 #include <pthread.h>
 #include <sanitizer/common_interface_defs.h>
 
