@@ -8,9 +8,9 @@
 /// ends ASan holds that finished thread's stack as the main thread's. The model's destructor then
 /// unmaps that stack, and LeakSanitizer's check at exit scans the main thread's stack where ASan
 /// says it is: a read of unmapped memory, "Tracer caught signal 11", and the process aborts
-/// (exit 134) with nothing on stderr, in 17 of 30 runs of one command (when the freed range is partly
-/// reused). tests/sanitizers/README.md has the whole story. Outside the sanitized build this is
-/// sc_start() alone.
+/// (exit 134) with nothing on stderr, in 17 of 30 runs of one command (when the freed range is
+/// partly reused). tests/sanitizers/README.md has the whole story. Outside the sanitized build
+/// this is sc_start() alone.
 #include <cstdint>
 
 #include <systemc>

@@ -1,9 +1,9 @@
 // Under AddressSanitizer only (scripts/sanitize.sh): after a run of the SystemC model, ASan
 // holds the main thread's own stack as the stack it runs on (arch/simulate.h). SystemC 2.3.4's
 // coroutines leave it holding (NULL, 0) or a finished thread's stack, which the model's
-// destructor unmaps and LeakSanitizer's check at exit then reads: the abort, in 17 of 30 runs of
-// one command, that tests/sanitizers/README.md describes. This case reads ASan's bounds directly, so it
-// fails every time the bounds are wrong, not only when the freed stack happens to be unmapped.
+// destructor unmaps and LeakSanitizer's check at exit then reads: the abort, in 17 of 30 runs
+// of one command, that tests/sanitizers/README.md describes. This case reads ASan's bounds
+// directly, so it fails every time they are wrong, not only when the freed stack is unmapped.
 // In a build without ASan there is nothing to check and the case is not compiled.
 #include <catch2/catch.hpp>
 
