@@ -38,20 +38,24 @@ add_run() { runs="${runs:+$runs,
 }    $1"; }
 add_note() { notes="${notes:+$notes, }$(json_string "$1")"; echo "note: $1"; }
 
-# timed_run NAME MODE ARCH WORKLOAD [OPTION...]: runs tpusim under /usr/bin/time, records wall s
-# and peak RSS.
+# timed_run NAME MODE ARCH WORKLOAD [OPTIONS]: runs tpusim under /usr/bin/time, records wall s
+# and peak RSS. WORKLOAD "-" passes no --workload (a model run: --model and --scenario in OPTIONS,
+# which are one string of whole options).
 timed_run() {
   start=$(date +%s.%N)  # wall time from date: /usr/bin/time's %e has 10 ms resolution
   extra=""
   [ $# -gt 4 ] && extra=$5
-  # shellcheck disable=SC2086 # $extra holds whole options
-  if /usr/bin/time -f "%M" -o "$work/time" "$tpusim" run -q --arch "$3" --workload "$4" --out "$work/run" $extra \
+  input="--workload $4"
+  [ "$4" = - ] && input=""
+  rm -rf "$work/run"
+  # shellcheck disable=SC2086 # $input and $extra hold whole options
+  if /usr/bin/time -f "%M" -o "$work/time" "$tpusim" run -q --arch "$3" $input --out "$work/run" $extra \
       >/dev/null 2>"$work/err"; then
     set -- "$1" "$2" "$3" "$4" "$(elapsed "$start")" \
       "$(tail -1 "$work/time")"
     cycles=$(sed -n 's/^    "cycles": \([0-9]*\),*$/\1/p' "$work/run/report.json" | tail -1)
     printf '%-34s %-9s %9s s %9s MiB  %14s simulated cycles\n' "$1" "$2" "$5" "$(($6 / 1024))" "$cycles"
-    add_run "{\"name\": $(json_string "$1"), \"mode\": \"$2\", \"arch\": $(json_string "$3"), \"workload\": $(json_string "$4"), \"wall_s\": $5, \"peak_rss_kib\": $6, \"simulated_cycles\": ${cycles:-null}}"
+    add_run "{\"name\": $(json_string "$1"), \"mode\": \"$2\", \"arch\": $(json_string "$3"), \"workload\": $(json_string "$4"), \"options\": $(json_string "$extra"), \"wall_s\": $5, \"peak_rss_kib\": $6, \"simulated_cycles\": ${cycles:-null}}"
   else
     add_note "$1 ($2): tpusim run failed: $(head -1 "$work/err")"
   fi
@@ -74,6 +78,20 @@ timed_run "gpt3_ffn1 on scalesim_32x32, stepped" native configs/scalesim_32x32.j
 timed_run "gpt3_ffn1 on tpu_v4 (whole chip)" native configs/tpu_v4.json workloads/gpt3_ffn1.json
 timed_run "resnet50 on eyeriss_like, barrier" native configs/eyeriss_like_12x14.json workloads/resnet50.json \
   "--set /core/layer_barrier=true"
+
+# Large models (issues 14 and 15): a decode request of Llama 3 8B (128 tokens after a 2048-token
+# context) on a TPU v4-like chip, and a pod-sized training step: the 64-layer transformer of
+# scripts/gen_transformer_train.py (hidden 4096, sequence 2048, one sequence per chip) by data
+# parallelism over the 4096-chip TPU v4 pod, --repeat 64 (target: under 2 s; sim/partition/README.md).
+timed_run "llama3_8b decode b1 c2048 t128" model configs/tpu_v4_like_128x128.json - \
+  "--model workloads/models/llama3_8b.json --scenario workloads/scenarios/decode_b1_c2048_t128.json"
+if python3 scripts/gen_transformer_train.py --batch 4096 -o "$work/t4096.json" >/dev/null 2>"$work/err"; then
+  echo '{"dp": {"degree": 4096, "axes": ["x", "y", "z"]}}' >"$work/dp4096.json"
+  timed_run "training step, tpu_v4_pod dp 4096" system configs/systems/tpu_v4_pod.json "$work/t4096.json" \
+    "--parallelism $work/dp4096.json --repeat 64 --allow-memory-overflow"
+else
+  add_note "training step skipped: scripts/gen_transformer_train.py failed: $(head -1 "$work/err")"
+fi
 
 # SCALE-Sim mode: its .cfg and its own ResNet-50 topology.
 topology=""
