@@ -53,9 +53,16 @@ timed_run() {
       >/dev/null 2>"$work/err"; then
     set -- "$1" "$2" "$3" "$4" "$(elapsed "$start")" \
       "$(tail -1 "$work/time")"
-    cycles=$(sed -n 's/^    "cycles": \([0-9]*\),*$/\1/p' "$work/run/report.json" | tail -1)
-    printf '%-34s %-9s %9s s %9s MiB  %14s simulated cycles\n' "$1" "$2" "$5" "$(($6 / 1024))" "$cycles"
-    add_run "{\"name\": $(json_string "$1"), \"mode\": \"$2\", \"arch\": $(json_string "$3"), \"workload\": $(json_string "$4"), \"options\": $(json_string "$extra"), \"wall_s\": $5, \"peak_rss_kib\": $6, \"simulated_cycles\": ${cycles:-null}}"
+    # A chip's report gives its total cycles; a system's (system_report.json) its step in ps.
+    cycles="" step=""
+    if [ -f "$work/run/report.json" ]; then
+      cycles=$(sed -n 's/^    "cycles": \([0-9]*\),*$/\1/p' "$work/run/report.json" | tail -1)
+      printf '%-34s %-9s %9s s %9s MiB  %14s simulated cycles\n' "$1" "$2" "$5" "$(($6 / 1024))" "$cycles"
+    else
+      step=$(sed -n 's/^  "step_ps": \([0-9]*\),*$/\1/p' "$work/run/system_report.json" | tail -1)
+      printf '%-34s %-9s %9s s %9s MiB  %14s ps simulated step\n' "$1" "$2" "$5" "$(($6 / 1024))" "$step"
+    fi
+    add_run "{\"name\": $(json_string "$1"), \"mode\": \"$2\", \"arch\": $(json_string "$3"), \"workload\": $(json_string "$4"), \"options\": $(json_string "$extra"), \"wall_s\": $5, \"peak_rss_kib\": $6, \"simulated_cycles\": ${cycles:-null}, \"simulated_step_ps\": ${step:-null}}"
   else
     add_note "$1 ($2): tpusim run failed: $(head -1 "$work/err")"
   fi
