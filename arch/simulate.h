@@ -31,19 +31,32 @@
 
 namespace tpusim::arch {
 
-/// Under ASan: announces the calling thread's own stack (as glibc reports it) as the stack it
-/// runs on, if the current frame lies inside it. A no-op otherwise.
+/// Whether `frame` lies in [bottom, bottom + size).
+inline bool stack_holds(const void* bottom, size_t size, const void* frame) {
+  const auto at = reinterpret_cast<uintptr_t>(frame), lo = reinterpret_cast<uintptr_t>(bottom);
+  return at >= lo && at - lo < size;
+}
+
+#if defined(TPUSIM_UNDER_ASAN)
+/// The calling thread's own stack as glibc reports it (independent of ASan and of SystemC);
+/// false if glibc cannot tell.
+inline bool own_thread_stack(void** bottom, size_t* size) {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return false;
+  const int rc = pthread_attr_getstack(&attr, bottom, size);
+  pthread_attr_destroy(&attr);
+  return rc == 0;
+}
+#endif
+
+/// Under ASan: announces the calling thread's own stack as the stack it runs on, if the current
+/// frame lies inside it. A no-op otherwise.
 inline void resync_sanitizer_stack() {
 #if defined(TPUSIM_UNDER_ASAN)
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
   void* bottom = nullptr;
   size_t size = 0;
-  const int rc = pthread_attr_getstack(&attr, &bottom, &size);
-  pthread_attr_destroy(&attr);
   const char here = 0;
-  const auto at = reinterpret_cast<uintptr_t>(&here), lo = reinterpret_cast<uintptr_t>(bottom);
-  if (rc != 0 || at < lo || at - lo >= size) return;  // not on this thread's own stack
+  if (!own_thread_stack(&bottom, &size) || !stack_holds(bottom, size, &here)) return;
   // A switch to the stack we are on: ASan takes the new bounds at the finish call.
   __sanitizer_start_switch_fiber(nullptr, bottom, size);
   __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
